@@ -1,0 +1,53 @@
+# dae-edge: plain venv + pip. `make demo` and `make test` work on a fresh machine with
+# Python 3.11 and make; everything else is installed into .venv from constraints.txt.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+STAMP  := $(VENV)/.installed
+# The runtime alone, as a Raspberry Pi gets it: proves it needs no TensorFlow.
+RT_VENV := .venv-runtime
+RT_STAMP := $(RT_VENV)/.installed
+PIP_VERSION := 26.3
+
+.PHONY: install demo test test-all test-runtime-only lint model clean
+
+install: $(STAMP)
+
+$(STAMP): constraints.txt pyproject.toml runtime/pyproject.toml train/pyproject.toml export/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install "pip==$(PIP_VERSION)"
+	$(PIP) install -c constraints.txt -e ./runtime -e ./train -e ./export --group dev
+	@touch $@
+	@echo "Installed dae-edge into $(VENV); the command line is $(BIN)/dae"
+
+$(RT_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
+	@test -x $(RT_VENV)/bin/python || $(PYTHON) -m venv $(RT_VENV)
+	$(RT_VENV)/bin/python -m pip --disable-pip-version-check --quiet install "pip==$(PIP_VERSION)"
+	$(RT_VENV)/bin/python -m pip --disable-pip-version-check --quiet install -c constraints.txt ./runtime --group test
+	@touch $@
+
+demo: install
+	$(BIN)/dae demo
+
+# The full suite in .venv, then the runtime tests where only the runtime is installed.
+test: test-all test-runtime-only
+
+test-all: install
+	$(BIN)/python -m pytest
+
+test-runtime-only: $(RT_STAMP)
+	@! $(RT_VENV)/bin/python -c "import tensorflow" 2>/dev/null || (echo "tensorflow leaked into the runtime-only venv" && false)
+	$(RT_VENV)/bin/python -m pytest tests/runtime
+
+lint: install
+	$(BIN)/ruff check runtime train export tests benchmarks
+	$(BIN)/ruff format --check runtime train export tests benchmarks
+
+# The recipe of the model the project ships (models/seed): builtin digits, about 10 minutes on 2 cores.
+model: install
+	$(BIN)/dae train --data builtin --out models/seed --overwrite
+
+clean:
+	rm -rf $(VENV) $(RT_VENV) .pytest_cache

@@ -1,0 +1,6 @@
+"""dae-edge runtime: the `dae` command line and the numpy code every package shares.
+
+Nothing here imports TensorFlow; the device installs only this package.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,24 @@
+import json
+
+import pytest
+
+from dae_runtime.atomic import atomic_path, write_json
+
+
+def test_success_replaces_the_target(tmp_path):
+    target = tmp_path / "sub" / "report.json"
+    write_json(target, {"a": 1})
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+
+
+def test_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"old model")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            assert tmp.suffix == ".keras"  # Keras insists on the extension
+            tmp.write_bytes(b"half a mod")
+            raise RuntimeError("crash mid-write")
+    assert target.read_bytes() == b"old model"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]

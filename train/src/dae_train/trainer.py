@@ -1,0 +1,221 @@
+"""Train the denoiser: data, model, schedule, checkpoints, report and figures in one call.
+
+Outputs in the run folder:
+  model.keras            the best model by validation PSNR (written atomically)
+  train_report.json      params, history, val_psnr_db, val_ssim, config, versions
+  clean_vs_noisy.png     the seed's first figure
+  noisy_vs_denoised.png  the seed's second figure
+  checkpoints/           last model and state, for --resume
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dae_runtime.atomic import write_json
+from dae_runtime.metrics import psnr, ssim
+from dae_runtime.noise import NoiseSpec
+from dae_train.config import TrainConfig
+from dae_train.data import SPLIT_SEED, load_mnist
+
+MODEL_FILE = "model.keras"
+REPORT_FILE = "train_report.json"
+LAST_FILE = "checkpoints/last.keras"
+STATE_FILE = "checkpoints/state.json"
+
+
+class TrainError(Exception):
+    """A run that cannot start or continue; the message is for the user as is."""
+
+
+@dataclass
+class RunPaths:
+    out: Path
+
+    @property
+    def model(self) -> Path:
+        return self.out / MODEL_FILE
+
+    @property
+    def report(self) -> Path:
+        return self.out / REPORT_FILE
+
+    @property
+    def last(self) -> Path:
+        return self.out / LAST_FILE
+
+    @property
+    def state(self) -> Path:
+        return self.out / STATE_FILE
+
+
+def validation_pairs(clean_u8: np.ndarray, noise: NoiseSpec) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed noisy validation set: same noise for every run and every seed."""
+    clean = clean_u8.astype(np.float32)[..., None] / 255.0
+    return noise.apply(clean, np.random.default_rng(SPLIT_SEED)), clean
+
+
+def versions() -> dict:
+    import keras
+    import tensorflow as tf
+
+    import dae_train
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "dae_train": dae_train.__version__,
+    }
+
+
+def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
+    import keras
+
+    if cfg.schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(cfg.lr, decay_steps=cfg.epochs * steps_per_epoch)
+    else:
+        lr = cfg.lr
+    loss = {"bce": "binary_crossentropy", "mse": "mean_squared_error"}[cfg.loss]
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
+
+
+def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: bool) -> dict | None:
+    """The saved state to resume from, or None for a fresh run; refuses to clobber a finished run."""
+    if resume:
+        if not paths.state.exists() or not paths.last.exists():
+            raise TrainError(f"nothing to resume in {paths.out}: no {STATE_FILE} (start without --resume)")
+        try:
+            state = json.loads(paths.state.read_text())
+        except (OSError, ValueError) as exc:
+            raise TrainError(f"{paths.state} is unreadable ({exc}); cannot resume") from exc
+        if state.get("finished"):
+            raise TrainError(f"the run in {paths.out} already finished at epoch {state['epoch']}; nothing to resume")
+        return state
+    if paths.model.exists() and not overwrite:
+        raise TrainError(
+            f"{paths.model} already exists; choose another --out, continue it with --resume, or pass --overwrite"
+        )
+    return None
+
+
+def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bool = False, verbose: int = 1) -> dict:
+    """Run training and return the report (also written to out/train_report.json)."""
+    paths = RunPaths(Path(out))
+    state = _start_state(paths, cfg, resume, overwrite)
+    if state is not None:
+        cfg = TrainConfig.from_dict(state["config"])  # a resumed run keeps its own settings
+    try:
+        cfg.validate()
+    except ValueError as exc:
+        raise TrainError(str(exc)) from exc
+
+    splits = load_mnist(cfg.data, cfg.validation_fraction)  # before TensorFlow: bad data fails fast
+    noise = NoiseSpec(cfg.noise_kind, cfg.noise)
+    val_noisy, val_clean = validation_pairs(splits.validation.images, noise)
+    train_clean = splits.train.images.astype(np.float32) / 255.0
+
+    import keras
+
+    from dae_train.callbacks import BestKeeper, ValidationPSNR
+    from dae_train.dataset import epoch_sync, make_dataset
+    from dae_train.model import build_model
+
+    keras.utils.set_random_seed(cfg.seed)
+    if state is None:
+        paths.out.mkdir(parents=True, exist_ok=True)
+        model = build_model(cfg.arch)
+        state = {
+            "config": cfg.to_dict(),
+            "epoch": 0,
+            "history": [],
+            "best_val_psnr_db": -math.inf,
+            "best_epoch": 0,
+            "wait": 0,
+            "finished": False,
+            "elapsed_s": 0.0,
+        }
+    else:
+        model = keras.models.load_model(paths.last)
+        print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
+    dataset = make_dataset(train_clean, noise, cfg.batch_size, cfg.max_shift, cfg.seed)
+    if state["epoch"] == 0:
+        _compile(model, cfg, len(dataset))
+
+    print(
+        f"Training {cfg.arch} ({model.count_params():,} params) on {splits.source}: "
+        f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
+        f"{cfg.noise_kind} noise {cfg.noise}, up to {cfg.epochs} epochs -> {paths.out}"
+    )
+    keeper = BestKeeper(paths.model, paths.last, paths.state, cfg.patience, state)
+    started = time.perf_counter()
+    elapsed_before = state["elapsed_s"]
+    interrupted = False
+    try:
+        model.fit(
+            dataset,
+            epochs=cfg.epochs,
+            initial_epoch=state["epoch"],
+            shuffle=False,  # make_epoch already shuffles, reproducibly from (seed, epoch)
+            verbose=verbose if sys.stdout.isatty() or verbose != 1 else 2,
+            callbacks=[epoch_sync(dataset), ValidationPSNR(val_noisy, val_clean), keeper],
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+        print(f"\nInterrupted after epoch {state['epoch']}; the best model so far is kept. Resume with --resume.")
+    state["elapsed_s"] = elapsed_before + time.perf_counter() - started
+    if state["best_epoch"] == 0:
+        raise TrainError("interrupted before the first epoch finished; nothing was saved")
+    state["finished"] = not interrupted
+    write_json(paths.state, state)
+    return write_report(paths, cfg, splits.source, len(splits.train), state, val_noisy, val_clean, interrupted)
+
+
+def write_report(
+    paths: RunPaths,
+    cfg: TrainConfig,
+    source: str,
+    n_train: int,
+    state: dict,
+    val_noisy: np.ndarray,
+    val_clean: np.ndarray,
+    interrupted: bool,
+) -> dict:
+    import keras
+
+    from dae_train.figures import save_seed_figures
+
+    best = keras.models.load_model(paths.model)
+    denoised = best.predict(val_noisy, batch_size=512, verbose=0)
+    report = {
+        "params": int(best.count_params()),
+        "val_psnr_db": psnr(denoised, val_clean),
+        "val_ssim": ssim(denoised, val_clean),
+        "noisy_psnr_db": psnr(val_noisy, val_clean),
+        "noisy_ssim": ssim(val_noisy, val_clean),
+        "best_epoch": state["best_epoch"],
+        "epochs_run": state["epoch"],
+        "interrupted": interrupted,
+        "train_seconds": round(state["elapsed_s"], 1),
+        "data": {"source": source, "train_digits": n_train, "validation_digits": len(val_clean)},
+        "config": cfg.to_dict(),
+        "versions": versions(),
+        "history": state["history"],
+    }
+    write_json(paths.report, report)
+    figures = save_seed_figures(paths.out, val_clean, val_noisy, denoised)
+    print(
+        f"Best epoch {report['best_epoch']}: validation PSNR {report['val_psnr_db']:.2f} dB "
+        f"(noisy {report['noisy_psnr_db']:.2f} dB), SSIM {report['val_ssim']:.3f}\n"
+        f"Wrote {paths.model}, {paths.report}, " + ", ".join(str(f) for f in figures)
+    )
+    return report
