@@ -22,8 +22,9 @@ import click
     show_default=True,
     help="Training epochs (the shipped recipe uses more; see `make model`).",
 )
+@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True, help="Digits to evaluate.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def demo(out: str | None, epochs: int, seed: int) -> None:
+def demo(out: str | None, epochs: int, limit: int, seed: int) -> None:
     """Train on the builtin MNIST digits, evaluate against classical filters, draw the figures."""
     from dae_train.cli import quiet_tensorflow, user_errors
 
@@ -38,7 +39,7 @@ def demo(out: str | None, epochs: int, seed: int) -> None:
         click.echo(f"[1/2] Training {epochs} epochs on the builtin digits -> {folder}")
         train(TrainConfig(data="builtin", epochs=epochs, seed=seed), folder)
         click.echo("[2/2] Evaluating the model and classical filters at sigma 0.1..0.7 (validation digits)")
-        cfg = EvalConfig(str(folder / "model.keras"), data="builtin", limit=500, seed=seed)
+        cfg = EvalConfig(str(folder / "model.keras"), data="builtin", limit=limit, seed=seed)
         rows = evaluate(cfg)
         table = format_table(rows)
         (folder / "evaluation.md").write_text(table + "\n")
