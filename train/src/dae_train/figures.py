@@ -33,7 +33,12 @@ def _rows_figure(target: Path, rows: list[tuple[str, np.ndarray]], title: str, n
 
 
 def save_seed_figures(out: Path, clean: np.ndarray, noisy: np.ndarray, denoised: np.ndarray) -> list[Path]:
-    """Write clean_vs_noisy.png and noisy_vs_denoised.png for the first ten digits."""
+    """Write clean_vs_noisy.png and noisy_vs_denoised.png for ten digits spread over the set.
+
+    Spread, not the first ten: validation sets are ordered by class, so this shows every digit.
+    """
+    pick = np.linspace(0, len(clean) - 1, min(10, len(clean))).astype(int)
+    clean, noisy, denoised = clean[pick], noisy[pick], denoised[pick]
     return [
         _rows_figure(out / "clean_vs_noisy.png", [("clean", clean), ("noisy", noisy)], "Noise induced digits"),
         _rows_figure(out / "noisy_vs_denoised.png", [("noisy", noisy), ("denoised", denoised)], "Noise removed"),
