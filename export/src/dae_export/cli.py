@@ -1,12 +1,82 @@
-"""`dae export`. The converter itself is not written yet; the command says so plainly."""
+"""`dae export`: a thin click wrapper over dae_export.pipeline.run_export.
+
+Importing this module must stay cheap and TensorFlow-free (`dae --help` loads it).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from dae_export.pipeline import TARGETS
+from dae_export.pipeline import ExportConfig as Defaults
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def export(args: tuple[str, ...]) -> None:
-    """Convert a trained Keras model to ONNX (not available in this version yet)."""
-    raise click.ClickException("'dae export' is not implemented in this version of dae-edge-export yet")
+
+@click.command()
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), required=True, help="Trained model.keras.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--opset", type=click.IntRange(13, 21), default=Defaults.opset, show_default=True)
+@click.option("--int8", is_flag=True, help="Also write model.int8.onnx (static int8, QDQ, calibrated).")
+@click.option(
+    "--int8-types",
+    type=click.Choice(("u8s8", "s8s8")),
+    default=Defaults.int8_types,
+    show_default=True,
+    help="Activation/weight types: u8s8 for x86 (VNNI), s8s8 for ARM kernels.",
+)
+@click.option(
+    "--calib-samples",
+    type=click.IntRange(min=16),
+    default=Defaults.calib_samples,
+    show_default=True,
+    help="Noisy training digits used to calibrate int8.",
+)
+@click.option(
+    "--max-int8-loss",
+    "max_int8_loss_db",
+    type=click.FloatRange(min=0),
+    default=Defaults.max_int8_loss_db,
+    show_default=True,
+    help="Largest PSNR loss (dB) of int8 against fp32 that is accepted.",
+)
+@click.option("--tflite", is_flag=True, help="Also write model.tflite and model.int8.tflite.")
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default=Defaults.target,
+    show_default=True,
+    help="rpi: also write rpi-bundle.tar.gz for a 64-bit Raspberry Pi.",
+)
+@click.option(
+    "--data",
+    default=Defaults.data,
+    show_default=True,
+    metavar="auto|builtin|PATH",
+    help="Digits for calibration, validation and the golden set.",
+)
+@click.option(
+    "--runtime-wheel",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Runtime wheel to put in the bundle (default: built from this checkout).",
+)
+def export(model_path: str, out: str, **options: object) -> None:
+    """Convert a trained Keras model to ONNX (fp32, optional int8), checked against Keras.
+
+    Writes OUT/model.onnx, OUT/manifest.json and OUT/golden.npz; --int8, --tflite and
+    --target rpi add their files. Files already in OUT are replaced only if the whole
+    export succeeds.
+    """
+    from dae_train.cli import quiet_tensorflow, user_errors
+
+    quiet_tensorflow()
+    from dae_export.bundle import BundleError
+    from dae_export.onnx_fp32 import ExportError
+    from dae_export.pipeline import format_summary, run_export
+
+    with user_errors():
+        try:
+            summary = run_export(Defaults(model_path, out, **options), step=lambda s: click.echo(s, err=True))
+        except (ExportError, BundleError) as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(format_summary(summary, Path(out)))

@@ -6,6 +6,7 @@ import click
 
 from dae_runtime import __version__
 from dae_runtime.lazy_group import LazyCommand, LazyGroup
+from dae_runtime.verify_cli import verify
 
 _TRAIN = ("dae-edge-train", "pip install ./train  (from a dae-edge checkout), or: make install")
 _EXPORT = ("dae-edge-export", "pip install ./export  (from a dae-edge checkout), or: make install")
@@ -16,7 +17,9 @@ LAZY_COMMANDS = {
         "dae_train.cli:evaluate", *_TRAIN, "PSNR/SSIM of a Keras model and classical filters per noise level."
     ),
     "demo": LazyCommand("dae_train.demo:demo", *_TRAIN, "Train, evaluate and draw figures on the builtin digits."),
-    "export": LazyCommand("dae_export.cli:export", *_EXPORT, "Convert a trained Keras model to ONNX."),
+    "export": LazyCommand(
+        "dae_export.cli:export", *_EXPORT, "Convert a trained Keras model to ONNX (fp32, int8), TFLite, a Pi bundle."
+    ),
 }
 
 
@@ -24,3 +27,6 @@ LAZY_COMMANDS = {
 @click.version_option(__version__, prog_name="dae")
 def main() -> None:
     """dae-edge: a noisy-MNIST denoising autoencoder from Keras to ONNX on the edge."""
+
+
+main.add_command(verify)

@@ -1,0 +1,88 @@
+"""What travels with an exported model: ONNX metadata, manifest.json and the golden set."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dae_export.onnx_fp32 import INPUT_NAME, OUTPUT_NAME
+from dae_runtime.manifest import MANIFEST_FILE, sha256_file
+
+# How a caller must feed the model; the runtime reads this back from the ONNX metadata.
+INPUT_SPEC = {
+    "name": INPUT_NAME,
+    "layout": "NHWC",
+    "shape": ["batch", "height", "width", 1],
+    "dtype": "float32",
+    "range": [0.0, 1.0],
+    "scaling": "uint8 pixel / 255; white digit on black background, as MNIST",
+    "size_multiple": 4,  # two 2x2 poolings: other sizes come back rounded up to a multiple of 4
+    "digit_size": 28,
+}
+OUTPUT_SPEC = {"name": OUTPUT_NAME, "layout": "NHWC", "shape": ["batch", "height", "width", 1], "range": [0.0, 1.0]}
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = ["tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "numpy", "dae-edge-export", "dae-edge-runtime"]
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def set_onnx_metadata(proto, precision: str, noise: dict, train_metrics: dict, source_sha256: str) -> None:
+    import dae_export
+
+    proto.producer_name = "dae-edge-export"
+    proto.producer_version = dae_export.__version__
+    proto.doc_string = "noisy-MNIST convolutional denoising autoencoder (dae-edge)"
+    props = {
+        "producer": f"dae-edge-export {dae_export.__version__} via tf2onnx",
+        "precision": precision,
+        "noise": json.dumps(noise),
+        "input": json.dumps(INPUT_SPEC),
+        "output": json.dumps(OUTPUT_SPEC),
+        "train_metrics": json.dumps(train_metrics),
+        "source_model_sha256": source_sha256,
+    }
+    del proto.metadata_props[:]
+    for key, value in props.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+
+
+def write_golden(path: Path, noisy: np.ndarray, clean: np.ndarray, keras_out: np.ndarray, noise: dict) -> None:
+    """Inputs, targets and the TensorFlow original's outputs: accuracy checks on a TF-free device."""
+    np.savez_compressed(
+        path,
+        noisy=noisy.astype(np.float32),
+        clean=clean.astype(np.float32),
+        keras=keras_out.astype(np.float32),
+        noise_kind=np.array(noise["kind"]),
+        noise_level=np.array(noise["level"], np.float32),
+    )
+
+
+def build_manifest(folder: Path, files: list[str], **sections: object) -> dict:
+    manifest = {
+        "format": "dae-edge-export/1",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": {
+            name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size} for name in files
+        },
+        "input": INPUT_SPEC,
+        "output": OUTPUT_SPEC,
+        **sections,
+        "versions": package_versions(),
+    }
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,193 @@
+"""Keras -> fp32 ONNX through tf2onnx, as a clean graph.
+
+tf2onnx turns Keras 3's UpSampling2D (ops.repeat) into ~30 Shape/Slice/Concat/Tile/
+Reshape/Transpose nodes each (74 nodes in all). Instead:
+1. trace a tf.function that calls the model's layers in order, but computes each
+   UpSampling2D as tf.compat.v1.image.resize_nearest_neighbor (half_pixel_centers=False
+   is floor(i / 2), exactly Keras' repeat);
+2. convert that op with a custom tf2onnx handler to one Resize(nearest, asymmetric, floor)
+   with constant scales, so the dynamic size arithmetic is dead and pruned and
+   tf2onnx's optimizer cancels every Transpose;
+3. rewrite the layout nodes at the graph's edges canonically: for a single channel,
+   NHWC <-> NCHW is Squeeze + Unsqueeze (no data moves). This also repairs a tf2onnx
+   1.17 bug that can leave the output at rank 5.
+Result: 18 nodes (Conv, Relu, MaxPool, Resize, Sigmoid + 2 Squeeze/Unsqueeze pairs),
+NHWC (N, H, W, 1) in and out like Keras, dynamic N, H and W.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+ALLOWED_OPS = {"Conv", "Relu", "MaxPool", "Resize", "Sigmoid", "Squeeze", "Unsqueeze"}
+MAX_NODES = 20
+TF2ONNX_MAX_OPSET = 18  # tf2onnx 1.17 refuses more; higher opsets go through onnx.version_converter
+INPUT_NAME, OUTPUT_NAME = "input", "output"
+_LAYOUT_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity"}
+
+
+class ExportError(Exception):
+    """The export cannot produce a valid model; the message is for the user as is."""
+
+
+def _traced_forward(model):
+    """(tf.function over the layers with upsampling as ResizeNearestNeighbor, {tf op name: scales})."""
+    import keras
+    import tensorflow as tf
+
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    scales_by_op: dict[str, tuple[float, float]] = {}
+
+    def forward(x):
+        for layer in layers:
+            if isinstance(layer, keras.layers.UpSampling2D):
+                cfg = layer.get_config()
+                if cfg.get("interpolation", "nearest") != "nearest" or cfg.get("data_format") not in (
+                    None,
+                    "channels_last",
+                ):
+                    raise ExportError(f"{layer.name}: only nearest, channels-last UpSampling2D can be exported")
+                sh, sw = layer.size
+                size = tf.shape(x)[1:3] * tf.constant([sh, sw], tf.int32)
+                x = tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=False, half_pixel_centers=False)
+                scales_by_op[x.op.name] = (float(sh), float(sw))
+            else:
+                x = layer(x)
+        return x  # no tf.identity here: it makes tf2onnx drop the final Squeeze
+
+    channels = model.inputs[0].shape[-1]
+    if channels != 1:
+        raise ExportError(f"the model takes {channels} channels; only single-channel models are supported")
+    spec = tf.TensorSpec((None, None, None, 1), tf.float32, name=INPUT_NAME)
+    fn = tf.function(forward, input_signature=[spec])
+    fn.get_concrete_function()  # trace now, so scales_by_op is filled
+    return fn, scales_by_op
+
+
+def _resize_handler(scales_by_op):
+    import tf2onnx
+    from tf2onnx import constants
+
+    def handler(ctx, node, name, args):
+        sh, sw = scales_by_op[node.name]
+        nchw = ctx.make_node("Transpose", [node.input[0]], {"perm": constants.NHWC_TO_NCHW})
+        scales = ctx.make_const(tf2onnx.utils.make_name(node.name + "_scales"), np.array([1, 1, sh, sw], np.float32))
+        roi = ctx.make_const(tf2onnx.utils.make_name("roi"), np.array([], np.float32))
+        resize = ctx.make_node(
+            "Resize",
+            [nchw.output[0], roi.output[0], scales.output[0]],
+            {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"},
+        )
+        shapes, dtypes = node.output_shapes, node.output_dtypes
+        ctx.remove_node(node.name)
+        ctx.make_node(
+            "Transpose",
+            resize.output,
+            {"perm": constants.NCHW_TO_NHWC},
+            name=node.name,
+            outputs=node.output,
+            shapes=shapes,
+            dtypes=dtypes,
+        )
+
+    return handler
+
+
+def _canonical_io(model) -> None:
+    """Replace the layout-only nodes between graph I/O and the NCHW body by Squeeze/Unsqueeze pairs."""
+    import onnx
+    from onnx import helper
+
+    g = model.graph
+    x_name, y_name = g.input[0].name, g.output[0].name
+    producer = {o: n for n in g.node for o in n.output}
+    consumers = collections.defaultdict(list)
+    for n in g.node:
+        for i in n.input:
+            consumers[i].append(n)
+    drop, t = [], x_name
+    while len(consumers[t]) == 1 and consumers[t][0].op_type in _LAYOUT_OPS:
+        drop.append(consumers[t][0])
+        t = consumers[t][0].output[0]
+    first_nchw, t = t, y_name
+    while t in producer and producer[t].op_type in _LAYOUT_OPS:
+        drop.append(producer[t])
+        t = producer[t].input[0]
+    last_nchw = t
+    if first_nchw == x_name or last_nchw == y_name:
+        raise ExportError("unexpected tf2onnx graph: no layout change at its edges")
+    keep = [n for n in g.node if all(n is not d for d in drop)]
+    g.initializer.extend(
+        [
+            onnx.numpy_helper.from_array(np.array([3], np.int64), "axes_3"),
+            onnx.numpy_helper.from_array(np.array([1], np.int64), "axes_1"),
+        ]
+    )
+    head = [
+        helper.make_node("Squeeze", [INPUT_NAME, "axes_3"], ["input_nhw"], name="input_squeeze"),
+        helper.make_node("Unsqueeze", ["input_nhw", "axes_1"], [first_nchw], name="input_to_nchw"),
+    ]
+    tail = [
+        helper.make_node("Squeeze", [last_nchw, "axes_1"], ["output_nhw"], name="output_squeeze"),
+        helper.make_node("Unsqueeze", ["output_nhw", "axes_3"], [OUTPUT_NAME], name="output_to_nhwc"),
+    ]
+    del g.node[:]
+    g.node.extend(head + keep + tail)
+    used = {i for n in g.node for i in n.input}
+    live = [i for i in g.initializer if i.name in used]
+    del g.initializer[:]
+    g.initializer.extend(live)
+    del g.value_info[:]
+    for value, name, dims in (
+        (g.input[0], INPUT_NAME, ["batch", "height", "width", 1]),
+        (g.output[0], OUTPUT_NAME, ["batch", "out_height", "out_width", 1]),
+    ):
+        value.name = name
+        shape = value.type.tensor_type.shape
+        del shape.dim[:]
+        for d in dims:
+            dim = shape.dim.add()
+            if isinstance(d, int):
+                dim.dim_value = d
+            else:
+                dim.dim_param = d
+    imports = [o for o in model.opset_import if o.domain in ("", "ai.onnx")]  # drop the unused ai.onnx.ml
+    del model.opset_import[:]
+    model.opset_import.extend(imports)
+
+
+def convert_fp32(model, opset: int = 17):
+    """The clean fp32 ModelProto of a Keras model; checked, not yet compared with Keras."""
+    import onnx
+    import tf2onnx
+
+    if not 13 <= opset <= 21:
+        raise ExportError(f"opset {opset} is not supported; choose 13..21 (default 17)")
+    fn, scales_by_op = _traced_forward(model)
+    proto, _ = tf2onnx.convert.from_function(
+        fn,
+        input_signature=fn.input_signature,
+        opset=min(opset, TF2ONNX_MAX_OPSET),
+        custom_op_handlers={"ResizeNearestNeighbor": (_resize_handler(scales_by_op), [])},
+    )
+    _canonical_io(proto)
+    if opset > TF2ONNX_MAX_OPSET:
+        proto = onnx.version_converter.convert_version(proto, opset)
+    proto.ir_version = max(proto.ir_version, onnx.helper.find_min_ir_version_for(list(proto.opset_import)))
+    proto = onnx.shape_inference.infer_shapes(proto, strict_mode=True)
+    onnx.checker.check_model(proto, full_check=True)
+    check_graph(proto, n_upsampling=len(scales_by_op))
+    return proto
+
+
+def check_graph(proto, n_upsampling: int) -> None:
+    ops = [n.op_type for n in proto.graph.node]
+    extra = set(ops) - ALLOWED_OPS
+    if extra or len(ops) > MAX_NODES:
+        raise ExportError(f"unexpected ONNX graph: {len(ops)} nodes, unexpected ops {sorted(extra)}")
+    if ops.count("Resize") != n_upsampling:
+        raise ExportError(f"{ops.count('Resize')} Resize nodes for {n_upsampling} UpSampling2D layers")
+    if len(proto.graph.output[0].type.tensor_type.shape.dim) != 4:
+        raise ExportError("the ONNX output is not rank 4")

@@ -1,0 +1,203 @@
+"""`dae export` as one function: convert, check, quantize, describe, bundle; then publish.
+
+Everything is written to a staging folder beside OUT first. Only when every file is
+written and every check has passed are they moved into OUT, each with an atomic rename,
+so a failing export never touches a model already in OUT.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dae_export.onnx_fp32 import ExportError
+from dae_runtime.manifest import sha256_file
+from dae_runtime.metrics import psnr, ssim
+from dae_runtime.noise import NoiseSpec
+
+TARGETS = ("none", "rpi")
+
+
+@dataclass
+class ExportConfig:
+    model: str  # trained Keras model (.keras)
+    out: str  # output folder; existing files are replaced only when the export succeeds
+    opset: int = 17  # ONNX opset; tf2onnx 1.17 emits up to 18, higher goes through onnx's converter
+    int8: bool = False  # also write model.int8.onnx (static QDQ quantization)
+    int8_types: str = "u8s8"  # u8s8: x86 fast path (default); s8s8: symmetric, for ARM kernels
+    calib_samples: int = 512  # noisy training digits used to calibrate int8
+    max_int8_loss_db: float = 0.2  # accuracy gate: int8 PSNR loss against fp32 on validation digits
+    tflite: bool = False  # also write model.tflite and model.int8.tflite
+    target: str = "none"  # rpi: also write rpi-bundle.tar.gz
+    data: str = "builtin"  # digits for calibration, validation and the golden set
+    noise_kind: str = "gaussian"
+    noise: float = 0.5
+    parity_samples: int = 512  # noisy digits for the Keras-vs-ONNX check (plus a batch of odd frames)
+    golden_samples: int = 256  # digits stored in golden.npz
+    runtime_wheel: str | None = None  # prebuilt runtime wheel for the bundle (default: build from checkout)
+    seed: int = 0
+
+
+@dataclass
+class ExportSummary:
+    files: dict[str, int] = field(default_factory=dict)  # name -> bytes
+    nodes: dict[str, int] = field(default_factory=dict)  # ONNX model -> node count
+    metrics: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _noisy_digits(cfg: ExportConfig):
+    from dae_train.data import load_mnist
+
+    splits = load_mnist(cfg.data)
+    noise = NoiseSpec(cfg.noise_kind, cfg.noise)
+    calib_clean = splits.train.as_float()[: cfg.calib_samples]
+    val_clean = splits.validation.as_float()
+    calib = noise.apply(calib_clean, np.random.default_rng([cfg.seed, 1]))
+    val = noise.apply(val_clean, np.random.default_rng([cfg.seed, 2]))
+    return calib, val, val_clean
+
+
+def _check_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
+
+
+def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
+    from dae_export import bundle, metadata, quantize
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.parity import check_parity, run_keras, run_onnx
+    from dae_train.evaluate import load_keras_model
+
+    started = time.perf_counter()
+    if cfg.target not in TARGETS:
+        raise ExportError(f"unknown target {cfg.target!r}; choose one of {', '.join(TARGETS)}")
+    source, out = Path(cfg.model), Path(cfg.out)
+    model = load_keras_model(source)
+    _check_out(out)
+    calib, val_noisy, val_clean = _noisy_digits(cfg)
+    noise = {"kind": cfg.noise_kind, "level": cfg.noise}
+    train_metrics = _train_metrics(source)
+    source_sha = sha256_file(source)
+    summary = ExportSummary()
+    steps = 2 + cfg.int8 + cfg.tflite + (cfg.target == "rpi")
+    n = iter(range(1, steps + 1))
+
+    with tempfile.TemporaryDirectory(prefix=".dae-export-", dir=out) as tmp:
+        stage = Path(tmp)
+        step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}) and parity with Keras")
+        proto = convert_fp32(model, cfg.opset)
+        metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha)
+        _save(proto, stage / "model.onnx")
+        odd_frames = np.random.default_rng(cfg.seed).random((3, 56, 84, 1), dtype=np.float32)
+        diff = check_parity(stage / "model.onnx", model, [val_noisy[: cfg.parity_samples], odd_frames])
+        keras_val = run_keras(model, val_noisy)
+        fp32_val = run_onnx(stage / "model.onnx", val_noisy)
+        summary.nodes["model.onnx"] = len(proto.graph.node)
+        summary.metrics["keras"] = _quality(keras_val, val_clean)
+        summary.metrics["onnx_fp32"] = {**_quality(fp32_val, val_clean), "max_abs_diff_vs_keras": diff}
+
+        if cfg.int8:
+            step(f"[{next(n)}/{steps}] int8 ONNX ({cfg.int8_types}, QDQ, per-channel) on {len(calib)} digits")
+            result = quantize.quantize_with_gate(
+                stage / "model.onnx", stage / "model.int8.onnx", calib, val_noisy, val_clean,
+                cfg.max_int8_loss_db, cfg.int8_types,
+            )  # fmt: skip
+            import onnx
+
+            q = onnx.load(str(stage / "model.int8.onnx"))
+            metadata.set_onnx_metadata(q, "int8", noise, train_metrics, source_sha)
+            _save(q, stage / "model.int8.onnx")
+            int8_val = run_onnx(stage / "model.int8.onnx", val_noisy)
+            summary.nodes["model.int8.onnx"] = len(q.graph.node)
+            summary.metrics["onnx_int8"] = {
+                **_quality(int8_val, val_clean),
+                "max_abs_diff_vs_keras": float(np.abs(int8_val - keras_val).max()),
+                "psnr_loss_vs_fp32_db": result.psnr_loss_db,
+                "types": result.types,
+                "float_nodes": result.excluded_nodes,
+            }
+
+        if cfg.tflite:
+            from dae_export.tflite import convert_tflite, run_tflite
+
+            step(f"[{next(n)}/{steps}] TFLite fp32 and full-integer int8 (SavedModel route)")
+            for name, calibration in (("model.tflite", None), ("model.int8.tflite", calib)):
+                (stage / name).write_bytes(convert_tflite(model, calibration))
+                y = run_tflite(stage / name, val_noisy)
+                key = "tflite_int8" if calibration is not None else "tflite_fp32"
+                summary.metrics[key] = {
+                    **_quality(y, val_clean),
+                    "max_abs_diff_vs_keras": float(np.abs(y - keras_val).max()),
+                }
+
+        step(f"[{next(n)}/{steps}] golden set and manifest")
+        g = min(cfg.golden_samples, len(val_noisy))
+        metadata.write_golden(stage / "golden.npz", val_noisy[:g], val_clean[:g], keras_val[:g], noise)
+        names = sorted(p.name for p in stage.iterdir())
+        sections = {
+            "noise": noise,
+            "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},
+            "graph": {"nodes": summary.nodes, "opset": cfg.opset},
+            "source_model": {"name": source.name, "sha256": source_sha},
+            "export_config": {k: v for k, v in asdict(cfg).items() if k not in ("model", "out")},
+        }
+        metadata.build_manifest(stage, names, **sections)
+
+        if cfg.target == "rpi":
+            step(f"[{next(n)}/{steps}] Raspberry Pi bundle (models, golden set, runtime wheel, requirements)")
+            models = [stage / f for f in ("model.onnx", "model.int8.onnx", "golden.npz") if (stage / f).exists()]
+            wheel = Path(cfg.runtime_wheel) if cfg.runtime_wheel else None
+            bundle.write_bundle(stage / "rpi-bundle.tar.gz", models, sections, wheel)
+
+        # Publish: every check passed; each file replaces its old version atomically.
+        for f in sorted(stage.iterdir()):
+            summary.files[f.name] = f.stat().st_size
+            f.replace(out / f.name)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _save(proto, path: Path) -> None:
+    import onnx
+
+    onnx.save(proto, str(path))
+
+
+def _quality(pred: np.ndarray, clean: np.ndarray) -> dict:
+    return {"psnr_db": psnr(pred, clean), "ssim": ssim(pred, clean)}
+
+
+def _train_metrics(source: Path) -> dict:
+    """val_psnr_db / val_ssim from the train_report.json next to the model, if there is one."""
+    report = source.with_name("train_report.json")
+    try:
+        data = json.loads(report.read_text())
+        return {k: data[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in data}
+    except (OSError, ValueError):
+        return {}
+
+
+def format_summary(summary: ExportSummary, out: Path) -> str:
+    lines = [f"Exported to {out} in {summary.seconds:.0f} s", "", "| file | bytes | nodes |", "|---|---:|---:|"]
+    for name, size in summary.files.items():
+        lines.append(f"| {name} | {size:,} | {summary.nodes.get(name, '')} |")
+    lines += ["", "| model | PSNR dB | SSIM | max abs diff vs Keras |", "|---|---:|---:|---:|"]
+    for name, m in summary.metrics.items():
+        diff = f"{m['max_abs_diff_vs_keras']:.1e}" if "max_abs_diff_vs_keras" in m else "-"
+        lines.append(f"| {name} | {m['psnr_db']:.2f} | {m['ssim']:.3f} | {diff} |")
+    if "onnx_int8" in summary.metrics:
+        m = summary.metrics["onnx_int8"]
+        kept = ", ".join(m["float_nodes"]) or "none"
+        lines.append(f"\nint8 PSNR loss vs fp32: {m['psnr_loss_vs_fp32_db']:.3f} dB; layers kept in float: {kept}")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Keras -> TFLite fp32 and full-integer int8: the edge peer the ONNX runtime is measured against.
+
+Keras 3 cannot go straight to TFLite here: UpSampling2D (ops.repeat) builds its reshape
+target from tf.shape, so with a dynamic batch the converter loses the height and fails
+("tf.Conv2D op is neither a custom op nor a flex op"). The route that works: a SavedModel
+written by keras.export.ExportArchive whose endpoint computes each UpSampling2D with
+tf.image.resize(nearest) (bit-identical for integer factors), then from_saved_model.
+Both models keep float32 input/output (int8 I/O was no faster and burdens every caller).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from dae_export.onnx_fp32 import INPUT_NAME
+
+
+def _saved_model(model, folder: Path) -> None:
+    import keras
+    import tensorflow as tf
+
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+    def forward(x):
+        for layer in layers:
+            if isinstance(layer, keras.layers.UpSampling2D):
+                sh, sw = layer.size
+                x = tf.image.resize(x, tf.shape(x)[1:3] * tf.constant([sh, sw]), method="nearest")
+            else:
+                x = layer(x)
+        return x
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", forward, input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32, INPUT_NAME)])
+    archive.write_out(str(folder), verbose=False)
+
+
+def convert_tflite(model, calib_noisy: np.ndarray | None = None) -> bytes:
+    """fp32 TFLite bytes, or full-integer int8 (float I/O) when calibration digits are given."""
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory(prefix="dae-tflite-") as tmp:
+        _saved_model(model, Path(tmp))
+        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
+        if calib_noisy is not None:
+
+            def representative():
+                for i in range(len(calib_noisy)):
+                    yield [np.ascontiguousarray(calib_noisy[i : i + 1], np.float32)]
+
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = representative
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        return converter.convert()
+
+
+def run_tflite(path: Path, x: np.ndarray, threads: int = 2) -> np.ndarray:
+    """Run a TFLite model with the interpreter TensorFlow ships (XNNPACK by default)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter warns that ai-edge-litert replaces it
+        from tensorflow.lite.python.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    interpreter.resize_tensor_input(inp["index"], x.shape)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(inp["index"], np.ascontiguousarray(x, np.float32))
+    interpreter.invoke()
+    return interpreter.get_tensor(out["index"])

@@ -1,0 +1,100 @@
+"""Bundles on the device: checksums are enforced, hostile archives are refused."""
+
+import io
+import json
+import tarfile
+
+import pytest
+from click.testing import CliRunner
+
+from dae_runtime.bundle import extract_bundle
+from dae_runtime.cli import main
+from dae_runtime.manifest import ManifestError, sha256_file, verify_manifest
+
+
+def make_folder(folder):
+    folder.mkdir()
+    (folder / "model.onnx").write_bytes(b"onnx bytes")
+    (folder / "golden.npz").write_bytes(b"golden bytes")
+    files = {n: {"sha256": sha256_file(folder / n)} for n in ("model.onnx", "golden.npz")}
+    (folder / "manifest.json").write_text(json.dumps({"files": files}))
+    return folder
+
+
+def make_bundle(tmp_path, extra=None):
+    folder = make_folder(tmp_path / "dae-edge-rpi")
+    path = tmp_path / "bundle.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(folder, arcname="dae-edge-rpi")
+        if extra:
+            extra(tar)
+    return path
+
+
+def test_good_bundle_extracts_and_verifies(tmp_path):
+    (tmp_path / "src").mkdir()
+    bundle = make_bundle(tmp_path / "src")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    folder = extract_bundle(bundle, dest)
+    assert folder == dest / "dae-edge-rpi"
+    assert verify_manifest(folder)["files"].keys() == {"model.onnx", "golden.npz"}
+    with pytest.raises(ManifestError, match="already exists"):  # never extracts over a previous copy
+        extract_bundle(bundle, dest)
+
+
+def test_tampered_or_missing_files_are_refused(tmp_path):
+    folder = make_folder(tmp_path / "export")
+    (folder / "model.onnx").write_bytes(b"swapped model")
+    (folder / "golden.npz").unlink()
+    with pytest.raises(ManifestError) as info:
+        verify_manifest(folder)
+    assert "model.onnx (sha256 mismatch)" in str(info.value) and "golden.npz (missing)" in str(info.value)
+
+
+def _add_member(name, kind=tarfile.REGTYPE, target=""):
+    def add(tar):
+        info = tarfile.TarInfo(name)
+        info.type = kind
+        info.linkname = target
+        data = b"evil" if kind == tarfile.REGTYPE else b""
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+
+    return add
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        _add_member("../escape.txt"),
+        _add_member("/tmp/absolute.txt"),
+        _add_member("dae-edge-rpi/link", tarfile.SYMTYPE, "/etc/passwd"),
+        _add_member("second-top/file.txt"),
+    ],
+    ids=["dotdot", "absolute", "symlink", "two-tops"],
+)
+def test_hostile_archives_are_refused_and_write_nothing(tmp_path, extra):
+    src = tmp_path / "src"
+    src.mkdir()
+    bundle = make_bundle(src, extra)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(ManifestError):
+        extract_bundle(bundle, dest)
+    assert list(dest.iterdir()) == []
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_verify_command_reports_ok_and_failures(tmp_path):
+    folder = make_folder(tmp_path / "export")
+    runner = CliRunner()
+    result = runner.invoke(main, ["verify", str(folder)])
+    assert result.exit_code == 0 and "OK: 2 files" in result.output
+    (folder / "model.onnx").write_bytes(b"corrupt")
+    result = runner.invoke(main, ["verify", str(folder)])
+    assert result.exit_code == 1 and "sha256 mismatch" in result.output and "Traceback" not in result.output
+    not_a_bundle = tmp_path / "junk.tar.gz"
+    not_a_bundle.write_bytes(b"junk")
+    result = runner.invoke(main, ["verify", str(not_a_bundle), "--extract-to", str(tmp_path)])
+    assert result.exit_code == 1 and "not a readable bundle" in result.output
