@@ -1,0 +1,25 @@
+"""The shipped model's quality goal, on real MNIST digits it never trained on."""
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+import dae_runtime
+from dae_runtime.metrics import psnr
+from dae_runtime.noise import NoiseSpec
+from dae_train.data import load_mnist
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    # The 500 builtin validation digits: never trained on (they chose the best epoch only).
+    clean = load_mnist("builtin").validation.as_float()
+    return NoiseSpec("gaussian", 0.5).apply(clean, np.random.default_rng(12345)), clean
+
+
+@pytest.mark.parametrize("precision, goal_db", [("fp32", 20.0), ("int8", 19.9)])
+def test_shipped_model_reaches_the_quality_goal(held_out, precision, goal_db):
+    noisy, clean = held_out
+    session = ort.InferenceSession(str(dae_runtime.default_model_path(precision)), providers=["CPUExecutionProvider"])
+    out = session.run(None, {"input": noisy})[0]
+    assert psnr(out, clean) >= goal_db

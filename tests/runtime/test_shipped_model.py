@@ -1,0 +1,40 @@
+"""The pretrained models inside the runtime package: present, intact, and denoising."""
+
+import json
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+import dae_runtime
+from dae_runtime.manifest import verify_manifest
+from dae_runtime.metrics import psnr
+from dae_runtime.models import MODELS_DIR
+from dae_runtime.noise import gaussian
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_default_model_path_points_at_a_runnable_model(precision, digits):
+    path = dae_runtime.default_model_path(precision)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    meta = session.get_modelmeta().custom_metadata_map
+    assert meta["precision"] == precision
+    assert json.loads(meta["input"])["layout"] == "NHWC"
+    clean = digits[:32, ..., None]
+    noisy = gaussian(clean, 0.3, np.random.default_rng(0))
+    out = session.run(None, {"input": noisy})[0]
+    assert out.shape == clean.shape
+    assert psnr(out, clean) > psnr(noisy, clean) + 3.0  # even on OpenCV-drawn digits it never saw
+    frame = session.run(None, {"input": np.zeros((2, 56, 84, 1), np.float32)})[0]
+    assert frame.shape == (2, 56, 84, 1)
+
+
+def test_shipped_files_match_their_manifest():
+    manifest = verify_manifest(MODELS_DIR)
+    assert set(manifest["files"]) == {"model.onnx", "model.int8.onnx"}
+    assert manifest["metrics"]["onnx_fp32"]["max_abs_diff_vs_keras"] <= 1e-4
+
+
+def test_unknown_precision_is_rejected():
+    with pytest.raises(ValueError, match="precision"):
+        dae_runtime.default_model_path("fp16")
