@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from dae_runtime import __version__
+from dae_runtime.compare_cli import compare
+from dae_runtime.denoise_cli import denoise
 from dae_runtime.lazy_group import LazyCommand, LazyGroup
+from dae_runtime.live_cli import live
 from dae_runtime.verify_cli import verify
 
 _TRAIN = ("dae-edge-train", "pip install ./train  (from a dae-edge checkout), or: make install")
@@ -29,4 +32,5 @@ def main() -> None:
     """dae-edge: a noisy-MNIST denoising autoencoder from Keras to ONNX on the edge."""
 
 
-main.add_command(verify)
+for command in (denoise, live, compare, verify):
+    main.add_command(command)

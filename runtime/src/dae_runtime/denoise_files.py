@@ -1,0 +1,204 @@
+"""`dae denoise` work: find the inputs, denoise each one, write outputs atomically beside nothing.
+
+Outputs go to OUT/<relative path>/<stem>.denoised.<ext>, never over an input; a file that
+cannot be read is reported and skipped while the others go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dae_runtime.atomic import atomic_path
+from dae_runtime.denoiser import Denoiser, from_unit_float, to_gray, to_unit_float
+from dae_runtime.noise import gaussian
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+ARRAY_SUFFIXES = {".npy", ".npz"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".m4v"}
+SUPPORTED = IMAGE_SUFFIXES | ARRAY_SUFFIXES | VIDEO_SUFFIXES
+
+
+class InputError(Exception):
+    """One input that cannot be denoised; the others go on."""
+
+
+@dataclass
+class DenoiseOptions:
+    digits: bool = False  # find digits, denoise them as MNIST crops, paste them back
+    add_noise: float = 0.0  # add Gaussian noise of this sigma first (and save the noisy input too)
+    seed: int = 0
+
+
+@dataclass
+class Job:
+    source: Path
+    relative: Path  # where the output goes below OUT
+
+
+@dataclass
+class Report:
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def collect(inputs: list[str]) -> tuple[list[Job], list[tuple[Path, str]]]:
+    """Expand folders recursively; return the jobs and the inputs refused up front."""
+    jobs, refused = [], []
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_dir():
+            for f in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED):
+                jobs.append(Job(f, f.relative_to(path.parent)))
+        elif not path.exists():
+            refused.append((path, "does not exist"))
+        elif path.suffix.lower() not in SUPPORTED:
+            refused.append((path, f"unsupported file type {path.suffix or '(none)'}"))
+        else:
+            jobs.append(Job(path, Path(path.name)))
+    return jobs, refused
+
+
+def output_path(out: Path, job: Job, suffix: str | None = None) -> Path:
+    rel = job.relative
+    return out / rel.parent / f"{rel.stem}.denoised{suffix or rel.suffix.lower()}"
+
+
+class FileDenoiser:
+    def __init__(self, denoiser: Denoiser, options: DenoiseOptions):
+        self.denoiser, self.options = denoiser, options
+        self.rng = np.random.default_rng(options.seed)
+
+    def image(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Denoised gray image (same dtype) and the noisy input if noise was added."""
+        noisy = None
+        if self.options.add_noise > 0:
+            noisy = from_unit_float(gaussian(to_unit_float(gray), self.options.add_noise, self.rng), gray.dtype)
+            gray = noisy
+        if self.options.digits:
+            return self._digits(gray), noisy
+        return self.denoiser.denoise(gray), noisy
+
+    def _digits(self, gray: np.ndarray) -> np.ndarray:
+        from dae_runtime.digits import extract_digits, from_mnist, paste_ink
+
+        u8 = gray if gray.dtype == np.uint8 else from_unit_float(to_unit_float(gray), np.uint8)
+        batch, crops = extract_digits(u8)
+        out = u8.copy()
+        for digit, crop in zip(self.denoiser.denoise_batch(batch), crops, strict=True) if crops else ():
+            paste_ink(out, from_mnist(digit, crop), crop)
+        return out if gray.dtype == np.uint8 else to_unit_float(out)
+
+    def run(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
+        suffix = job.source.suffix.lower()
+        if suffix in IMAGE_SUFFIXES:
+            return self._image_file(job, out, inputs)
+        if suffix in ARRAY_SUFFIXES:
+            return self._array_file(job, out, inputs)
+        return self._video_file(job, out, inputs)
+
+    def _target(self, path: Path, inputs: set[Path]) -> Path:
+        if path.resolve() in inputs:
+            raise InputError(f"its output {path} would overwrite an input")
+        return path
+
+    def _image_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
+        import cv2
+
+        image = cv2.imread(str(job.source), cv2.IMREAD_UNCHANGED)
+        if image is None:
+            raise InputError("not a readable image")
+        if image.dtype == np.uint16:
+            image = (image / 257).astype(np.uint8)
+        denoised, noisy = self.image(to_gray(image))
+        written = [self._write_image(self._target(output_path(out, job, ".png"), inputs), denoised)]
+        if noisy is not None:
+            noisy_path = out / job.relative.parent / f"{job.relative.stem}.noisy.png"
+            written.append(self._write_image(self._target(noisy_path, inputs), noisy))
+        return written
+
+    @staticmethod
+    def _write_image(path: Path, image: np.ndarray) -> Path:
+        import cv2
+
+        with atomic_path(path) as tmp:
+            if not cv2.imwrite(str(tmp), from_unit_float(to_unit_float(image), np.uint8)):
+                raise InputError(f"could not write {path}")
+        return path
+
+    def _array(self, a: np.ndarray) -> np.ndarray:
+        a = np.asarray(a)
+        if a.ndim == 4 and a.shape[-1] == 1:
+            a = a[..., 0]
+        if a.ndim == 2:
+            return self.image(a)[0]
+        if a.ndim == 3:
+            return np.stack([self.image(img)[0] for img in a])
+        raise InputError(f"array of shape {a.shape}: expected (H, W), (N, H, W) or (N, H, W, 1)")
+
+    def _array_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
+        target = self._target(output_path(out, job), inputs)
+        try:
+            if job.source.suffix.lower() == ".npy":
+                result = self._array(np.load(job.source, allow_pickle=False))
+                with atomic_path(target) as tmp, open(tmp, "wb") as f:
+                    np.save(f, result)
+            else:
+                with np.load(job.source, allow_pickle=False) as z:
+                    arrays = {k: self._array(z[k]) for k in z.files}
+                with atomic_path(target) as tmp:
+                    np.savez_compressed(tmp, **arrays)
+        except (ValueError, OSError) as exc:
+            raise InputError(f"not a readable array file ({exc})") from exc
+        return [target]
+
+    def _video_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
+        import cv2
+
+        capture = cv2.VideoCapture(str(job.source))
+        if not capture.isOpened():
+            raise InputError("not a readable video")
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        target = self._target(output_path(out, job, ".mp4"), inputs)
+        writer = None
+        frames = 0
+        try:
+            with atomic_path(target) as tmp:
+                while True:
+                    ok, frame = capture.read()
+                    if not ok:
+                        break
+                    denoised = self.image(to_gray(frame))[0]
+                    if writer is None:
+                        h, w = denoised.shape
+                        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h), False)
+                    writer.write(denoised)
+                    frames += 1
+                if writer is not None:
+                    writer.release()
+                    writer = None
+                if frames == 0:
+                    raise InputError("a video without a readable frame")
+        finally:
+            capture.release()
+            if writer is not None:
+                writer.release()
+        return [target]
+
+
+def denoise_files(inputs: list[str], out: Path, denoiser: Denoiser, options: DenoiseOptions, progress=None) -> Report:
+    """Denoise every input into `out`; `progress(job)` is called after each one."""
+    jobs, refused = collect(inputs)
+    report = Report(failed=list(refused))
+    resolved_inputs = {j.source.resolve() for j in jobs}
+    worker = FileDenoiser(denoiser, options)
+    for job in jobs:
+        try:
+            report.written += worker.run(job, out, resolved_inputs)
+        except InputError as exc:
+            report.failed.append((job.source, str(exc)))
+        if progress is not None:
+            progress(job)
+    return report

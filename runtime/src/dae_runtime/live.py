@@ -1,0 +1,134 @@
+"""The live pipeline: frame -> digits -> one batched denoise -> a composed view with FPS.
+
+Digit mode finds the digits on paper, turns them into MNIST crops, adds the chosen noise,
+denoises all crops in one call and shows input / noisy / denoised tiles beside the frame.
+Full-frame mode runs the fully convolutional model on the whole (downscaled) frame.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dae_runtime.denoiser import Denoiser
+from dae_runtime.digits import extract_digits, ink_map
+from dae_runtime.noise import gaussian
+
+TILE = 56  # a 28x28 digit shown at 2x
+GREEN, WHITE = (0, 200, 0), (255, 255, 255)
+
+
+class LiveError(Exception):
+    """A camera or source that cannot be used; the message is for the user as is."""
+
+
+@dataclass
+class LiveConfig:
+    add_noise: float = 0.3  # sigma of the Gaussian noise added to each crop (keys + / - change it)
+    full_frame: bool = False  # denoise the whole downscaled frame instead of digit crops (key f)
+    max_digits: int = 10
+    full_frame_width: int = 160  # full-frame mode works on this width (a multiple of 4)
+    seed: int = 0
+
+
+@dataclass
+class FrameResult:
+    view: np.ndarray  # composed BGR image
+    clean: np.ndarray  # MNIST crops (or the ink map in full-frame mode), before noise
+    noisy: np.ndarray
+    denoised: np.ndarray
+    boxes: list = field(default_factory=list)
+    seconds: float = 0.0  # processing time of this frame, composing included
+
+
+class LivePipeline:
+    def __init__(self, denoiser: Denoiser, config: LiveConfig | None = None):
+        self.denoiser = denoiser
+        self.config = config or LiveConfig()
+        self.rng = np.random.default_rng(self.config.seed)
+        self.fps = 0.0
+
+    def process(self, frame: np.ndarray) -> FrameResult:
+        import cv2
+
+        started = time.perf_counter()
+        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        if self.config.full_frame:
+            result = self._full_frame(gray, bgr)
+        else:
+            result = self._digits(gray, bgr)
+        result.seconds = time.perf_counter() - started
+        self.fps = 1.0 / result.seconds if self.fps == 0 else 0.9 * self.fps + 0.1 / result.seconds
+        self._overlay(result.view)
+        return result
+
+    def _noisy(self, x: np.ndarray) -> np.ndarray:
+        return gaussian(x, self.config.add_noise, self.rng) if self.config.add_noise > 0 else x
+
+    def _digits(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
+        import cv2
+
+        clean, crops = extract_digits(gray, self.config.max_digits)
+        noisy = self._noisy(clean)
+        denoised = self.denoiser.denoise_batch(noisy) if len(crops) else noisy
+        view = bgr.copy()
+        for c in crops:
+            x, y, w, h = c.box
+            cv2.rectangle(view, (x, y), (x + w, y + h), GREEN, 2)
+        panel = np.zeros((view.shape[0], 3 * TILE + 16, 3), np.uint8)
+        for i in range(min(len(crops), (view.shape[0] - 20) // (TILE + 4))):
+            y = 20 + i * (TILE + 4)
+            for j, img in enumerate((clean[i], noisy[i], denoised[i])):
+                tile = cv2.resize((img * 255).astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST)
+                panel[y : y + TILE, 4 + j * (TILE + 4) : 4 + j * (TILE + 4) + TILE] = tile[..., None]
+        for j, label in enumerate(("input", "noisy", "denoised")):
+            cv2.putText(panel, label, (4 + j * (TILE + 4), 14), cv2.FONT_HERSHEY_SIMPLEX, 0.35, WHITE, 1)
+        return FrameResult(np.hstack([view, panel]), clean, noisy, denoised, [c.box for c in crops])
+
+    def _full_frame(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
+        import cv2
+
+        w = self.config.full_frame_width
+        h = max(4, int(round(gray.shape[0] * w / gray.shape[1] / 4)) * 4)
+        clean = ink_map(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA))
+        noisy = self._noisy(clean)
+        denoised = self.denoiser.denoise(noisy)
+        strip = np.vstack([clean, noisy, denoised])
+        scale = bgr.shape[0] / strip.shape[0]
+        strip = cv2.resize((strip * 255).astype(np.uint8), (int(w * scale), bgr.shape[0]))
+        return FrameResult(np.hstack([bgr, cv2.cvtColor(strip, cv2.COLOR_GRAY2BGR)]), clean, noisy, denoised)
+
+    def _overlay(self, view: np.ndarray) -> None:
+        import cv2
+
+        mode = "full frame" if self.config.full_frame else "digits"
+        text = f"{self.fps:5.0f} FPS  noise {self.config.add_noise:.2f}  {mode}  [+/-] noise [f] mode [q] quit"
+        cv2.putText(view, text, (8, view.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, GREEN, 1, cv2.LINE_AA)
+
+    def handle_key(self, key: int) -> bool:
+        """Apply a key press; False means quit."""
+        if key in (ord("q"), 27):
+            return False
+        if key in (ord("+"), ord("=")):
+            self.config.add_noise = min(1.0, self.config.add_noise + 0.05)
+        elif key in (ord("-"), ord("_")):
+            self.config.add_noise = max(0.0, self.config.add_noise - 0.05)
+        elif key == ord("f"):
+            self.config.full_frame = not self.config.full_frame
+        return True
+
+
+def open_capture(camera: int | None, source: str | None):
+    import cv2
+
+    cv2.utils.logging.setLogLevel(
+        cv2.utils.logging.LOG_LEVEL_SILENT
+    )  # OpenCV's own multi-line warnings would bury the one-line error below
+    capture = cv2.VideoCapture(camera if source is None else source)
+    if not capture.isOpened():
+        what = f"camera {camera}" if source is None else f"video {source}"
+        raise LiveError(f"cannot open {what}")
+    return capture

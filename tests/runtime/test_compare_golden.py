@@ -1,0 +1,40 @@
+"""`dae compare --golden` on a device without TensorFlow."""
+
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+from dae_runtime.cli import main
+from dae_runtime.denoiser import Denoiser
+from dae_runtime.noise import gaussian
+
+
+def test_accuracy_against_stored_outputs_and_latency(tmp_path, digits):
+    clean = digits[:32, ..., None]
+    noisy = gaussian(clean, 0.5, np.random.default_rng(0))
+    reference = Denoiser().denoise_batch(noisy)[..., None]  # stands in for the Keras outputs
+    golden = tmp_path / "golden.npz"
+    np.savez(golden, noisy=noisy, clean=clean, keras=reference)
+    report = tmp_path / "compare.json"
+    args = ["compare", "--golden", str(golden), "--batch", "1,8", "--iters", "5", "--warmup", "1"]
+    result = CliRunner().invoke(main, [*args, "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert data["accuracy"]["max_abs_diff_vs_keras"] <= 1e-6
+    assert data["accuracy"]["psnr_db"] > 12.0
+    assert [row["batch"] for row in data["latency"]] == [1, 8]
+    for row in data["latency"]:
+        assert row["p50_ms"] <= row["p90_ms"] <= row["p99_ms"] and row["throughput_ips"] > 0
+    int8 = CliRunner().invoke(main, [*args, "--int8"])
+    assert int8.exit_code == 0 and "(int8)" in int8.output
+
+
+def test_bad_golden_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "golden.npz"
+    np.savez(bad, noisy=np.zeros((1, 28, 28, 1)))
+    result = CliRunner().invoke(main, ["compare", "--golden", str(bad)])
+    assert result.exit_code == 1 and "lacks clean, keras" in result.output
+    bad.write_bytes(b"not a zip")
+    result = CliRunner().invoke(main, ["compare", "--golden", str(bad)])
+    assert result.exit_code == 1 and "not a readable golden.npz" in result.output

@@ -1,0 +1,101 @@
+"""`dae denoise` on a folder of mixed inputs, one of them broken."""
+
+import hashlib
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dae_runtime.cli import main
+from dae_runtime.metrics import psnr
+from dae_runtime.noise import gaussian
+from dae_runtime.synthetic import paper_frame
+
+
+def digest(folder):
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def inputs(tmp_path, digits):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    noisy = gaussian(digits[:4], 0.4, np.random.default_rng(0))
+    cv2.imwrite(str(folder / "a.png"), (noisy[0] * 255).astype(np.uint8))
+    cv2.imwrite(str(folder / "sub" / "b.jpg"), cv2.resize((noisy[1] * 255).astype(np.uint8), (50, 37)))
+    np.save(folder / "batch.npy", noisy)
+    np.savez(folder / "arrays.npz", first=noisy[:2], second=(noisy[2] * 255).astype(np.uint8))
+    (folder / "broken.png").write_bytes(b"\x89PNG not really")
+    (folder / "notes.txt").write_text("ignored: not an image")
+    video = cv2.VideoWriter(str(folder / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for i in range(5):
+        video.write(paper_frame(digits[:3], size=(240, 320), scale=2, shift=(i, i)))
+    video.release()
+    return folder
+
+
+def test_folder_with_one_broken_file(inputs, tmp_path, digits):
+    before = digest(inputs)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["denoise", str(inputs), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "broken.png: not a readable image" in result.output and "Traceback" not in result.output
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert written == {
+        "in/a.denoised.png",
+        "in/sub/b.denoised.png",
+        "in/batch.denoised.npy",
+        "in/arrays.denoised.npz",
+        "in/clip.denoised.mp4",
+    }
+    assert digest(inputs) == before  # inputs untouched
+    batch = np.load(out / "in" / "batch.denoised.npy")
+    assert batch.shape == (4, 28, 28) and batch.dtype == np.float32
+    assert psnr(batch, digits[:4]) > psnr(np.load(inputs / "batch.npy"), digits[:4]) + 3.0
+    with np.load(out / "in" / "arrays.denoised.npz") as z:
+        assert z["first"].shape == (2, 28, 28) and z["second"].dtype == np.uint8
+    assert cv2.imread(str(out / "in" / "sub" / "b.denoised.png"), cv2.IMREAD_UNCHANGED).shape == (37, 50)
+    frames = 0
+    capture = cv2.VideoCapture(str(out / "in" / "clip.denoised.mp4"))
+    while capture.read()[0]:
+        frames += 1
+    assert frames == 5
+
+
+def test_add_noise_and_digit_mode(tmp_path, digits):
+    frame = tmp_path / "paper.png"
+    cv2.imwrite(str(frame), paper_frame(digits[:6], size=(240, 480), scale=2))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["denoise", str(frame), "--out", str(out), "--digits", "--add-noise", "0.3"])
+    assert result.exit_code == 0, result.output
+    noisy = cv2.imread(str(out / "paper.noisy.png"), cv2.IMREAD_GRAYSCALE)
+    cleaned = cv2.imread(str(out / "paper.denoised.png"), cv2.IMREAD_GRAYSCALE)
+    original = cv2.imread(str(frame), cv2.IMREAD_GRAYSCALE)
+    assert noisy.shape == cleaned.shape == original.shape
+    assert not np.array_equal(noisy, original)
+
+
+def test_never_writes_over_an_input(tmp_path, digits):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "x.png"), (digits[0] * 255).astype(np.uint8))
+    cv2.imwrite(str(folder / "x.denoised.png"), (digits[1] * 255).astype(np.uint8))  # the user's own file
+    before = digest(folder)
+    result = CliRunner().invoke(
+        main, ["denoise", str(folder / "x.png"), str(folder / "x.denoised.png"), "--out", str(folder)]
+    )
+    assert result.exit_code == 1
+    assert "would overwrite an input" in result.output
+    assert digest(folder)[folder / "x.denoised.png"] == before[folder / "x.denoised.png"]
+
+
+def test_missing_inputs_and_bad_model_are_clear(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["denoise", str(tmp_path / "nope.png"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "does not exist" in result.output
+    corrupt = tmp_path / "m.onnx"
+    corrupt.write_bytes(b"corrupt")
+    result = runner.invoke(main, ["denoise", str(tmp_path), "--out", str(tmp_path / "o"), "--model", str(corrupt)])
+    assert result.exit_code == 1 and "not a usable ONNX model" in result.output
+    assert "Traceback" not in result.output
