@@ -38,7 +38,11 @@ test-all: install
 	$(BIN)/python -m pytest
 
 test-runtime-only: $(RT_STAMP)
-	@! $(RT_VENV)/bin/python -c "import tensorflow" 2>/dev/null || (echo "tensorflow leaked into the runtime-only venv" && false)
+	@# a regular (not editable) install, as a device gets it: refresh it from the current source
+	$(RT_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --force-reinstall ./runtime
+	@for m in tensorflow keras tf2onnx dae_train dae_export; do \
+		! $(RT_VENV)/bin/python -c "import $$m" 2>/dev/null || { echo "$$m leaked into the runtime-only venv"; exit 1; }; \
+	done
 	$(RT_VENV)/bin/python -m pytest tests/runtime
 
 lint: install
