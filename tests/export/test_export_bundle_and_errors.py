@@ -67,7 +67,21 @@ def test_export_errors_are_one_line(trained_model, tmp_path):
         code, output = _export(*args, "--out", str(tmp_path / "out"))
         assert code in (1, 2), output
         assert fragment in output and "Traceback" not in output
+        assert len([line for line in output.splitlines() if line.startswith("Error:")]) == 1
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     code, output = _export("--model", str(trained_model), "--out", str(blocker / "out"))
     assert code == 1 and "cannot write to" in output and "Traceback" not in output
+
+
+def test_a_new_export_replaces_the_previous_one_and_keeps_user_files(trained_model, tmp_path):
+    from dae_export.pipeline import ExportConfig, run_export
+    from dae_runtime.manifest import verify_manifest
+
+    (tmp_path / "notes.txt").write_text("mine")
+    run_export(ExportConfig(str(trained_model), str(tmp_path), int8=True), step=lambda s: None)
+    assert (tmp_path / "model.int8.onnx").exists()
+    run_export(ExportConfig(str(trained_model), str(tmp_path)), step=lambda s: None)
+    assert not (tmp_path / "model.int8.onnx").exists()  # a stale int8 model would pass for this export's
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert set(verify_manifest(tmp_path, allow_unlisted=True)["files"]) == {"model.onnx", "golden.npz"}

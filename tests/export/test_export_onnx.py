@@ -11,6 +11,7 @@ import pytest
 
 from dae_runtime.manifest import verify_manifest
 from dae_runtime.metrics import psnr
+from dae_runtime.noise import NoiseSpec
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +26,7 @@ def test_writes_every_file_with_matching_checksums(full_export):
     expected = {"model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite", "manifest.json", "golden.npz"}
     assert expected | {"rpi-bundle.tar.gz"} == {p.name for p in out.iterdir()}
     manifest = verify_manifest(out)
-    assert set(manifest["files"]) == expected - {"manifest.json"}
+    assert set(manifest["files"]) == expected - {"manifest.json"} | {"rpi-bundle.tar.gz"}
     assert manifest["input"]["layout"] == "NHWC" and manifest["input"]["range"] == [0.0, 1.0]
     assert manifest["versions"]["tf2onnx"] and manifest["versions"]["onnxruntime"]
     assert summary.files["model.onnx"] == (out / "model.onnx").stat().st_size
@@ -66,8 +67,10 @@ def test_golden_set_reproduces_keras_without_tensorflow(full_export):
 def test_int8_stays_within_the_accuracy_gate(full_export):
     out, summary = full_export
     golden = np.load(out / "golden.npz")
-    fp32 = psnr(run(out / "model.onnx", golden["noisy"]), golden["clean"])
-    int8 = psnr(run(out / "model.int8.onnx", golden["noisy"]), golden["clean"])
+    # A fresh noise draw, not the one the gate measured on.
+    noisy = NoiseSpec("gaussian", 0.5).apply(golden["clean"], np.random.default_rng(999))
+    fp32 = psnr(run(out / "model.onnx", noisy), golden["clean"])
+    int8 = psnr(run(out / "model.int8.onnx", noisy), golden["clean"])
     assert fp32 - int8 <= 0.3  # the bound on unseen digits; the gate itself is 0.2 on validation
     m = summary.metrics["onnx_int8"]
     assert m["psnr_loss_vs_fp32_db"] <= 0.2
@@ -106,3 +109,18 @@ def test_int8_gate_rejects_a_loss_above_the_limit(full_export, tmp_path):
         # a negative limit cannot be met: every exclusion set is tried, then the export fails
         quantize_with_gate(out / "model.onnx", target, golden["noisy"][:64], golden["noisy"], golden["clean"], -1.0)
     assert not target.exists()
+
+
+def test_models_that_are_not_a_plain_chain_are_refused():
+    import keras
+
+    from dae_export.onnx_fp32 import ExportError, convert_fp32
+
+    inputs = keras.Input((None, None, 1))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    skip = keras.Model(inputs, keras.layers.Add()([x, keras.layers.Conv2D(4, 3, padding="same")(x)]))
+    with pytest.raises(ExportError, match="Add.*not supported"):
+        convert_fp32(skip)
+    bilinear = keras.Sequential([keras.Input((None, None, 1)), keras.layers.UpSampling2D(2, interpolation="bilinear")])
+    with pytest.raises(ExportError, match="nearest"):
+        convert_fp32(bilinear)

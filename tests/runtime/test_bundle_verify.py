@@ -98,3 +98,29 @@ def test_verify_command_reports_ok_and_failures(tmp_path):
     not_a_bundle.write_bytes(b"junk")
     result = runner.invoke(main, ["verify", str(not_a_bundle), "--extract-to", str(tmp_path)])
     assert result.exit_code == 1 and "not a readable bundle" in result.output
+
+
+@pytest.mark.parametrize(
+    "manifest, fragment",
+    [
+        ({"files": {}}, "lists no files"),
+        ([1, 2], "lists no files"),
+        ({"files": {"model.onnx": "abc"}}, "malformed"),
+    ],
+)
+def test_empty_or_malformed_manifests_are_refused(tmp_path, manifest, fragment):
+    folder = make_folder(tmp_path / "export")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match=fragment):
+        verify_manifest(folder)
+
+
+def test_unlisted_files_are_refused_and_a_rejected_bundle_leaves_nothing(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    bundle = make_bundle(src, _add_member("dae-edge-rpi/evil.sh"))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(ManifestError, match=r"evil.sh \(not in the manifest\)"):
+        extract_bundle(bundle, dest)
+    assert list(dest.iterdir()) == []  # not even a hidden temporary folder

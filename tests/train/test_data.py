@@ -81,6 +81,8 @@ def _npz(tmp_path, **arrays):
         (lambda p: _npz(p, images=np.zeros((5, 28, 28), np.uint8)), "no x_train"),
         (lambda p: _npz(p, x_train=np.zeros((5, 32, 32), np.uint8)), "expected MNIST images"),
         (lambda p: _npz(p, x_train=np.full((5, 28, 28), -3.0)), "expected 0..1 or 0..255"),
+        (lambda p: _npz(p, x_train=np.full((5, 28, 28), np.nan)), "NaN"),
+        (lambda p: _npz(p, x_train=np.zeros((5, 28, 28), np.uint8), y_train=np.zeros(4)), "4 labels for 5"),
         (lambda p: _npz(p, x_train=np.array([None, 1], dtype=object)), "unpickling"),
         (
             lambda p: (p / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip") and str(p / "bad.npz"),
@@ -88,7 +90,18 @@ def _npz(tmp_path, **arrays):
         ),
         (lambda p: str(p), "no MNIST IDX file"),
     ],
-    ids=["missing", "wrong-type", "no-arrays", "wrong-shape", "bad-range", "pickled", "corrupt", "empty-dir"],
+    ids=[
+        "missing",
+        "wrong-type",
+        "no-arrays",
+        "wrong-shape",
+        "bad-range",
+        "nan",
+        "label-count",
+        "pickled",
+        "corrupt",
+        "empty-dir",
+    ],
 )
 def test_bad_sources_raise_one_clear_error(tmp_path, make, message):
     source = make(tmp_path)

@@ -95,3 +95,11 @@ def test_interrupt_keeps_the_best_model_and_resume_matches_an_uninterrupted_run(
 def test_resume_without_a_checkpoint_is_an_error(tmp_path):
     with pytest.raises(TrainError, match="nothing to resume"):
         train(quick(1), tmp_path, resume=True)
+
+
+def test_resume_refuses_a_state_file_that_is_not_ours(tmp_path):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.keras").write_bytes(b"x")
+    (tmp_path / "checkpoints" / "state.json").write_text("[1, 2]")
+    with pytest.raises(TrainError, match="not a dae-edge training state"):
+        train(quick(1), tmp_path, resume=True)

@@ -22,7 +22,8 @@ RPI_REQUIREMENTS = {
 
 INSTRUCTIONS = """# dae-edge on a Raspberry Pi
 
-Needs a 64-bit Raspberry Pi OS (aarch64) with Python 3.10 or newer: onnxruntime publishes
+Needs a 64-bit Raspberry Pi OS (aarch64) with Python 3.11 or newer (Bookworm has 3.11; the pinned
+numpy and onnxruntime need it). onnxruntime publishes
 no 32-bit ARM wheels. Nothing here needs TensorFlow.
 
     tar xzf rpi-bundle.tar.gz && cd {bundle_dir}
@@ -57,9 +58,13 @@ def build_runtime_wheel(dest: Path, runtime_wheel: Path | None = None) -> Path:
     if source is None:
         raise BundleError("dae_runtime is not installed from a checkout; pass --runtime-wheel PATH")
     with tempfile.TemporaryDirectory(prefix="dae-wheel-") as tmp:
+        # Build from a clean copy: setuptools would reuse (stale) build/ folders of the checkout
+        # and write new ones into it.
+        copy = Path(tmp) / "runtime"
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
         # No build isolation: setuptools comes with dae-edge-export, so no network is needed.
         cmd = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", tmp]
-        proc = subprocess.run([*cmd, str(source)], capture_output=True, text=True)
+        proc = subprocess.run([*cmd, str(copy)], capture_output=True, text=True)
         wheels = list(Path(tmp).glob("dae_edge_runtime-*-py3-none-any.whl"))
         if proc.returncode != 0 or len(wheels) != 1:
             last = (proc.stderr.strip().splitlines() or ["no wheel produced"])[-1]

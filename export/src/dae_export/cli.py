@@ -56,6 +56,13 @@ from dae_export.pipeline import ExportConfig as Defaults
     help="Digits for calibration, validation and the golden set.",
 )
 @click.option(
+    "--noise-kind",
+    type=click.Choice(("gaussian", "salt-pepper", "speckle")),
+    default=None,
+    help="Noise for calibration, checks and metadata (default: the model's training noise).",
+)
+@click.option("--noise", type=click.FloatRange(min=0), default=None, help="Noise level (default: as trained).")
+@click.option(
     "--runtime-wheel",
     type=click.Path(dir_okay=False, exists=True),
     help="Runtime wheel to put in the bundle (default: built from this checkout).",

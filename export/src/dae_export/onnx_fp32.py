@@ -37,18 +37,13 @@ def _traced_forward(model):
     import keras
     import tensorflow as tf
 
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    tf.get_logger().setLevel("ERROR")  # the v1 resize op below is deprecated, on purpose (exact floor mapping)
+    layers = plain_chain(model)
     scales_by_op: dict[str, tuple[float, float]] = {}
 
     def forward(x):
         for layer in layers:
             if isinstance(layer, keras.layers.UpSampling2D):
-                cfg = layer.get_config()
-                if cfg.get("interpolation", "nearest") != "nearest" or cfg.get("data_format") not in (
-                    None,
-                    "channels_last",
-                ):
-                    raise ExportError(f"{layer.name}: only nearest, channels-last UpSampling2D can be exported")
                 sh, sw = layer.size
                 size = tf.shape(x)[1:3] * tf.constant([sh, sw], tf.int32)
                 x = tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=False, half_pixel_centers=False)
@@ -64,6 +59,38 @@ def _traced_forward(model):
     fn = tf.function(forward, input_signature=[spec])
     fn.get_concrete_function()  # trace now, so scales_by_op is filled
     return fn, scales_by_op
+
+
+def plain_chain(model) -> list:
+    """The model's layers if it is a plain chain of Conv2D / MaxPooling2D / nearest UpSampling2D.
+
+    The exporter re-traces the model layer by layer, so it must prove that doing so computes
+    the same function: anything else (skip connections, other layers) is refused up front.
+    """
+    import keras
+
+    supported = (keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.UpSampling2D)
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    for layer in layers:
+        if not isinstance(layer, supported):
+            raise ExportError(
+                f"layer {layer.name} ({type(layer).__name__}) is not supported: "
+                "the exporter handles chains of Conv2D, MaxPooling2D and UpSampling2D"
+            )
+        cfg = layer.get_config()
+        if cfg.get("data_format") not in (None, "channels_last") or cfg.get("interpolation", "nearest") != "nearest":
+            raise ExportError(f"layer {layer.name}: only channels-last layers and nearest upsampling are supported")
+    x = np.random.default_rng(0).random((1, 28, 28, 1), dtype=np.float32)
+    y = x
+    try:
+        for layer in layers:
+            y = layer(y)
+        same = np.allclose(keras.ops.convert_to_numpy(y), keras.ops.convert_to_numpy(model(x)), atol=1e-5)
+    except Exception:  # noqa: BLE001 - any failure means the layers do not form a chain
+        same = False
+    if not same:
+        raise ExportError("the model is not a plain chain of layers (skip connections are not supported)")
+    return layers
 
 
 def _resize_handler(scales_by_op):
@@ -166,12 +193,16 @@ def convert_fp32(model, opset: int = 17):
     if not 13 <= opset <= 21:
         raise ExportError(f"opset {opset} is not supported; choose 13..21 (default 17)")
     fn, scales_by_op = _traced_forward(model)
-    proto, _ = tf2onnx.convert.from_function(
-        fn,
-        input_signature=fn.input_signature,
-        opset=min(opset, TF2ONNX_MAX_OPSET),
-        custom_op_handlers={"ResizeNearestNeighbor": (_resize_handler(scales_by_op), [])},
-    )
+    try:
+        proto, _ = tf2onnx.convert.from_function(
+            fn,
+            input_signature=fn.input_signature,
+            opset=min(opset, TF2ONNX_MAX_OPSET),
+            custom_op_handlers={"ResizeNearestNeighbor": (_resize_handler(scales_by_op), [])},
+        )
+    except Exception as exc:  # noqa: BLE001 - tf2onnx raises many types; the user needs one line
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ExportError(f"tf2onnx could not convert the model: {first}") from exc
     _canonical_io(proto)
     if opset > TF2ONNX_MAX_OPSET:
         proto = onnx.version_converter.convert_version(proto, opset)

@@ -36,8 +36,8 @@ class ExportConfig:
     tflite: bool = False  # also write model.tflite and model.int8.tflite
     target: str = "none"  # rpi: also write rpi-bundle.tar.gz
     data: str = "builtin"  # digits for calibration, validation and the golden set
-    noise_kind: str = "gaussian"
-    noise: float = 0.5
+    noise_kind: str | None = None  # default: the noise the model was trained on (train_report.json)
+    noise: float | None = None
     parity_samples: int = 512  # noisy digits for the Keras-vs-ONNX check (plus a batch of odd frames)
     golden_samples: int = 256  # digits stored in golden.npz
     runtime_wheel: str | None = None  # prebuilt runtime wheel for the bundle (default: build from checkout)
@@ -52,11 +52,10 @@ class ExportSummary:
     seconds: float = 0.0
 
 
-def _noisy_digits(cfg: ExportConfig):
+def _noisy_digits(cfg: ExportConfig, noise: NoiseSpec):
     from dae_train.data import load_mnist
 
     splits = load_mnist(cfg.data)
-    noise = NoiseSpec(cfg.noise_kind, cfg.noise)
     calib_clean = splits.train.as_float()[: cfg.calib_samples]
     val_clean = splits.validation.as_float()
     calib = noise.apply(calib_clean, np.random.default_rng([cfg.seed, 1]))
@@ -85,9 +84,14 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     source, out = Path(cfg.model), Path(cfg.out)
     model = load_keras_model(source)
     _check_out(out)
-    calib, val_noisy, val_clean = _noisy_digits(cfg)
-    noise = {"kind": cfg.noise_kind, "level": cfg.noise}
-    train_metrics = _train_metrics(source)
+    trained = _train_report(source)
+    train_metrics = {k: trained[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in trained}
+    trained_cfg = trained.get("config", {})
+    noise = {
+        "kind": cfg.noise_kind or trained_cfg.get("noise_kind", "gaussian"),
+        "level": cfg.noise if cfg.noise is not None else trained_cfg.get("noise", 0.5),
+    }
+    calib, val_noisy, val_clean = _noisy_digits(cfg, NoiseSpec(noise["kind"], noise["level"]))
     source_sha = sha256_file(source)
     summary = ExportSummary()
     steps = 2 + cfg.int8 + cfg.tflite + (cfg.target == "rpi")
@@ -144,7 +148,6 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         step(f"[{next(n)}/{steps}] golden set and manifest")
         g = min(cfg.golden_samples, len(val_noisy))
         metadata.write_golden(stage / "golden.npz", val_noisy[:g], val_clean[:g], keras_val[:g], noise)
-        names = sorted(p.name for p in stage.iterdir())
         sections = {
             "noise": noise,
             "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},
@@ -152,20 +155,32 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
             "source_model": {"name": source.name, "sha256": source_sha},
             "export_config": {k: v for k, v in asdict(cfg).items() if k not in ("model", "out")},
         }
-        metadata.build_manifest(stage, names, **sections)
-
         if cfg.target == "rpi":
             step(f"[{next(n)}/{steps}] Raspberry Pi bundle (models, golden set, runtime wheel, requirements)")
             models = [stage / f for f in ("model.onnx", "model.int8.onnx", "golden.npz") if (stage / f).exists()]
             wheel = Path(cfg.runtime_wheel) if cfg.runtime_wheel else None
             bundle.write_bundle(stage / "rpi-bundle.tar.gz", models, sections, wheel)
+        metadata.build_manifest(stage, sorted(p.name for p in stage.iterdir()), **sections)
 
-        # Publish: every check passed; each file replaces its old version atomically.
+        # Publish: every check passed; each file replaces its old version atomically, and
+        # files of an earlier export that this one did not write go, so OUT is one export.
+        stale = _previous_export_files(out) - {p.name for p in stage.iterdir()}
         for f in sorted(stage.iterdir()):
             summary.files[f.name] = f.stat().st_size
             f.replace(out / f.name)
+        for name in stale:
+            (out / name).unlink(missing_ok=True)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _previous_export_files(out: Path) -> set[str]:
+    """Files listed by the manifest of an earlier export in OUT (only plain names, never paths)."""
+    try:
+        files = json.loads((out / "manifest.json").read_text()).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {name for name in files if isinstance(name, str) and Path(name).name == name}
 
 
 def _save(proto, path: Path) -> None:
@@ -178,14 +193,13 @@ def _quality(pred: np.ndarray, clean: np.ndarray) -> dict:
     return {"psnr_db": psnr(pred, clean), "ssim": ssim(pred, clean)}
 
 
-def _train_metrics(source: Path) -> dict:
-    """val_psnr_db / val_ssim from the train_report.json next to the model, if there is one."""
-    report = source.with_name("train_report.json")
+def _train_report(source: Path) -> dict:
+    """The train_report.json next to the model, if there is a readable one."""
     try:
-        data = json.loads(report.read_text())
-        return {k: data[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in data}
+        report = json.loads(source.with_name("train_report.json").read_text())
     except (OSError, ValueError):
         return {}
+    return report if isinstance(report, dict) else {}
 
 
 def format_summary(summary: ExportSummary, out: Path) -> str:

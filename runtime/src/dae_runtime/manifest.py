@@ -29,13 +29,19 @@ def load_manifest(folder: str | Path) -> dict:
         raise ManifestError(f"{path} is missing") from None
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{path} is unreadable ({exc})") from exc
-    if not isinstance(manifest.get("files"), dict):
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not files:
         raise ManifestError(f"{path} lists no files")
+    if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in files.values()):
+        raise ManifestError(f"{path} is malformed: every file needs a sha256")
     return manifest
 
 
-def verify_manifest(folder: str | Path) -> dict:
-    """Check every file the manifest lists; return the manifest or raise ManifestError naming the bad files."""
+def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
+    """Check every file the manifest lists, and that no other file is there (unless allowed).
+
+    Returns the manifest or raises ManifestError naming the bad files.
+    """
     folder = Path(folder)
     manifest = load_manifest(folder)
     bad = []
@@ -45,8 +51,11 @@ def verify_manifest(folder: str | Path) -> dict:
             bad.append(f"{name} (unsafe path)")
         elif not path.is_file():
             bad.append(f"{name} (missing)")
-        elif sha256_file(path) != entry.get("sha256"):
+        elif sha256_file(path) != entry["sha256"]:
             bad.append(f"{name} (sha256 mismatch)")
+    if not allow_unlisted:
+        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        bad += [f"{name} (not in the manifest)" for name in sorted(present - set(manifest["files"]) - {MANIFEST_FILE})]
     if bad:
         raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad)}")
     return manifest

@@ -48,19 +48,29 @@ class BestKeeper(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = dict(logs or {})
-        score = logs.get("val_psnr_db", -math.inf)
+        score = float(logs.get("val_psnr_db", -math.inf))
+        if not math.isfinite(float(logs.get("loss", 0.0))):
+            raise TrainingDiverged(f"the loss became {logs.get('loss')} at epoch {epoch + 1}; try a lower --lr")
         s = self.state
-        s["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
-        if score > s["best_val_psnr_db"]:
-            s.update(best_val_psnr_db=float(score), best_epoch=epoch + 1, wait=0)
+        improved = score > s["best_val_psnr_db"]
+        # Save first, then record: an interrupt during a save must not leave a state that
+        # describes files which were never written.
+        if improved:
             with atomic_path(self.best_path) as tmp:
                 self.model.save(tmp)
+        with atomic_path(self.last_path) as tmp:
+            self.model.save(tmp)
+        s["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+        if improved:
+            s.update(best_val_psnr_db=score, best_epoch=epoch + 1, wait=0)
         else:
             s["wait"] += 1
         s["epoch"] = epoch + 1
-        with atomic_path(self.last_path) as tmp:
-            self.model.save(tmp)
         write_json(self.state_path, s)
         if s["wait"] >= self.patience:
             print(f"\nEarly stopping: no better validation PSNR for {self.patience} epochs.")
             self.model.stop_training = True
+
+
+class TrainingDiverged(Exception):
+    """The loss is no longer a number; the message is for the user as is."""

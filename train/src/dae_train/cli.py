@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import click
 
 from dae_runtime.noise import NOISE_KINDS
-from dae_train.config import LOSSES, SCHEDULES
+from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
 from dae_train.config import TrainConfig as Defaults
 
 
@@ -59,7 +59,7 @@ noise_kind_option = click.option(
 @click.option("--batch-size", type=click.IntRange(min=1), default=Defaults.batch_size, show_default=True)
 @click.option(
     "--lr",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, max=1, min_open=True),
     default=Defaults.lr,
     show_default=True,
     help="Adam learning rate (peak of the cosine schedule).",
@@ -115,7 +115,7 @@ def train(out: str, resume: bool, overwrite: bool, **options: object) -> None:
 @data_option
 @noise_kind_option
 @click.option(
-    "--sigmas", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7", show_default=True, help="Comma-separated noise levels."
+    "--sigmas", default=",".join(map(str, DEFAULT_SIGMAS)), show_default=True, help="Comma-separated noise levels."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="Digits to evaluate.")
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 LOSSES = ("bce", "mse")
+DEFAULT_SIGMAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)  # dae evaluate's noise levels
 SCHEDULES = ("cosine", "constant")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,8 +144,10 @@ def _check_images(a: np.ndarray, what: str) -> np.ndarray:
         raise DataError(f"{what} has shape {a.shape}; expected MNIST images (N, 28, 28)")
     if a.dtype == np.uint8:
         return a
-    if not np.issubdtype(a.dtype, np.number):
-        raise DataError(f"{what} has dtype {a.dtype}; expected numbers")
+    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise DataError(f"{what} has dtype {a.dtype}; expected real numbers")
+    if not np.isfinite(a).all():
+        raise DataError(f"{what} contains NaN or infinite values")
     lo, hi = float(np.min(a)), float(np.max(a))
     if lo < 0 or hi > 255:
         raise DataError(f"{what} has values in [{lo:g}, {hi:g}]; expected 0..1 or 0..255")
@@ -164,11 +167,15 @@ def load_npz(path: Path) -> tuple[Digits, Digits | None]:
     if "x_train" not in arrays:
         found = ", ".join(sorted(arrays)) or "nothing"
         raise DataError(f"{path} has no x_train array (found: {found}); expected Keras mnist.npz arrays")
-    train = Digits(_check_images(arrays["x_train"], f"{path.name}:x_train"), arrays.get("y_train"))
-    test = None
-    if "x_test" in arrays:
-        test = Digits(_check_images(arrays["x_test"], f"{path.name}:x_test"), arrays.get("y_test"))
-    return train, test
+
+    def digits(split: str) -> Digits:
+        images = _check_images(arrays[f"x_{split}"], f"{path.name}:x_{split}")
+        labels = arrays.get(f"y_{split}")
+        if labels is not None and len(labels) != len(images):
+            raise DataError(f"{path.name}: y_{split} has {len(labels)} labels for {len(images)} images")
+        return Digits(images, labels)
+
+    return digits("train"), digits("test") if "x_test" in arrays else None
 
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -190,7 +197,7 @@ def read_idx(path: Path) -> np.ndarray:
         raise DataError(f"{path} is truncated (header)")
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_DTYPES[data[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # math.prod: a bogus header must not overflow
     if len(data) - header != expected:
         raise DataError(f"{path} holds {len(data) - header} data bytes, its header promises {expected}")
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)

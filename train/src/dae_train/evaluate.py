@@ -10,8 +10,7 @@ import numpy as np
 from dae_runtime.baselines import BASELINES
 from dae_runtime.metrics import psnr, ssim
 from dae_runtime.noise import NoiseSpec
-
-DEFAULT_SIGMAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+from dae_train.config import DEFAULT_SIGMAS
 
 
 @dataclass

@@ -98,6 +98,9 @@ def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: boo
             state = json.loads(paths.state.read_text())
         except (OSError, ValueError) as exc:
             raise TrainError(f"{paths.state} is unreadable ({exc}); cannot resume") from exc
+        needed = {"config", "epoch", "history", "best_val_psnr_db", "best_epoch", "wait", "elapsed_s"}
+        if not isinstance(state, dict) or not needed <= set(state) or not isinstance(state["config"], dict):
+            raise TrainError(f"{paths.state} is not a dae-edge training state; cannot resume")
         if state.get("finished"):
             raise TrainError(f"the run in {paths.out} already finished at epoch {state['epoch']}; nothing to resume")
         return state
@@ -126,7 +129,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
 
     import keras
 
-    from dae_train.callbacks import BestKeeper, ValidationPSNR
+    from dae_train.callbacks import BestKeeper, TrainingDiverged, ValidationPSNR
     from dae_train.dataset import epoch_sync, make_dataset
     from dae_train.model import build_model
 
@@ -169,6 +172,8 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
             verbose=verbose if sys.stdout.isatty() or verbose != 1 else 2,
             callbacks=[epoch_sync(dataset), ValidationPSNR(val_noisy, val_clean), keeper],
         )
+    except TrainingDiverged as exc:
+        raise TrainError(str(exc)) from None
     except KeyboardInterrupt:
         interrupted = True
         print(f"\nInterrupted after epoch {state['epoch']}; the best model so far is kept. Resume with --resume.")
