@@ -14,7 +14,19 @@ model_option = click.option(
     default=None,
     help="ONNX model (default: the pretrained model shipped with dae-edge-runtime).",
 )
-int8_option = click.option("--int8", is_flag=True, help="Use the shipped int8 model instead of fp32.")
+
+
+def precision_option(int8_default: bool):
+    """--int8/--fp32: which shipped model to use when --model is not given."""
+    return click.option(
+        "--int8/--fp32",
+        default=int8_default,
+        show_default=True,
+        help="Use the shipped int8 or fp32 model (ignored with --model).",
+    )
+
+
+int8_option = precision_option(False)
 threads_option = click.option("--threads", type=click.IntRange(min=1), default=None, help="onnxruntime threads.")
 
 

@@ -74,11 +74,14 @@ class LivePipeline:
         clean, crops = extract_digits(gray, self.config.max_digits)
         noisy = self._noisy(clean)
         denoised = self.denoiser.denoise_batch(noisy) if len(crops) else noisy
-        view = bgr.copy()
+        # One output buffer: the frame on the left, the tiles panel on the right.
+        fh, fw = bgr.shape[:2]
+        canvas = np.zeros((fh, fw + 3 * (TILE + 4) + 4, 3), np.uint8)
+        canvas[:, :fw] = bgr
+        view, panel = canvas[:, :fw], canvas[:, fw:]
         for c in crops:
             x, y, w, h = c.box
             cv2.rectangle(view, (x, y), (x + w, y + h), GREEN, 2)
-        panel = np.zeros((view.shape[0], 3 * (TILE + 4) + 4, 3), np.uint8)
         rows = min(len(crops), (view.shape[0] - 20) // (TILE + 4))
         if rows:
             # All tiles at once: (rows, 3, 28, 28) -> 2x nearest -> a grid with 4-pixel gaps.
@@ -89,7 +92,7 @@ class LivePipeline:
             panel[20 : 20 + rows * (TILE + 4), 4:, :] = grid.reshape(rows * (TILE + 4), 3 * (TILE + 4), 1)
         for j, label in enumerate(("input", "noisy", "denoised")):
             cv2.putText(panel, label, (4 + j * (TILE + 4), 14), cv2.FONT_HERSHEY_SIMPLEX, 0.35, WHITE, 1)
-        return FrameResult(np.hstack([view, panel]), clean, noisy, denoised, [c.box for c in crops])
+        return FrameResult(canvas, clean, noisy, denoised, [c.box for c in crops])
 
     def _full_frame(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
         import cv2

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from dae_runtime.denoise_cli import int8_option, load_denoiser, model_option, threads_option
+from dae_runtime.denoise_cli import load_denoiser, model_option, precision_option, threads_option
 
 
 @click.command()
 @click.option("--camera", type=click.IntRange(min=0), default=None, help="Camera index (0: the first webcam).")
 @click.option("--source", type=click.Path(dir_okay=False), default=None, help="A video file instead of a camera.")
 @model_option
-@int8_option
+@precision_option(True)  # int8 by default: the fastest here (0.01 dB from fp32)
 @threads_option
 @click.option(
     "--add-noise",
