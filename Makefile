@@ -11,7 +11,7 @@ RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: install demo test test-all test-runtime-only lint model ship clean
+.PHONY: install demo test test-all test-runtime-only lint model ship constraints clean
 
 install: $(STAMP)
 
@@ -58,6 +58,11 @@ model: install
 ship: install
 	$(BIN)/dae export --model models/seed/model.keras --out models/seed/export --int8 --tflite --target rpi
 	$(BIN)/python -m dae_export.ship models/seed/export runtime/src/dae_runtime/models
+
+# Re-pin constraints.txt to what .venv holds now (after deliberately upgrading something).
+constraints: install
+	(echo "# Exact versions tested together (Python 3.11, x86_64). Regenerate: make constraints"; \
+	 $(BIN)/python -m pip freeze --exclude-editable --all | grep -v -E "^(dae-edge|wheel)") > constraints.txt
 
 clean:
 	rm -rf $(VENV) $(RT_VENV) .pytest_cache
