@@ -11,7 +11,7 @@ RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: install demo test test-all test-runtime-only lint model ship constraints clean
+.PHONY: install demo test test-all test-runtime-only lint model ship bench constraints clean
 
 install: $(STAMP)
 
@@ -58,6 +58,20 @@ model: install
 ship: install
 	$(BIN)/dae export --model models/seed/model.keras --out models/seed/export --int8 --tflite --target rpi
 	$(BIN)/python -m dae_export.ship models/seed/export runtime/src/dae_runtime/models
+
+# Benchmarks (not tests): a short fresh training on the builtin digits, its export, every engine side
+# by side, the runtime's footprint and live FPS, then the gate on ratios. Results: benchmarks/results/.
+BENCH := runs/bench
+RESULTS := benchmarks/results
+bench: install
+	$(BIN)/dae train --data builtin --epochs 10 --batch-size 64 --out $(BENCH)/train --overwrite
+	$(BIN)/dae export --model $(BENCH)/train/model.keras --out $(BENCH)/export --int8 --tflite
+	$(BIN)/dae compare --keras $(BENCH)/train/model.keras --models $(BENCH)/export --batch 1,64,256 \
+		--json $(RESULTS)/compare.json --markdown $(RESULTS)/compare.md --plot $(RESULTS)/compare.png \
+		--github-benchmark $(RESULTS)/github-benchmark.json
+	$(BIN)/python benchmarks/footprint.py
+	$(BIN)/python benchmarks/live_fps.py
+	$(BIN)/python benchmarks/gate.py $(RESULTS)/compare.json
 
 # Re-pin constraints.txt to what .venv holds now (after deliberately upgrading something).
 constraints: install

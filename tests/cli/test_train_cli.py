@@ -134,19 +134,6 @@ def test_train_then_evaluate_end_to_end(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_trains_evaluates_and_says_where_outputs_went(tmp_path):
-    out = tmp_path / "demo"
-    code, output = run("demo", "--epochs", "1", "--limit", "60", "--out", str(out))
-    assert code == 0, output
-    expected = {"model.keras", "train_report.json", "clean_vs_noisy.png", "noisy_vs_denoised.png"}
-    expected |= {"evaluation.md", "evaluation.json"}
-    assert expected <= {p.name for p in out.iterdir()}
-    assert str(out) in output
-    table = (out / "evaluation.md").read_text()
-    assert table.count("\n| 0.") == 7  # one row per sigma 0.1..0.7
-
-
-@pytest.mark.slow
 def test_ctrl_c_exits_130_with_the_best_model_saved(tmp_path, monkeypatch):
     from dae_train import callbacks
 

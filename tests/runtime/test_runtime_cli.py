@@ -45,7 +45,8 @@ def test_help_of_every_command_works_without_tensorflow():
 def test_missing_training_package_gives_an_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "dae_train", None)
     monkeypatch.setitem(sys.modules, "dae_train.cli", None)
-    monkeypatch.setitem(sys.modules, "dae_train.demo", None)
+    monkeypatch.setitem(sys.modules, "dae_export", None)
+    monkeypatch.setitem(sys.modules, "dae_export.demo", None)
     runner = CliRunner()
     result = runner.invoke(main, ["train", "--data", "builtin", "--epochs", "1", "--out", "x"])
     assert result.exit_code == 1

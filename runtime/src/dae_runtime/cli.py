@@ -19,7 +19,9 @@ LAZY_COMMANDS = {
     "evaluate": LazyCommand(
         "dae_train.cli:evaluate", *_TRAIN, "PSNR/SSIM of a Keras model and classical filters per noise level."
     ),
-    "demo": LazyCommand("dae_train.demo:demo", *_TRAIN, "Train, evaluate and draw figures on the builtin digits."),
+    "demo": LazyCommand(
+        "dae_export.demo:demo", *_EXPORT, "The whole path on the builtin digits: train, export, denoise, compare."
+    ),
     "export": LazyCommand(
         "dae_export.cli:export", *_EXPORT, "Convert a trained Keras model to ONNX (fp32, int8), TFLite, a Pi bundle."
     ),

@@ -1,35 +1,118 @@
-"""`dae compare --golden`: on a device without TensorFlow, accuracy vs the TF original and latency."""
+"""`dae compare`: accuracy and latency of the exported models, against the TensorFlow original.
+
+Two uses:
+- on a device without TensorFlow: `dae compare --golden golden.npz [--model M]` checks one
+  model against the Keras outputs stored at export time, and times it;
+- side by side: `dae compare --keras model.keras --models EXPORT_DIR` measures Keras, onnxruntime
+  fp32/int8 and TFLite fp32/int8 (each if present) in one process, interleaved, and writes
+  JSON, Markdown, a PNG chart and github-action-benchmark input.
+"""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
 from dae_runtime.denoise_cli import int8_option, load_denoiser, model_option, threads_option
 
 
-@click.command()
-@click.option("--golden", type=click.Path(dir_okay=False, exists=True), required=True, help="golden.npz of an export.")
-@model_option
-@int8_option
-@threads_option
-@click.option("--batch", "batches", default="1,64", show_default=True, help="Comma-separated batch sizes to time.")
-@click.option("--warmup", type=click.IntRange(min=0), default=20, show_default=True)
-@click.option("--iters", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the results as JSON.")
-def compare(golden, model_path, int8, threads, batches, warmup, iters, json_path) -> None:
-    """Accuracy against the TensorFlow original's stored outputs (golden.npz), and latency percentiles."""
-    from dae_runtime.atomic import write_json
-    from dae_runtime.golden_compare import GoldenError, compare_with_golden, load_golden, measure_latency
-
+def _sizes(batches: str) -> tuple[int, ...]:
     try:
-        sizes = [int(b) for b in batches.split(",") if b.strip()]
+        sizes = tuple(int(b) for b in batches.split(",") if b.strip())
         if not sizes or min(sizes) < 1:
             raise ValueError
     except ValueError:
         raise click.BadParameter(f"{batches!r} is not a list of positive integers", param_hint="--batch") from None
+    return sizes
+
+
+@click.command()
+@click.option("--keras", "keras_path", type=click.Path(dir_okay=False, exists=True), help="The TensorFlow original.")
+@click.option("--models", "models_dir", type=click.Path(file_okay=False, exists=True), help="A `dae export` folder.")
+@click.option("--golden", type=click.Path(dir_okay=False, exists=True), help="golden.npz (default: MODELS/golden.npz).")
+@model_option
+@int8_option
+@threads_option
+@click.option("--batch", "batches", default=None, help="Batch sizes [default: 1,64,256; with --golden alone 1,64].")
+@click.option("--warmup", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option("--iters", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Timed calls at batch 1 (fewer at large batches).")  # fmt: skip
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write a Markdown table.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG chart (needs matplotlib).")
+@click.option("--github-benchmark", "gab_path", type=click.Path(dir_okay=False),
+              help="Write github-action-benchmark input (customSmallerIsBetter).")  # fmt: skip
+def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, warmup, iters, json_path,
+            markdown_path, plot_path, gab_path) -> None:  # fmt: skip
+    """Accuracy against the TensorFlow original and latency percentiles, for one model or every engine."""
+    from dae_runtime.golden_compare import GoldenError, load_golden
+
+    if models_dir is None and keras_path is None:
+        if golden is None:
+            raise click.UsageError("give --golden FILE, or --models EXPORT_DIR (and --keras MODEL) to compare engines")
+        return _golden_only(golden, model_path, int8, threads, _sizes(batches or "1,64"), warmup, iters, json_path)
+    golden = golden or (Path(models_dir) / "golden.npz" if models_dir else None)
+    if golden is None or not Path(golden).is_file():
+        raise click.UsageError("the comparison needs digits: --golden FILE or an export folder with golden.npz")
+    try:
+        data = load_golden(golden)
+    except GoldenError as exc:
+        raise click.ClickException(str(exc)) from None
+    _engines_side_by_side(data, keras_path, models_dir, threads, _sizes(batches or "1,64,256"), warmup, iters,
+                          json_path, markdown_path, plot_path, gab_path)  # fmt: skip
+
+
+def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters, json_path, markdown_path,
+                          plot_path, gab_path) -> None:  # fmt: skip
+    from dae_runtime.atomic import atomic_path, write_json
+    from dae_runtime.bench import report
+    from dae_runtime.bench.engines import discover
+    from dae_runtime.bench.runner import BenchConfig, run_benchmark
+    from dae_runtime.denoiser import DenoiserError
+
+    try:
+        engines = discover(Path(models_dir) if models_dir else None, Path(keras_path) if keras_path else None, threads)
+    except (DenoiserError, ImportError, ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot load an engine: {str(exc).splitlines()[0]}") from None
+    if not engines:
+        raise click.ClickException("no model found to compare (model.onnx, model.int8.onnx, *.tflite)")
+    noisy = data["noisy"].astype("float32")
+    clean = data["clean"][..., 0] if data["clean"].ndim == 4 else data["clean"]
+    reference = data["keras"][..., 0] if data["keras"].ndim == 4 else data["keras"]
+    cfg = BenchConfig(batches=sizes, warmup=warmup, iters=iters, threads=threads)
+    click.echo(f"Engines: {', '.join(e.name for e in engines)}; batches {', '.join(map(str, sizes))}", err=True)
+    with click.progressbar(length=len(sizes) * cfg.rounds, label="Measuring", file=sys.stderr) as bar:
+        result = run_benchmark(engines, noisy, clean, reference, cfg, tick=lambda: bar.update(1 / len(engines)))
+    problems = report.validate(result)
+    if problems:
+        raise click.ClickException(f"internal error, the results do not fit their schema: {problems[0]}")
+    table = report.markdown(result)
+    click.echo(table)
+    if json_path:
+        write_json(json_path, result)
+    if markdown_path:
+        with atomic_path(markdown_path) as tmp:
+            tmp.write_text(table)
+    if gab_path:
+        write_json(gab_path, report.github_benchmark(result))
+    if plot_path:
+        try:
+            with atomic_path(plot_path) as tmp:
+                report.plot(result, tmp)
+        except ImportError:
+            raise click.ClickException("--plot needs matplotlib: pip install matplotlib") from None
+    written = [p for p in (json_path, markdown_path, plot_path, gab_path) if p]
+    if written:
+        click.echo(f"Wrote {', '.join(written)}", err=True)
+
+
+def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, json_path) -> None:
+    from dae_runtime.atomic import write_json
+    from dae_runtime.golden_compare import GoldenError, compare_with_golden, load_golden, measure_latency
+
     denoiser = load_denoiser(model_path, int8, threads)
     try:
         data = load_golden(golden)

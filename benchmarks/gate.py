@@ -1,0 +1,70 @@
+"""The CI gate on a `dae compare` JSON: ratios and accuracy, never absolute times.
+
+    python benchmarks/gate.py benchmarks/results/compare.json
+
+Exits 1 naming every check that regressed, 0 if all hold. The thresholds are the
+project's promises (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    ort_fp32_vs_keras_batch1: float = 0.1  # onnxruntime fp32 batch-1 p50 at most 0.1x Keras'
+    int8_psnr_loss_db: float = 0.3  # onnxruntime int8 PSNR at most 0.3 dB below fp32
+    parity: float = 1e-4  # onnxruntime fp32 max abs diff vs Keras
+
+
+def _row(rows: list[dict], engine: str, precision: str, batch: int) -> dict | None:
+    return next((r for r in rows if (r["engine"], r["precision"], r["batch"]) == (engine, precision, batch)), None)
+
+
+def check(result: dict, limits: Limits = Limits()) -> list[str]:
+    """The failed checks, as sentences; an empty list means the gate passes."""
+    rows = result.get("results", [])
+    failures = []
+    keras, fp32 = _row(rows, "keras", "fp32", 1), _row(rows, "onnxruntime", "fp32", 1)
+    if keras is None or fp32 is None:
+        failures.append("missing rows: the gate needs keras fp32 and onnxruntime fp32 at batch 1")
+    else:
+        ratio = fp32["p50_ms"] / keras["p50_ms"]
+        if ratio > limits.ort_fp32_vs_keras_batch1:
+            failures.append(
+                f"speed: onnxruntime fp32 batch-1 p50 is {ratio:.3f}x Keras (limit {limits.ort_fp32_vs_keras_batch1}x)"
+            )
+    for r in rows:
+        if r["engine"] == "onnxruntime" and r["precision"] == "fp32":
+            diff = r.get("max_abs_diff_vs_keras")
+            if diff is None or diff > limits.parity:
+                failures.append(f"parity: onnxruntime fp32 differs from Keras by {diff} at batch {r['batch']}")
+                break
+    int8 = _row(rows, "onnxruntime", "int8", 1)
+    if int8 is None:
+        failures.append("missing rows: the gate needs onnxruntime int8 at batch 1")
+    elif fp32 is not None and fp32["psnr_db"] - int8["psnr_db"] > limits.int8_psnr_loss_db:
+        failures.append(
+            f"accuracy: int8 loses {fp32['psnr_db'] - int8['psnr_db']:.3f} dB PSNR against fp32 "
+            f"(limit {limits.int8_psnr_loss_db} dB)"
+        )
+    return failures
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with open(argv[1]) as f:
+        failures = check(json.load(f))
+    for failure in failures:
+        print(f"REGRESSION {failure}")
+    print("gate: " + ("FAILED" if failures else "passed"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""`dae compare` side by side: engines, the interleaved runner, reports."""

@@ -1,0 +1,118 @@
+"""The engines `dae compare` measures. Each turns a float32 (N, 28, 28, 1) batch into (N, 28, 28).
+
+Keras and TFLite need TensorFlow (or ai-edge-litert) and are imported only when asked for,
+so the comparison also runs on a device that has only onnxruntime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Engine:
+    engine: str  # keras | onnxruntime | tflite
+    precision: str  # fp32 | int8
+    path: Path
+    run: Callable[[np.ndarray], np.ndarray]
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.engine} {self.precision}"
+
+    @property
+    def model_bytes(self) -> int:
+        return self.path.stat().st_size
+
+
+def keras_engine(path: Path) -> Engine:
+    """The Keras model called directly (model(x)): the fastest way to run it without conversion."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    model = keras.models.load_model(path, compile=False)
+
+    def run(x: np.ndarray) -> np.ndarray:
+        return keras.ops.convert_to_numpy(model(x, training=False))[..., 0]
+
+    engine = Engine("keras", "fp32", path, run, note="model(x); predict() adds per-call overhead")
+    engine.predict = lambda x: model.predict(x, verbose=0, batch_size=len(x))  # type: ignore[attr-defined]
+    return engine
+
+
+def onnx_engine(path: Path, threads: int | None) -> Engine:
+    from dae_runtime.denoiser import Denoiser, SessionConfig
+
+    denoiser = Denoiser(path, session=SessionConfig(threads=threads))
+    return Engine("onnxruntime", denoiser.precision if denoiser.precision != "unknown" else "fp32", path,
+                  denoiser.denoise_batch)  # fmt: skip
+
+
+def _tflite_interpreter_class():
+    try:
+        from ai_edge_litert.interpreter import Interpreter  # the maintained package
+
+        return Interpreter
+    except ImportError:
+        pass
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from tensorflow.lite.python.interpreter import Interpreter
+
+    return Interpreter
+
+
+def tflite_engine(path: Path, precision: str, threads: int | None) -> Engine:
+    """TFLite with XNNPACK (the interpreter's default delegate), resized per batch size."""
+    import os
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter announces its move to ai-edge-litert
+        interpreter = _tflite_interpreter_class()(model_path=str(path), num_threads=threads or os.cpu_count() or 1)
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    shape = [None]
+
+    def run(x: np.ndarray) -> np.ndarray:
+        if shape[0] != x.shape:
+            interpreter.resize_tensor_input(inp["index"], x.shape)
+            interpreter.allocate_tensors()
+            shape[0] = x.shape
+        interpreter.set_tensor(inp["index"], x)
+        interpreter.invoke()
+        return interpreter.get_tensor(out["index"])[..., 0]
+
+    return Engine("tflite", precision, path, run)
+
+
+def tflite_available() -> bool:
+    try:
+        _tflite_interpreter_class()
+    except ImportError:
+        return False
+    return True
+
+
+def discover(models_dir: Path | None, keras_path: Path | None, threads: int | None) -> list[Engine]:
+    """Every engine whose model is present (and whose runtime is installed)."""
+    engines = []
+    if keras_path is not None:
+        engines.append(keras_engine(keras_path))
+    if models_dir is not None:
+        for name in ("model.onnx", "model.int8.onnx"):
+            if (models_dir / name).is_file():
+                engines.append(onnx_engine(models_dir / name, threads))
+        tflite = [
+            (n, p) for n, p in (("model.tflite", "fp32"), ("model.int8.tflite", "int8")) if (models_dir / n).is_file()
+        ]
+        if tflite and tflite_available():
+            engines += [tflite_engine(models_dir / n, p, threads) for n, p in tflite]
+    return engines

@@ -1,0 +1,63 @@
+"""The benchmark gate on synthetic results: it passes good numbers and names each regression."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+GATE = Path(__file__).parents[2] / "benchmarks" / "gate.py"
+spec = importlib.util.spec_from_file_location("gate", GATE)
+gate = importlib.util.module_from_spec(spec)
+sys.modules["gate"] = gate  # dataclasses look their module up there
+spec.loader.exec_module(gate)
+
+
+def row(engine, precision, batch, p50, psnr=20.0, diff=1e-6):
+    return {"engine": engine, "precision": precision, "batch": batch, "p50_ms": p50, "psnr_db": psnr,
+            "max_abs_diff_vs_keras": diff}  # fmt: skip
+
+
+def good():
+    return {
+        "results": [
+            row("keras", "fp32", 1, 10.0, diff=0.0),
+            row("onnxruntime", "fp32", 1, 0.2),
+            row("onnxruntime", "int8", 1, 0.15, psnr=19.9, diff=0.09),
+            row("onnxruntime", "fp32", 64, 5.0),
+        ]
+    }
+
+
+def test_good_results_pass():
+    assert gate.check(good()) == []
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        (lambda r: r["results"][1].update(p50_ms=1.5), "speed: onnxruntime fp32 batch-1 p50 is 0.150x Keras"),
+        (lambda r: r["results"][3].update(max_abs_diff_vs_keras=3e-3), "parity"),
+        (lambda r: r["results"][2].update(psnr_db=19.5), "accuracy: int8 loses 0.500 dB"),
+        (lambda r: r["results"].pop(0), "missing rows"),
+        (lambda r: r["results"].pop(2), "needs onnxruntime int8"),
+    ],
+    ids=["slow", "parity", "int8-loss", "no-keras", "no-int8"],
+)
+def test_each_regression_is_named(change, fragment):
+    result = good()
+    change(result)
+    failures = gate.check(result)
+    assert len(failures) == 1 and fragment in failures[0]
+
+
+def test_main_exit_codes(tmp_path, capsys):
+    path = tmp_path / "compare.json"
+    path.write_text(json.dumps(good()))
+    assert gate.main(["gate", str(path)]) == 0
+    bad = good()
+    bad["results"][1]["p50_ms"] = 9.0
+    path.write_text(json.dumps(bad))
+    assert gate.main(["gate", str(path)]) == 1
+    assert "REGRESSION speed" in capsys.readouterr().out
