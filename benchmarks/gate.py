@@ -9,6 +9,7 @@ project's promises (see benchmarks/README.md).
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 
@@ -24,10 +25,22 @@ def _row(rows: list[dict], engine: str, precision: str, batch: int) -> dict | No
     return next((r for r in rows if (r["engine"], r["precision"], r["batch"]) == (engine, precision, batch)), None)
 
 
+def _malformed(rows: list) -> list[str]:
+    problems = []
+    for i, r in enumerate(rows):
+        for key in ("p50_ms", "psnr_db"):
+            value = r.get(key) if isinstance(r, dict) else None
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or (key == "p50_ms" and value <= 0):
+                problems.append(f"malformed: results[{i}].{key} is {value!r}")
+    return problems
+
+
 def check(result: dict, limits: Limits = Limits()) -> list[str]:
     """The failed checks, as sentences; an empty list means the gate passes."""
-    rows = result.get("results", [])
-    failures = []
+    rows = result.get("results", []) if isinstance(result, dict) else []
+    failures = _malformed(rows)
+    if failures:
+        return failures
     keras, fp32 = _row(rows, "keras", "fp32", 1), _row(rows, "onnxruntime", "fp32", 1)
     if keras is None or fp32 is None:
         failures.append("missing rows: the gate needs keras fp32 and onnxruntime fp32 at batch 1")
@@ -40,7 +53,7 @@ def check(result: dict, limits: Limits = Limits()) -> list[str]:
     for r in rows:
         if r["engine"] == "onnxruntime" and r["precision"] == "fp32":
             diff = r.get("max_abs_diff_vs_keras")
-            if diff is None or diff > limits.parity:
+            if not isinstance(diff, (int, float)) or not math.isfinite(diff) or diff > limits.parity:
                 failures.append(f"parity: onnxruntime fp32 differs from Keras by {diff} at batch {r['batch']}")
                 break
     int8 = _row(rows, "onnxruntime", "int8", 1)
@@ -58,8 +71,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    with open(argv[1]) as f:
-        failures = check(json.load(f))
+    try:
+        with open(argv[1]) as f:
+            failures = check(json.load(f))
+    except (OSError, ValueError) as exc:
+        failures = [f"unreadable results {argv[1]}: {exc}"]
     for failure in failures:
         print(f"REGRESSION {failure}")
     print("gate: " + ("FAILED" if failures else "passed"))

@@ -61,3 +61,17 @@ def test_main_exit_codes(tmp_path, capsys):
     path.write_text(json.dumps(bad))
     assert gate.main(["gate", str(path)]) == 1
     assert "REGRESSION speed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", [float("nan"), 0.0, None])
+def test_malformed_numbers_fail_the_gate(value):
+    result = good()
+    result["results"][0]["p50_ms"] = value
+    failures = gate.check(result)
+    assert failures and "malformed" in failures[0]
+
+
+def test_unreadable_file_fails(tmp_path):
+    path = tmp_path / "compare.json"
+    path.write_text("{not json")
+    assert gate.main(["gate", str(path)]) == 1

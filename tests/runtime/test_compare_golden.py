@@ -38,3 +38,11 @@ def test_bad_golden_file_is_one_clear_error(tmp_path):
     bad.write_bytes(b"not a zip")
     result = CliRunner().invoke(main, ["compare", "--golden", str(bad)])
     assert result.exit_code == 1 and "not a readable golden.npz" in result.output
+
+
+def test_golden_shapes_must_agree(tmp_path):
+    bad = tmp_path / "golden.npz"
+    np.savez(bad, noisy=np.zeros((5, 28, 28, 1), np.float32), clean=np.zeros((7, 28, 28, 1), np.float32),
+             keras=np.zeros((5, 28, 28, 1), np.float32))  # fmt: skip
+    result = CliRunner().invoke(main, ["compare", "--golden", str(bad)])
+    assert result.exit_code == 1 and "share one shape" in result.output and "Traceback" not in result.output

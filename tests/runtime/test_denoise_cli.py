@@ -99,3 +99,27 @@ def test_missing_inputs_and_bad_model_are_clear(tmp_path):
     result = runner.invoke(main, ["denoise", str(tmp_path), "--out", str(tmp_path / "o"), "--model", str(corrupt)])
     assert result.exit_code == 1 and "not a usable ONNX model" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_broken_array_does_not_stop_the_others_and_outputs_never_collide(tmp_path, digits):
+    folder = tmp_path / "mix"
+    folder.mkdir()
+    for name in ("a.png", "c.png"):
+        cv2.imwrite(str(folder / name), (digits[0] * 255).astype(np.uint8))
+    (folder / "b.npz").write_bytes(b"PK\x03\x04 garbage")
+    (folder / "d.npy").write_bytes(b"")
+    cv2.imwrite(str(folder / "a.jpg"), (digits[1] * 255).astype(np.uint8))  # same output name as a.png (a.jpg wins)
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["denoise", str(folder), str(tmp_path / "empty"), "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    written = sorted(p.name for p in (out / "mix").iterdir())
+    assert written == ["a.denoised.png", "c.denoised.png"]
+    for bad in (
+        "b.npz: cannot be processed",
+        "d.npy: cannot be processed",
+        "another input's output",
+        "holds no supported",
+    ):
+        assert bad in result.output
+    assert "2 file(s) written" in result.output and "4 input(s) failed" in result.output

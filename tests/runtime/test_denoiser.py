@@ -74,3 +74,14 @@ def test_a_model_that_does_not_match_its_manifest_is_refused(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(DenoiserError, match="does not match the sha256"):
         Denoiser(model)
+
+
+def test_batches_are_scaled_and_checked(denoiser, digits):
+    x = digits[:4]
+    as_u8 = (x * 255).round().astype(np.uint8)
+    np.testing.assert_allclose(denoiser.denoise_batch(as_u8), denoiser.denoise_batch(as_u8 / 255.0), atol=1e-5)
+    with pytest.raises(ValueError, match="multiples of 4"):
+        denoiser.denoise_batch(np.zeros((1, 30, 30), np.float32))
+    color = np.random.default_rng(0).random((30, 30, 3))  # float64 BGR
+    assert denoiser.denoise(color).shape == (30, 30)
+    assert denoiser.denoise(np.full((28, 28), 200.0)).max() <= 1.0  # 0..255 floats are scaled

@@ -146,8 +146,9 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
                 }
 
         step(f"[{next(n)}/{steps}] golden set and manifest")
-        g = min(cfg.golden_samples, len(val_noisy))
-        metadata.write_golden(stage / "golden.npz", val_noisy[:g], val_clean[:g], keras_val[:g], noise)
+        # Spread over the validation set (it is ordered by class), so every digit class is in it.
+        pick = np.linspace(0, len(val_noisy) - 1, min(cfg.golden_samples, len(val_noisy))).astype(int)
+        metadata.write_golden(stage / "golden.npz", val_noisy[pick], val_clean[pick], keras_val[pick], noise)
         sections = {
             "noise": noise,
             "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},

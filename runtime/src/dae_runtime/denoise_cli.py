@@ -46,7 +46,12 @@ def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
 @int8_option
 @threads_option
 @click.option("--digits", is_flag=True, help="Find the digits on paper, denoise each as an MNIST crop, paste back.")
-@click.option("--add-noise", type=click.FloatRange(min=0, max=2), default=0.0, help="Add Gaussian noise first.")
+@click.option(
+    "--add-noise",
+    type=click.FloatRange(min=0, max=2),
+    default=0.0,
+    help="Add Gaussian noise first (images also get a <name>.noisy.png copy).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the added noise.")
 def denoise(inputs, out, model_path, int8, threads, digits, add_noise, seed) -> None:
     """Denoise image files (png, jpg, bmp, tiff), folders (recursive), .npy/.npz arrays and videos.

@@ -50,8 +50,10 @@ def collect(inputs: list[str]) -> tuple[list[Job], list[tuple[Path, str]]]:
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            for f in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED):
-                jobs.append(Job(f, f.relative_to(path.parent)))
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            if not found:
+                refused.append((path, "holds no supported file (" + ", ".join(sorted(SUPPORTED)) + ")"))
+            jobs += [Job(f, f.relative_to(path.parent)) for f in found]
         elif not path.exists():
             refused.append((path, "does not exist"))
         elif path.suffix.lower() not in SUPPORTED:
@@ -101,7 +103,7 @@ class FileDenoiser:
 
     def _target(self, path: Path, inputs: set[Path]) -> Path:
         if path.resolve() in inputs:
-            raise InputError(f"its output {path} would overwrite an input")
+            raise InputError(f"its output {path} would overwrite an input or another input's output")
         return path
 
     def _image_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
@@ -132,6 +134,8 @@ class FileDenoiser:
         a = np.asarray(a)
         if a.ndim == 4 and a.shape[-1] == 1:
             a = a[..., 0]
+        if a.ndim == 3 and a.shape[-1] in (3, 4):  # one colour image, not a batch of 3-pixel-wide ones
+            return self.image(to_gray(a))[0]
         if a.ndim == 2:
             return self.image(a)[0]
         if a.ndim == 3:
@@ -174,6 +178,8 @@ class FileDenoiser:
                     if writer is None:
                         h, w = denoised.shape
                         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h), False)
+                        if not writer.isOpened():
+                            raise InputError(f"OpenCV cannot write the video {target}")
                     writer.write(denoised)
                     frames += 1
                 if writer is not None:
@@ -194,11 +200,17 @@ def denoise_files(inputs: list[str], out: Path, denoiser: Denoiser, options: Den
     report = Report(failed=list(refused))
     resolved_inputs = {j.source.resolve() for j in jobs}
     worker = FileDenoiser(denoiser, options)
+    claimed: dict[Path, Path] = {}  # output -> the input that wrote it, so no output is written twice
     for job in jobs:
         try:
-            report.written += worker.run(job, out, resolved_inputs)
+            written = worker.run(job, out, resolved_inputs | set(claimed))
+            claimed.update({p.resolve(): job.source for p in written})
+            report.written += written
         except InputError as exc:
             report.failed.append((job.source, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one unreadable file must not stop the others
+            first = (str(exc).strip().splitlines() or [""])[0][:160]
+            report.failed.append((job.source, f"cannot be processed ({type(exc).__name__}: {first})"))
         if progress is not None:
             progress(job)
     return report

@@ -63,9 +63,14 @@ def to_unit_float(image: np.ndarray) -> np.ndarray:
     a = np.asarray(image)
     if a.dtype == np.uint8:
         return a.astype(np.float32) / 255.0
-    if np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.bool_):
-        raise ValueError(f"unsupported image dtype {a.dtype}: use uint8 or float in [0, 1]")
-    return np.clip(a.astype(np.float32), 0.0, 1.0)
+    if a.dtype == np.uint16:
+        return a.astype(np.float32) / 65535.0
+    if not np.issubdtype(a.dtype, np.floating):
+        raise ValueError(f"unsupported image dtype {a.dtype}: use uint8, uint16 or float")
+    a = a.astype(np.float32)
+    if a.size and float(a.max()) > 2.0:  # clearly a float image on the 0..255 scale
+        a = a / 255.0
+    return np.clip(a, 0.0, 1.0)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -78,6 +83,8 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if a.ndim == 3 and a.shape[2] in (3, 4):
         import cv2
 
+        if a.dtype not in (np.uint8, np.uint16, np.float32):
+            a = a.astype(np.float32)  # cvtColor takes only these
         code = cv2.COLOR_BGR2GRAY if a.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
         return cv2.cvtColor(a, code)
     raise ValueError(f"expected an image of shape (H, W) or (H, W, 1|3|4), got {a.shape}")
@@ -125,10 +132,18 @@ class Denoiser:
         self.channels_last = self.input_spec.get("layout", "NHWC") == "NHWC"
 
     def denoise_batch(self, x: np.ndarray) -> np.ndarray:
-        """float32 (N, H, W[, 1]) in [0, 1] with H, W multiples of 4 -> float32 (N, H, W)."""
-        x = np.asarray(x, np.float32)
+        """(N, H, W[, 1]) in [0, 1] (or uint8) with H, W multiples of 4 -> float32 (N, H, W)."""
+        # float32 is taken as given (the hot path: live frames, benchmarks); the rest is scaled.
+        x = x if isinstance(x, np.ndarray) and x.dtype == np.float32 else to_unit_float(x)
         if x.ndim == 3:
             x = x[..., None]
+        if x.ndim != 4 or x.shape[-1] != 1:
+            raise ValueError(f"expected a batch (N, H, W) or (N, H, W, 1), got {x.shape}")
+        if x.shape[1] % self.size_multiple or x.shape[2] % self.size_multiple:
+            raise ValueError(
+                f"height and width must be multiples of {self.size_multiple}, got {x.shape[1]}x{x.shape[2]} "
+                "(denoise() pads single images for you)"
+            )
         feed = x if self.channels_last else x.transpose(0, 3, 1, 2)
         out = self.session.run(None, {self.input_name: np.ascontiguousarray(feed)})[0]
         return out[..., 0] if self.channels_last else out[:, 0]

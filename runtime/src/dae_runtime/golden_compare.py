@@ -24,11 +24,19 @@ def load_golden(path: str | Path) -> dict[str, np.ndarray]:
             missing = [k for k in GOLDEN_KEYS if k not in z.files]
             if missing:
                 raise GoldenError(f"{path} lacks {', '.join(missing)}: not a golden.npz written by dae export")
-            return {k: z[k] for k in z.files}
+            data = {k: z[k] for k in z.files}
     except GoldenError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip/format errors vary by numpy version
         raise GoldenError(f"{path} is not a readable golden.npz ({type(exc).__name__})") from None
+    shapes = {k: data[k].shape for k in GOLDEN_KEYS}
+    first = shapes["noisy"]
+    if len(set(shapes.values())) != 1 or len(first) not in (3, 4) or first[1] % 4 or first[2] % 4:
+        raise GoldenError(f"{path}: noisy, clean and keras must share one shape (N, H, W[, 1]) with H, W "
+                          f"multiples of 4, got {shapes}")  # fmt: skip
+    if not all(np.issubdtype(data[k].dtype, np.floating) for k in GOLDEN_KEYS):
+        raise GoldenError(f"{path}: golden arrays must be float images in [0, 1]")
+    return data
 
 
 @dataclass

@@ -72,6 +72,8 @@ def run(pipeline, capture, headless: bool, out: str | None, max_frames: int | No
                     h, w = result.view.shape[:2]
                     writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
                     stack.callback(writer.release)
+                    if not writer.isOpened():
+                        raise LiveError(f"OpenCV cannot write the video {out} (use a .mp4 name)")
                 writer.write(result.view)
             if not headless:
                 try:
