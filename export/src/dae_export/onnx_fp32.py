@@ -34,23 +34,20 @@ class ExportError(Exception):
 
 def _traced_forward(model):
     """(tf.function over the layers with upsampling as ResizeNearestNeighbor, {tf op name: scales})."""
-    import keras
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # the v1 resize op below is deprecated, on purpose (exact floor mapping)
     layers = plain_chain(model)
     scales_by_op: dict[str, tuple[float, float]] = {}
 
-    def forward(x):
-        for layer in layers:
-            if isinstance(layer, keras.layers.UpSampling2D):
-                sh, sw = layer.size
-                size = tf.shape(x)[1:3] * tf.constant([sh, sw], tf.int32)
-                x = tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=False, half_pixel_centers=False)
-                scales_by_op[x.op.name] = (float(sh), float(sw))
-            else:
-                x = layer(x)
-        return x  # no tf.identity here: it makes tf2onnx drop the final Squeeze
+    def upsample(layer, x):
+        sh, sw = layer.size
+        size = tf.shape(x)[1:3] * tf.constant([sh, sw], tf.int32)
+        x = tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=False, half_pixel_centers=False)
+        scales_by_op[x.op.name] = (float(sh), float(sw))
+        return x
+
+    forward = chain_forward(layers, upsample)  # no tf.identity after it: tf2onnx would drop the final Squeeze
 
     channels = model.inputs[0].shape[-1]
     if channels != 1:
@@ -59,6 +56,22 @@ def _traced_forward(model):
     fn = tf.function(forward, input_signature=[spec])
     fn.get_concrete_function()  # trace now, so scales_by_op is filled
     return fn, scales_by_op
+
+
+def chain_forward(layers: list, upsample):
+    """The model's function, layer by layer, with each UpSampling2D computed by `upsample(layer, x)`.
+
+    Keras 3's UpSampling2D (ops.repeat) converts badly to both ONNX and TFLite; each
+    converter gets a nearest resize that computes the same values instead.
+    """
+    import keras
+
+    def forward(x):
+        for layer in layers:
+            x = upsample(layer, x) if isinstance(layer, keras.layers.UpSampling2D) else layer(x)
+        return x
+
+    return forward
 
 
 def plain_chain(model) -> list:

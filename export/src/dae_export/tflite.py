@@ -15,23 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_export.onnx_fp32 import INPUT_NAME
+from dae_export.onnx_fp32 import INPUT_NAME, chain_forward, plain_chain
 
 
 def _saved_model(model, folder: Path) -> None:
     import keras
     import tensorflow as tf
 
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    def upsample(layer, x):
+        sh, sw = layer.size
+        return tf.image.resize(x, tf.shape(x)[1:3] * tf.constant([sh, sw]), method="nearest")
 
-    def forward(x):
-        for layer in layers:
-            if isinstance(layer, keras.layers.UpSampling2D):
-                sh, sw = layer.size
-                x = tf.image.resize(x, tf.shape(x)[1:3] * tf.constant([sh, sw]), method="nearest")
-            else:
-                x = layer(x)
-        return x
+    forward = chain_forward(plain_chain(model), upsample)
 
     archive = keras.export.ExportArchive()
     archive.track(model)
