@@ -46,11 +46,6 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     return np.minimum(ink.astype(np.float32) / top, 1.0)
 
 
-def find_digits(ink: np.ndarray, max_digits: int = 16, min_height: int = 12) -> list[tuple[int, int, int, int]]:
-    """Boxes (x, y, w, h) of ink blobs shaped like digits, in reading order."""
-    return _boxes((ink > 0.35).astype(np.uint8) * 255, max_digits, min_height)
-
-
 def _boxes(mask: np.ndarray, max_digits: int, min_height: int) -> list[tuple[int, int, int, int]]:
     import cv2
 
@@ -70,13 +65,8 @@ def _boxes(mask: np.ndarray, max_digits: int, min_height: int) -> list[tuple[int
     return sorted(largest, key=lambda b: (round(b[1] / line), b[0]))
 
 
-def _unit(ink_u8: np.ndarray, top: float, box: tuple[int, int, int, int]) -> np.ndarray:
-    x, y, w, h = box
-    return np.minimum(ink_u8[y : y + h, x : x + w].astype(np.float32) / top, 1.0)
-
-
-def find_digits_u8(ink_u8: np.ndarray, top: float, max_digits: int = 16) -> list[tuple[int, int, int, int]]:
-    """find_digits on the uint8 ink map, without converting the whole frame to float."""
+def find_digits(ink_u8: np.ndarray, top: float, max_digits: int = 16) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of ink blobs shaped like digits, in reading order (ink_u8, top: see _ink_u8)."""
     import cv2
 
     _, mask = cv2.threshold(ink_u8, 0.35 * top, 255, cv2.THRESH_BINARY)  # one pass in C, no temporaries
@@ -85,10 +75,14 @@ def find_digits_u8(ink_u8: np.ndarray, top: float, max_digits: int = 16) -> list
 
 def to_mnist(ink: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, DigitCrop]:
     """The blob in `box` as an MNIST digit: float32 (28, 28) in [0, 1], and the mapping used."""
+    x, y, w, h = box
+    return _warp(ink[y : y + h, x : x + w], box)
+
+
+def _warp(crop: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, DigitCrop]:
     import cv2
 
-    x, y, w, h = box
-    crop = ink[y : y + h, x : x + w]
+    _, _, w, h = box
     scale = MNIST_BOX / max(w, h)
     m = cv2.moments(crop)
     if m["m00"] > 0:
@@ -120,9 +114,10 @@ def paste_ink(gray: np.ndarray, ink_patch: np.ndarray, crop: DigitCrop, paper: i
 def extract_digits(gray: np.ndarray, max_digits: int = 16) -> tuple[np.ndarray, list[DigitCrop]]:
     """All digits of a photo as an MNIST batch (N, 28, 28) and their mappings."""
     ink_u8, top = _ink_u8(gray)
-    boxes = find_digits_u8(ink_u8, top, max_digits)
-    pairs = [to_mnist(_unit(ink_u8, top, box), (0, 0, box[2], box[3])) for box in boxes]
-    pairs = [(digit, DigitCrop(box, crop.matrix)) for (digit, crop), box in zip(pairs, boxes, strict=True)]
+    pairs = []
+    for box in find_digits(ink_u8, top, max_digits):
+        x, y, w, h = box  # only the crops become float, never the whole frame
+        pairs.append(_warp(np.minimum(ink_u8[y : y + h, x : x + w].astype(np.float32) / top, 1.0), box))
     if not pairs:
         return np.zeros((0, MNIST_SIZE, MNIST_SIZE), np.float32), []
     digits, crops = zip(*pairs, strict=True)
