@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 import time
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from dae_export.onnx_fp32 import INPUT_NAME, OUTPUT_NAME
 from dae_runtime.manifest import MANIFEST_FILE, sha256_file
+from dae_runtime.versions import package_versions
 
 # How a caller must feed the model; the runtime reads this back from the ONNX metadata.
 INPUT_SPEC = {
@@ -24,19 +24,6 @@ INPUT_SPEC = {
     "digit_size": 28,
 }
 OUTPUT_SPEC = {"name": OUTPUT_NAME, "layout": "NHWC", "shape": ["batch", "height", "width", 1], "range": [0.0, 1.0]}
-
-
-def package_versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    names = ["tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "numpy", "dae-edge-export", "dae-edge-runtime"]
-    out = {"python": platform.python_version()}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def set_onnx_metadata(proto, precision: str, noise: dict, train_metrics: dict, source_sha256: str) -> None:
@@ -82,7 +69,9 @@ def build_manifest(folder: Path, files: list[str], **sections: object) -> dict:
         "input": INPUT_SPEC,
         "output": OUTPUT_SPEC,
         **sections,
-        "versions": package_versions(),
+        "versions": package_versions(
+            "tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "numpy", "dae-edge-export", "dae-edge-runtime"
+        ),
     }
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

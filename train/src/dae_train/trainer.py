@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 from dae_runtime.atomic import write_json
 from dae_runtime.metrics import psnr, ssim
 from dae_runtime.noise import NoiseSpec
+from dae_runtime.versions import package_versions
 from dae_train.config import TrainConfig
 from dae_train.data import SPLIT_SEED, load_mnist
 
@@ -61,21 +61,6 @@ def validation_pairs(clean_u8: np.ndarray, noise: NoiseSpec) -> tuple[np.ndarray
     """The fixed noisy validation set: same noise for every run and every seed."""
     clean = clean_u8.astype(np.float32)[..., None] / 255.0
     return noise.apply(clean, np.random.default_rng(SPLIT_SEED)), clean
-
-
-def versions() -> dict:
-    import keras
-    import tensorflow as tf
-
-    import dae_train
-
-    return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-        "dae_train": dae_train.__version__,
-    }
 
 
 def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
@@ -213,7 +198,7 @@ def write_report(
         "train_seconds": round(state["elapsed_s"], 1),
         "data": {"source": source, "train_digits": n_train, "validation_digits": len(val_clean)},
         "config": cfg.to_dict(),
-        "versions": versions(),
+        "versions": package_versions("tensorflow", "keras", "numpy", "dae-edge-train"),
         "history": state["history"],
     }
     write_json(paths.report, report)

@@ -36,7 +36,7 @@ def _rss_mb() -> float:
 
 
 def machine_info(threads: int | None) -> dict:
-    from importlib.metadata import PackageNotFoundError, version
+    from dae_runtime.versions import package_versions
 
     cpu = platform.processor() or ""
     try:
@@ -44,18 +44,13 @@ def machine_info(threads: int | None) -> dict:
             cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
-    versions = {}
-    for name in ("onnxruntime", "numpy", "tensorflow", "keras", "ai-edge-litert", "dae-edge-runtime"):
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            pass
+    versions = package_versions("onnxruntime", "numpy", "tensorflow", "keras", "ai-edge-litert", "dae-edge-runtime")
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "threads": threads,
         "machine": platform.machine(),
-        "python": platform.python_version(),
+        "python": versions.pop("python"),
         "versions": versions,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
