@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from dae_export.pipeline import TARGETS
+from dae_export.pipeline import GRAPHS, TARGETS
 from dae_export.pipeline import ExportConfig as Defaults
 
 
@@ -17,6 +17,13 @@ from dae_export.pipeline import ExportConfig as Defaults
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), required=True, help="Trained model.keras.")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--opset", type=click.IntRange(13, 21), default=Defaults.opset, show_default=True)
+@click.option(
+    "--graph",
+    type=click.Choice(GRAPHS),
+    default=Defaults.graph,
+    show_default=True,
+    help="fast: an exact rewrite onnxruntime runs fastest; plain: the graph as tf2onnx converts it.",
+)
 @click.option("--int8", is_flag=True, help="Also write model.int8.onnx (static int8, QDQ, calibrated).")
 @click.option(
     "--int8-types",

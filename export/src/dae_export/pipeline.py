@@ -22,6 +22,7 @@ from dae_runtime.metrics import psnr, ssim
 from dae_runtime.noise import NoiseSpec
 
 TARGETS = ("none", "rpi")
+GRAPHS = ("fast", "plain")
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ExportConfig:
     model: str  # trained Keras model (.keras)
     out: str  # output folder; existing files are replaced only when the export succeeds
     opset: int = 17  # ONNX opset; tf2onnx 1.17 emits up to 18, higher goes through onnx's converter
+    graph: str = "fast"  # fast: exact rewrite onnxruntime runs fastest (dae_export.fast_graph); plain: tf2onnx's
     int8: bool = False  # also write model.int8.onnx (static QDQ quantization)
     int8_types: str = "u8s8"  # u8s8: x86 fast path (default); s8s8: symmetric, for ARM kernels
     calib_samples: int = 512  # noisy training digits used to calibrate int8
@@ -73,7 +75,7 @@ def _check_out(out: Path) -> None:
 
 
 def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
-    from dae_export import bundle, metadata, quantize
+    from dae_export import bundle, fast_graph, metadata, quantize
     from dae_export.onnx_fp32 import convert_fp32
     from dae_export.parity import check_parity, run_keras, run_onnx
     from dae_train.evaluate import load_keras_model
@@ -81,6 +83,8 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     started = time.perf_counter()
     if cfg.target not in TARGETS:
         raise ExportError(f"unknown target {cfg.target!r}; choose one of {', '.join(TARGETS)}")
+    if cfg.graph not in GRAPHS:
+        raise ExportError(f"unknown graph {cfg.graph!r}; choose one of {', '.join(GRAPHS)}")
     source, out = Path(cfg.model), Path(cfg.out)
     model = load_keras_model(source)
     _check_out(out)
@@ -99,8 +103,11 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
 
     with tempfile.TemporaryDirectory(prefix=".dae-export-", dir=out) as tmp:
         stage = Path(tmp)
-        step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}) and parity with Keras")
+        step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}, {cfg.graph} graph) and parity with Keras")
         proto = convert_fp32(model, cfg.opset)
+        if cfg.graph == "fast":
+            proto = fast_graph.lowres_decoder(proto)
+            fast_graph.check_fast_graph(proto)
         metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha)
         _save(proto, stage / "model.onnx")
         odd_frames = np.random.default_rng(cfg.seed).random((3, 56, 84, 1), dtype=np.float32)
@@ -115,7 +122,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
             step(f"[{next(n)}/{steps}] int8 ONNX ({cfg.int8_types}, QDQ, per-channel) on {len(calib)} digits")
             result = quantize.quantize_with_gate(
                 stage / "model.onnx", stage / "model.int8.onnx", calib, val_noisy, val_clean,
-                cfg.max_int8_loss_db, cfg.int8_types,
+                cfg.max_int8_loss_db, cfg.int8_types, phase_pool=cfg.graph == "fast",
             )  # fmt: skip
             import onnx
 
@@ -152,7 +159,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         sections = {
             "noise": noise,
             "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},
-            "graph": {"nodes": summary.nodes, "opset": cfg.opset},
+            "graph": {"form": cfg.graph, "nodes": summary.nodes, "opset": cfg.opset},
             "source_model": {"name": source.name, "sha256": source_sha},
             "export_config": {k: v for k, v in asdict(cfg).items() if k not in ("model", "out")},
         }

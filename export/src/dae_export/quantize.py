@@ -94,12 +94,25 @@ def quantize(fp32_path: Path, out_path: Path, calib_noisy: np.ndarray, types: st
         pre.unlink(missing_ok=True)
 
 
-def sensitive_layers(fp32_path: Path) -> list[list[str]]:
+def sensitive_layers(source: Path) -> list[list[str]]:
     """Exclusion sets to try, in order: none, the last Conv, the last and first Conv."""
     import onnx
 
-    convs = [n.name for n in onnx.load(str(fp32_path)).graph.node if n.op_type == "Conv"]
+    convs = [n.name for n in onnx.load(str(source)).graph.node if n.op_type == "Conv"]
     return [[], convs[-1:], [convs[0], convs[-1]]]
+
+
+def _int8_source(fp32_path: Path, out_path: Path, phase_pool: bool) -> Path:
+    """The graph to quantize: the fp32 model, or with its first conv + pool in phase form."""
+    import onnx
+
+    from dae_export.fast_graph import column_phase_encoder
+
+    if not phase_pool:
+        return fp32_path
+    path = out_path.with_name(out_path.stem + ".source.onnx")
+    onnx.save(column_phase_encoder(onnx.load(str(fp32_path))), str(path))
+    return path
 
 
 def quantize_with_gate(
@@ -110,21 +123,30 @@ def quantize_with_gate(
     val_clean: np.ndarray,
     max_psnr_loss_db: float = 0.2,
     types: str = "u8s8",
+    phase_pool: bool = False,
 ) -> Int8Result:
-    """Quantize, check PSNR against fp32 on validation digits, keep sensitive layers in float if needed."""
+    """Quantize, check PSNR against fp32 on validation digits, keep sensitive layers in float if needed.
+
+    phase_pool: quantize the fp32 graph with its first conv + pool rewritten for onnxruntime's
+    fast int8 conv kernel (dae_export.fast_graph.column_phase_encoder); the function is the same."""
     from dae_export.parity import run_onnx
     from dae_runtime.metrics import psnr
 
     fp32_psnr = psnr(run_onnx(fp32_path, val_noisy), val_clean)
     result = None
-    for exclude in sensitive_layers(fp32_path):
-        quantize(fp32_path, out_path, calib_noisy, types, exclude)
-        out = run_onnx(out_path, val_noisy)
-        if not np.isfinite(out).all() or out.max() <= 0.0:
-            raise ExportError("the int8 model produced empty or non-finite outputs")
-        result = Int8Result(fp32_psnr, psnr(out, val_clean), exclude, types)
-        if result.psnr_loss_db <= max_psnr_loss_db:
-            return result
+    source = _int8_source(fp32_path, out_path, phase_pool)
+    try:
+        for exclude in sensitive_layers(source):
+            quantize(source, out_path, calib_noisy, types, exclude)
+            out = run_onnx(out_path, val_noisy)
+            if not np.isfinite(out).all() or out.max() <= 0.0:
+                raise ExportError("the int8 model produced empty or non-finite outputs")
+            result = Int8Result(fp32_psnr, psnr(out, val_clean), exclude, types)
+            if result.psnr_loss_db <= max_psnr_loss_db:
+                return result
+    finally:
+        if source != fp32_path:
+            source.unlink(missing_ok=True)
     out_path.unlink(missing_ok=True)
     raise ExportError(
         f"int8 loses {result.psnr_loss_db:.2f} dB PSNR against fp32 even with {result.excluded_nodes} in float "

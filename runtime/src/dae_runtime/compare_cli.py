@@ -40,12 +40,14 @@ def _sizes(batches: str) -> tuple[int, ...]:
 @click.option("--warmup", type=click.IntRange(min=0), default=10, show_default=True)
 @click.option("--iters", type=click.IntRange(min=1), default=200, show_default=True,
               help="Timed calls at batch 1 (fewer at large batches).")  # fmt: skip
+@click.option("--settle", type=click.FloatRange(min=0), default=0.25, show_default=True,
+              help="Seconds of pause before each engine's turn, so the last engine's threads stop spinning.")  # fmt: skip
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write a Markdown table.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG chart (needs matplotlib).")
 @click.option("--github-benchmark", "gab_path", type=click.Path(dir_okay=False),
               help="Write github-action-benchmark input (customSmallerIsBetter).")  # fmt: skip
-def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, warmup, iters, json_path,
+def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, warmup, iters, settle, json_path,
             markdown_path, plot_path, gab_path) -> None:  # fmt: skip
     """Accuracy against the TensorFlow original and latency percentiles, for one model or every engine."""
     from dae_runtime.golden_compare import GoldenError, load_golden
@@ -62,10 +64,10 @@ def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, 
     except GoldenError as exc:
         raise click.ClickException(str(exc)) from None
     _engines_side_by_side(data, keras_path, models_dir, threads, _sizes(batches or "1,64,256"), warmup, iters,
-                          json_path, markdown_path, plot_path, gab_path)  # fmt: skip
+                          settle, json_path, markdown_path, plot_path, gab_path)  # fmt: skip
 
 
-def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters, json_path, markdown_path,
+def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters, settle, json_path, markdown_path,
                           plot_path, gab_path) -> None:  # fmt: skip
     from dae_runtime.atomic import atomic_path, write_json
     from dae_runtime.bench import report
@@ -82,7 +84,7 @@ def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, 
     noisy = data["noisy"].astype("float32")
     clean = data["clean"][..., 0] if data["clean"].ndim == 4 else data["clean"]
     reference = data["keras"][..., 0] if data["keras"].ndim == 4 else data["keras"]
-    cfg = BenchConfig(batches=sizes, warmup=warmup, iters=iters, threads=threads)
+    cfg = BenchConfig(batches=sizes, warmup=warmup, iters=iters, threads=threads, settle_s=settle)
     click.echo(f"Engines: {', '.join(e.name for e in engines)}; batches {', '.join(map(str, sizes))}", err=True)
     with click.progressbar(length=len(sizes) * cfg.rounds, label="Measuring", file=sys.stderr) as bar:
         result = run_benchmark(engines, noisy, clean, reference, cfg, tick=lambda: bar.update(1 / len(engines)))

@@ -19,6 +19,11 @@ class BenchConfig:
     warmup: int = 10  # calls per engine and batch before timing
     iters: int = 200  # timed calls per engine at batch 1; fewer for big batches (see iters_for)
     rounds: int = 5  # the timed calls are split into rounds, engines taking turns
+    # Pause before each turn, then one untimed call: the previous engine's idle threads stop
+    # spinning first (XNNPACK's pthreadpool and onnxruntime both busy-wait after a call; measured
+    # here, a turn right after another engine's ran up to 3x slower on 2 cores). A deployed
+    # engine runs alone, so this measures each one as it would run.
+    settle_s: float = 0.25
     threads: int | None = None
 
 
@@ -86,6 +91,8 @@ def run_benchmark(engines: list[Engine], noisy: np.ndarray, clean: np.ndarray, r
         samples: dict[str, list[float]] = {e.name: [] for e in engines}
         for _ in range(cfg.rounds):
             for e in engines:  # engines take turns: a busy spell on the machine hits all of them
+                time.sleep(cfg.settle_s)
+                e.run(x)
                 for _ in range(per_round):
                     t0 = time.perf_counter()
                     e.run(x)

@@ -1,0 +1,207 @@
+"""Rewrite the clean seed graph into the form onnxruntime runs fastest; the function is unchanged.
+
+Why (per-node profiles and every alternative are in benchmarks/README.md):
+- Decoder at low resolution. Resize(2x) -> Conv -> Relu -> Resize(2x) -> Conv(1 output) -> Sigmoid
+  becomes Conv (4 sub-pixel phases) -> Relu -> Conv2x2 (16 phases) -> Sigmoid -> DepthToSpace(4)
+  -> Slice. No Resize is left (onnxruntime's uint8 NHWC Resize is a generic byte loop, 5.9 ms of
+  21 at batch 256), no 1-output-channel conv over 784 pixels (fp32 NCHWc pads it to 16 channels:
+  9.4 ms of 23), and the decoder does 40% fewer multiply-adds.
+- int8 only: the first Conv (1 input channel) -> Relu -> MaxPool reads the NHWC input as 4
+  neighbouring columns per channel (a Reshape, no data moves) and becomes one strided Conv whose
+  outputs are the pooling phases -> Relu -> max over phases (an NHWC Reshape and a 1x4 MaxPool,
+  both kept in uint8). onnxruntime's fast int8 conv kernel needs input channels divisible by 4;
+  with 1 it falls back to im2col + GEMM (3.6 ms of 8.4 at batch 256). fp32 keeps the plain first
+  conv: its NCHWc kernels handle 1 channel well and the layout nodes would cost more than they save.
+Both rewrites are exact up to float rounding (~1e-6); the export's parity check proves it again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dae_export.onnx_fp32 import INPUT_NAME, ExportError
+from dae_export.phase_kernels import column_phase_conv, shifted_upsample_conv_phases, upsample_conv_phases
+
+FAST_OPS = {"Conv", "Relu", "MaxPool", "Sigmoid", "Squeeze", "Unsqueeze", "DepthToSpace", "Slice"}
+
+
+class _Graph:
+    """Producer/consumer lookups and node replacement on a ModelProto's graph."""
+
+    def __init__(self, proto):
+        import onnx
+
+        self.proto = onnx.ModelProto()
+        self.proto.CopyFrom(proto)  # rewrites return a new model; the caller's stays as it was
+        self.g = self.proto.graph
+        self.weights = {i.name: i for i in self.g.initializer}
+
+    def consumer(self, tensor: str):
+        users = [n for n in self.g.node if tensor in n.input]
+        return users[0] if len(users) == 1 else None
+
+    def chain(self, start, ops: list[str]) -> list | None:
+        """[start, next, ...] if start and its single consumers have exactly these op types."""
+        nodes = [start]
+        while len(nodes) < len(ops):
+            nodes.append(self.consumer(nodes[-1].output[0]))
+            if nodes[-1] is None:
+                return None
+        return nodes if [n.op_type for n in nodes] == ops else None
+
+    def array(self, name: str) -> np.ndarray:
+        from onnx import numpy_helper
+
+        return numpy_helper.to_array(self.weights[name])
+
+    def add(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.g.initializer.append(numpy_helper.from_array(value, name))
+        return name
+
+    def replace(self, old: list, new: list) -> None:
+        nodes = list(self.g.node)
+        at = next(i for i, n in enumerate(nodes) if n is old[0])
+        kept = [n for n in nodes if all(n is not o for o in old)]
+        kept[at:at] = new
+        del self.g.node[:]
+        self.g.node.extend(kept)
+
+    def finish(self):
+        import onnx
+
+        used = {i for n in self.g.node for i in n.input}
+        live = [i for i in self.g.initializer if i.name in used]
+        del self.g.initializer[:]
+        self.g.initializer.extend(live)
+        del self.g.value_info[:]
+        proto = onnx.shape_inference.infer_shapes(self.proto, strict_mode=True)
+        onnx.checker.check_model(proto, full_check=True)
+        return proto
+
+
+def _is_conv3x3_same(g: _Graph, conv) -> bool:
+    from onnx import helper
+
+    attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
+    pads_ok = attrs.get("auto_pad", b"") in (b"SAME_UPPER", b"SAME_LOWER") or attrs.get("pads") == [1, 1, 1, 1]
+    return (
+        len(conv.input) == 3
+        and conv.input[1] in g.weights
+        and conv.input[2] in g.weights
+        and g.array(conv.input[1]).shape[2:] == (3, 3)
+        and attrs.get("group", 1) == 1
+        and attrs.get("strides", [1, 1]) == [1, 1]
+        and attrs.get("dilations", [1, 1]) == [1, 1]
+        and pads_ok
+    )
+
+
+def _is_nearest_2x(g: _Graph, resize) -> bool:
+    from onnx import helper
+
+    attrs = {a.name: helper.get_attribute_value(a) for a in resize.attribute}
+    scales = g.array(resize.input[2]).tolist() if len(resize.input) > 2 and resize.input[2] in g.weights else []
+    return (
+        attrs.get("mode") == b"nearest"
+        and attrs.get("coordinate_transformation_mode") == b"asymmetric"
+        and attrs.get("nearest_mode") == b"floor"
+        and scales == [1.0, 1.0, 2.0, 2.0]
+    )
+
+
+def lowres_decoder(proto):
+    """The decoder rewrite (see the module docstring); raises ExportError if the tail does not match."""
+    from onnx import helper
+
+    g = _Graph(proto)
+    tail = ["Resize", "Conv", "Relu", "Resize", "Conv", "Sigmoid"]
+    found = next((c for n in g.g.node if n.op_type == "Resize" and (c := g.chain(n, tail))), None)
+    if (
+        found is None
+        or not all(_is_conv3x3_same(g, c) for c in (found[1], found[4]))
+        or not all(_is_nearest_2x(g, r) for r in (found[0], found[3]))
+    ):
+        raise ExportError("fast graph: the decoder is not Resize(2x)-Conv3x3-Relu-Resize(2x)-Conv3x3-Sigmoid")
+    up1, conv_a, relu, _, conv_b, sigmoid = found
+    w_a, b_a = g.array(conv_a.input[1]), g.array(conv_a.input[2])
+    w_b, b_b = g.array(conv_b.input[1]), g.array(conv_b.input[2])
+    new = [
+        helper.make_node(
+            "Conv",
+            [up1.input[0], g.add("decoder_a_w", upsample_conv_phases(w_a)), g.add("decoder_a_b", np.tile(b_a, 4))],
+            ["decoder_a"], name=conv_a.name, kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+        ),  # fmt: skip
+        helper.make_node("Relu", ["decoder_a"], ["decoder_a_relu"], name=relu.name),
+        helper.make_node(
+            "Conv",
+            ["decoder_a_relu", g.add("decoder_b_w", shifted_upsample_conv_phases(w_b)),
+             g.add("decoder_b_b", np.tile(b_b, 16))],
+            ["decoder_b"], name=conv_b.name, kernel_shape=[2, 2], pads=[1, 1, 1, 1],
+        ),  # fmt: skip
+        helper.make_node("Sigmoid", ["decoder_b"], ["decoder_b_sigmoid"], name=sigmoid.name),
+        helper.make_node("DepthToSpace", ["decoder_b_sigmoid"], ["decoder_pixels"], name="phases_to_pixels",
+                         blocksize=4, mode="DCR"),  # fmt: skip
+        helper.make_node(
+            "Slice",
+            ["decoder_pixels", g.add("crop_start", np.array([3, 3], np.int64)),
+             g.add("crop_end", np.array([-1, -1], np.int64)), g.add("crop_axes", np.array([2, 3], np.int64))],
+            [sigmoid.output[0]], name="crop_shifted_grid",
+        ),  # fmt: skip
+    ]
+    g.replace(found, new)
+    return g.finish()
+
+
+def column_phase_encoder(proto):
+    """The int8 encoder rewrite (see the module docstring); raises ExportError if the head does not match."""
+    from onnx import helper
+
+    g = _Graph(proto)
+    head = g.chain(g.g.node[0], ["Squeeze", "Unsqueeze", "Conv", "Relu", "MaxPool"]) if len(g.g.node) else None
+    conv = head[2] if head else None
+    pool_attrs = {a.name: helper.get_attribute_value(a) for a in head[4].attribute} if head else {}
+    if (
+        head is None
+        or head[0].input[0] != INPUT_NAME
+        or not _is_conv3x3_same(g, conv)
+        or g.array(conv.input[1]).shape[1] != 1
+        or pool_attrs.get("kernel_shape") != [2, 2]
+        or pool_attrs.get("strides") != [2, 2]
+    ):
+        raise ExportError("fast graph: the encoder does not start with a 1-channel Conv3x3-Relu-MaxPool(2x2)")
+    relu, pool = head[3], head[4]
+    w, b = g.array(conv.input[1]), g.array(conv.input[2])
+    channels = w.shape[0]
+    new = [
+        # NHWC (N, H, W, 1) is, byte for byte, (N, H, W/4, 4): 4 neighbouring columns as channels.
+        helper.make_node("Reshape", [INPUT_NAME, g.add("four_columns", np.array([0, 0, -1, 4], np.int64))],
+                         ["input_columns"], name="input_four_columns"),  # fmt: skip
+        helper.make_node("Transpose", ["input_columns"], ["input_columns_nchw"], name="input_to_nchw",
+                         perm=[0, 3, 1, 2]),  # fmt: skip
+        helper.make_node(
+            "Conv",
+            ["input_columns_nchw", g.add("encoder_w", column_phase_conv(w)), g.add("encoder_b", np.tile(b, 8))],
+            ["encoder_phases"], name=conv.name, kernel_shape=[4, 3], strides=[2, 1], pads=[1, 1, 1, 1],
+        ),  # fmt: skip
+        helper.make_node("Relu", ["encoder_phases"], ["encoder_relu"], name=relu.name),
+        # Max over the 4 pooling phases: in NHWC the phases of a pooled pixel are 4 consecutive
+        # groups of `channels`, so (N, H, W, 8C) -> (N, H, 8W, C) and a 1x4 pool. onnxruntime
+        # cancels these Transposes against its own NHWC int8 layout; nothing moves.
+        helper.make_node("Transpose", ["encoder_relu"], ["encoder_nhwc"], name="encoder_to_nhwc", perm=[0, 2, 3, 1]),
+        helper.make_node("Reshape", ["encoder_nhwc", g.add("phases_as_columns", np.array([0, 0, -1, channels], np.int64))],
+                         ["encoder_columns"], name="encoder_phases_as_columns"),  # fmt: skip
+        helper.make_node("Transpose", ["encoder_columns"], ["encoder_nchw"], name="encoder_to_nchw",
+                         perm=[0, 3, 1, 2]),  # fmt: skip
+        helper.make_node("MaxPool", ["encoder_nchw"], [pool.output[0]], name=pool.name, kernel_shape=[1, 4],
+                         strides=[1, 4]),  # fmt: skip
+    ]
+    g.replace(head, new)
+    return g.finish()
+
+
+def check_fast_graph(proto) -> None:
+    ops = {n.op_type for n in proto.graph.node}
+    if ops - FAST_OPS or "DepthToSpace" not in ops:
+        raise ExportError(f"unexpected fast ONNX graph: ops {sorted(ops)}")
