@@ -68,3 +68,4 @@ def test_onnxruntime_runs_the_int8_model_in_uint8_nhwc_throughout(full_export, t
     between = ops[convs[0] : convs[-1]]
     assert set(between) <= {"QLinearConv", "NhwcMaxPool", "Reshape"}, between
     assert "Conv" not in ops and "Resize" not in ops
+    assert ops[-1] == "DequantizeLinear"  # the output's layout nodes move bytes, not floats

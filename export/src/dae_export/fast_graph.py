@@ -23,6 +23,7 @@ from dae_export.onnx_fp32 import INPUT_NAME, ExportError
 from dae_export.phase_kernels import column_phase_conv, shifted_upsample_conv_phases, upsample_conv_phases
 
 FAST_OPS = {"Conv", "Relu", "MaxPool", "Sigmoid", "Squeeze", "Unsqueeze", "DepthToSpace", "Slice"}
+_LAYOUT_TAIL = {"DepthToSpace", "Slice", "Squeeze", "Unsqueeze", "Reshape", "Transpose"}
 
 
 class _Graph:
@@ -205,3 +206,27 @@ def check_fast_graph(proto) -> None:
     ops = {n.op_type for n in proto.graph.node}
     if ops - FAST_OPS or "DepthToSpace" not in ops:
         raise ExportError(f"unexpected fast ONNX graph: ops {sorted(ops)}")
+
+
+def dequantize_last(proto):
+    """int8: move the final DequantizeLinear behind the layout nodes that end the graph, so they
+    move bytes instead of floats (same values: a per-tensor dequantize commutes with them)."""
+    g = _Graph(proto)
+    producer = {o: n for n in g.g.node for o in n.output}
+    tail, name = [], g.g.output[0].name
+    while name in producer and producer[name].op_type in _LAYOUT_TAIL:
+        tail.append(producer[name])
+        name = producer[name].input[0]
+    dq = producer.get(name)
+    if not tail or dq is None or dq.op_type != "DequantizeLinear" or g.array(dq.input[1]).size != 1:
+        return g.proto
+    if sum(name in n.input for n in g.g.node) != 1:
+        return g.proto  # the float tensor has other readers
+    output = tail[0].output[0]
+    tail[-1].input[0] = dq.input[0]
+    tail[0].output[0] = "output_uint8"
+    dq.input[0], dq.output[0] = "output_uint8", output
+    nodes = [n for n in g.g.node if n is not dq] + [dq]
+    del g.g.node[:]
+    g.g.node.extend(nodes)
+    return g.finish()

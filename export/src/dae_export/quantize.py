@@ -94,6 +94,14 @@ def quantize(fp32_path: Path, out_path: Path, calib_noisy: np.ndarray, types: st
         pre.unlink(missing_ok=True)
 
 
+def _save_rewritten(path: Path) -> None:
+    import onnx
+
+    from dae_export.fast_graph import dequantize_last
+
+    onnx.save(dequantize_last(onnx.load(str(path))), str(path))
+
+
 def sensitive_layers(source: Path) -> list[list[str]]:
     """Exclusion sets to try, in order: none, the last Conv, the last and first Conv."""
     import onnx
@@ -138,6 +146,8 @@ def quantize_with_gate(
     try:
         for exclude in sensitive_layers(source):
             quantize(source, out_path, calib_noisy, types, exclude)
+            if phase_pool:
+                _save_rewritten(out_path)
             out = run_onnx(out_path, val_noisy)
             if not np.isfinite(out).all() or out.max() <= 0.0:
                 raise ExportError("the int8 model produced empty or non-finite outputs")
