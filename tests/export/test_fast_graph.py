@@ -15,12 +15,12 @@ SHAPES = [(1, 28, 28, 1), (5, 28, 28, 1), (3, 56, 84, 1), (2, 32, 120, 1), (1, 3
 @pytest.fixture(scope="module")
 def graphs(trained_model):
     """(plain, fast fp32, int8 source) ModelProtos of the one-epoch model."""
-    from dae_export.fast_graph import column_phase_encoder, lowres_decoder
+    from dae_export.fast_graph import column_phase_encoder, fast_fp32
     from dae_export.onnx_fp32 import convert_fp32
     from dae_train.evaluate import load_keras_model
 
     plain = convert_fp32(load_keras_model(trained_model))
-    fast = lowres_decoder(plain)
+    fast = fast_fp32(plain)
     return plain, fast, column_phase_encoder(fast)
 
 
@@ -44,13 +44,15 @@ def test_rewrites_compute_the_same_function(graphs, shape):
 
 
 def test_rewrites_leave_the_input_model_alone_and_refuse_other_graphs(graphs):
-    from dae_export.fast_graph import column_phase_encoder, lowres_decoder
+    from dae_export.fast_graph import column_phase_encoder, lowres_decoder, transpose_edges
     from dae_export.onnx_fp32 import ExportError
 
     plain, fast, _ = graphs
-    assert "Resize" in {n.op_type for n in plain.graph.node}  # lowres_decoder returned a copy
+    assert "Resize" in {n.op_type for n in plain.graph.node}  # the rewrites returned copies
     with pytest.raises(ExportError, match="decoder"):
         lowres_decoder(fast)  # already rewritten: no Resize left to match
+    with pytest.raises(ExportError, match="edges"):
+        transpose_edges(fast)
     with pytest.raises(ExportError, match="encoder"):
         column_phase_encoder(column_phase_encoder(fast))
 

@@ -54,6 +54,22 @@ def test_session_settings_do_not_change_the_result(digits):
     np.testing.assert_allclose(fast, plain, atol=1e-5)
 
 
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_the_lean_run_path_gives_the_public_api_result(digits, precision):
+    from dae_runtime.denoiser import _fast_run
+
+    d = Denoiser(precision=precision)
+    x = np.ascontiguousarray(digits[:5, ..., None], np.float32)
+    public = d.session.run(None, {"input": x})[0]
+    assert np.array_equal(d._run({"input": x}), public)
+
+    class PublicOnly:  # an onnxruntime release without the private binding
+        def __init__(self, session):
+            self.run, self.get_outputs = session.run, session.get_outputs
+
+    assert np.array_equal(_fast_run(PublicOnly(d.session))({"input": x}), public)
+
+
 def test_missing_and_corrupt_models_are_one_clear_error(tmp_path):
     with pytest.raises(DenoiserError, match="does not exist"):
         Denoiser(tmp_path / "none.onnx")

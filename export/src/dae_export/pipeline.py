@@ -106,8 +106,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}, {cfg.graph} graph) and parity with Keras")
         proto = convert_fp32(model, cfg.opset)
         if cfg.graph == "fast":
-            proto = fast_graph.lowres_decoder(proto)
-            fast_graph.check_fast_graph(proto)
+            proto = fast_graph.fast_fp32(proto)
         metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha)
         _save(proto, stage / "model.onnx")
         odd_frames = np.random.default_rng(cfg.seed).random((3, 56, 84, 1), dtype=np.float32)
