@@ -3,7 +3,8 @@
     python benchmarks/gate.py benchmarks/results/compare.json
 
 Exits 1 naming every check that regressed, 0 if all hold. The thresholds are the
-project's promises (see benchmarks/README.md).
+project's promises (see benchmarks/README.md): onnxruntime far ahead of Keras, and at least
+level with TFLite (XNNPACK) at batch 1 and in throughput, with int8 within its accuracy bound.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Limits:
     ort_fp32_vs_keras_batch1: float = 0.1  # onnxruntime fp32 batch-1 p50 at most 0.1x Keras'
+    # The performance issue's promises, checked when TFLite ran too (it is optional on a device):
+    ort_vs_tflite_batch1: float = 1.0  # onnxruntime p50 at batch 1 at most TFLite's, per precision
+    ort_vs_tflite_throughput: float = 1.0  # onnxruntime's best images/s at the largest batch >= TFLite's best
     int8_psnr_loss_db: float = 0.3  # onnxruntime int8 PSNR at most 0.3 dB below fp32
     parity: float = 1e-4  # onnxruntime fp32 max abs diff vs Keras
 
@@ -33,6 +37,29 @@ def _malformed(rows: list) -> list[str]:
             if not isinstance(value, (int, float)) or not math.isfinite(value) or (key == "p50_ms" and value <= 0):
                 problems.append(f"malformed: results[{i}].{key} is {value!r}")
     return problems
+
+
+def _against_tflite(rows: list[dict], limits: Limits) -> list[str]:
+    failures = []
+    for precision in ("fp32", "int8"):
+        ours, peer = _row(rows, "onnxruntime", precision, 1), _row(rows, "tflite", precision, 1)
+        if ours and peer and ours["p50_ms"] > peer["p50_ms"] * limits.ort_vs_tflite_batch1:
+            failures.append(
+                f"speed: onnxruntime {precision} batch-1 p50 {ours['p50_ms']:.3f} ms is "
+                f"{ours['p50_ms'] / peer['p50_ms']:.2f}x TFLite {precision}'s (limit {limits.ort_vs_tflite_batch1}x)"
+            )
+    largest = max((r["batch"] for r in rows), default=0)
+
+    def best(engine: str) -> float:
+        return max((largest / r["p50_ms"] * 1e3 for r in rows if r["engine"] == engine and r["batch"] == largest),
+                   default=0.0)  # fmt: skip
+
+    ours, peer = best("onnxruntime"), best("tflite")
+    if ours and peer and ours < peer * limits.ort_vs_tflite_throughput:
+        failures.append(
+            f"speed: onnxruntime's best batch-{largest} throughput {ours:,.0f} images/s is below TFLite's {peer:,.0f}"
+        )
+    return failures
 
 
 def check(result: dict, limits: Limits = Limits()) -> list[str]:
@@ -56,6 +83,7 @@ def check(result: dict, limits: Limits = Limits()) -> list[str]:
             if not isinstance(diff, (int, float)) or not math.isfinite(diff) or diff > limits.parity:
                 failures.append(f"parity: onnxruntime fp32 differs from Keras by {diff} at batch {r['batch']}")
                 break
+    failures += _against_tflite(rows, limits)
     int8 = _row(rows, "onnxruntime", "int8", 1)
     if int8 is None:
         failures.append("missing rows: the gate needs onnxruntime int8 at batch 1")

@@ -1,117 +1,223 @@
-"""onnxruntime levers for the performance issue, measured side by side on the shipped model.
+"""Every onnxruntime lever of the performance issue, before and after, side by side in one run.
 
-    .venv/bin/python benchmarks/ort_levers.py
+    .venv/bin/python benchmarks/ort_levers.py [--keras models/seed/model.keras] [--rounds 5]
 
-Settings take turns in rounds (p50 of each). Also: achieved GFLOP/s at batch 256 against a
-same-run float32 matrix multiply (numpy), the machine's practical limit. Groundwork only:
-nothing here changes the runtime's defaults.
+Builds each variant from the Keras model with the export's own functions (plain tf2onnx graph,
+fast graph, each int8 step), then measures all of them and TFLite the way `dae compare` does:
+cases take turns in rounds, each turn after a pause and one untimed call; p50 of batch 1 and
+batch 256. Also: achieved GFLOP/s at batch 256 against a same-run numpy float32 matmul, and
+session start-up with and without a saved optimized model. Writes
+benchmarks/results/ort_levers.{json,md}. Needs the full venv (TensorFlow, tf2onnx).
 """
 
+from __future__ import annotations
+
+import argparse
+import json
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-import onnx
-import onnxruntime as ort
 
-EXPORT = Path(__file__).resolve().parents[1] / "models" / "seed" / "export"
-base = str(EXPORT / "model.onnx")
-int8 = str(EXPORT / "model.int8.onnx")
-g = np.load(EXPORT / "golden.npz")["noisy"]
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+# The model's function: 3x3 convs 1->32 (28x28), 32->32 (14x14, 7x7, 14x14 after upsampling), 32->1 (28x28).
 MFLOP_PER_DIGIT = 2 * 9 * (28 * 28 * 32 + 14 * 14 * 32 * 32 + 7 * 7 * 32 * 32 + 14 * 14 * 32 * 32 + 28 * 28 * 32) / 1e6
-NCHW = str(Path(tempfile.mkdtemp()) / "nchw.onnx")
-# NCHW variant: drop the Squeeze/Unsqueeze edges
-m = onnx.load(base)
-G = m.graph
-nodes = list(G.node)
-head, tail = nodes[:2], nodes[-2:]
-first_in = head[1].output[0]
-last_out = tail[0].input[0]
-body = nodes[2:-2]
-for n in body:
-    for i, v in enumerate(n.input):
-        if v == first_in:
-            n.input[i] = "input"
-    for i, v in enumerate(n.output):
-        if v == last_out:
-            n.output[i] = "output"
-del G.node[:]
-G.node.extend(body)
-for vi in (G.input[0], G.output[0]):
-    d = vi.type.tensor_type.shape.dim
-    names = [x.dim_param or x.dim_value for x in d]
-    del d[:]
-    for x in [names[0], 1, names[1], names[2]]:
-        nd = d.add()
-        if isinstance(x, int):
-            nd.dim_value = x
-        else:
-            nd.dim_param = x
-onnx.save(m, NCHW)
+# What the fast fp32 graph executes: its phase convs carry zero taps (decoder: 7x7 x 288 x 128 and
+# 8x8 x 512 x 16 instead of 14x14 x 288 x 32 and 28x28 x 288 x 1), so a little more than the function.
+FAST_MFLOP_PER_DIGIT = 2 * (28 * 28 * 9 * 32 + 14 * 14 * 288 * 32 + 7 * 7 * 288 * 32 + 7 * 7 * 288 * 128 + 8 * 8 * 512 * 16) / 1e6
 
 
-def sess(path, threads=2, spin=True, level=ort.GraphOptimizationLevel.ORT_ENABLE_ALL):
-    o = ort.SessionOptions()
-    o.intra_op_num_threads = threads
-    o.inter_op_num_threads = 1
-    o.graph_optimization_level = level
-    o.log_severity_level = 3
-    o.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
-    return ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
+@dataclass
+class Case:
+    name: str
+    run: Callable[[np.ndarray], object]
+    group: str  # fp32 | int8 | tflite
 
 
-cases = {
-    "fp32 2t spin (default)": (sess(base), False),
-    "fp32 1t": (sess(base, 1), False),
-    "fp32 2t no-spin": (sess(base, 2, False), False),
-    "fp32 2t EXTENDED": (sess(base, level=ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED), False),
-    "fp32 NCHW I/O 2t": (sess(NCHW), True),
-    "int8 2t": (sess(int8), False),
-    "int8 1t": (sess(int8, 1), False),
-}
-res = {k: {1: [], 256: []} for k in cases}
-for b in (1, 256):
-    x = np.ascontiguousarray(np.resize(g, (b, 28, 28, 1)), np.float32)
-    xn = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-    n = 300 if b == 1 else 20
-    for s, nchw in cases.values():
-        for _ in range(5):
-            s.run(None, {"input": xn if nchw else x})
-    for _ in range(4):
-        for k, (s, nchw) in cases.items():
-            feed = {"input": xn if nchw else x}
-            for _ in range(n // 4):
-                t = time.perf_counter()
-                s.run(None, feed)
-                res[k][b].append(time.perf_counter() - t)
-# IO binding at batch 1
-s = cases["fp32 2t spin (default)"][0]
-x1 = np.ascontiguousarray(g[:1], np.float32)
-io = s.io_binding()
-xo = ort.OrtValue.ortvalue_from_numpy(x1)
-io.bind_ortvalue_input("input", xo)
-yo = ort.OrtValue.ortvalue_from_numpy(np.empty_like(x1))
-io.bind_ortvalue_output("output", yo)
-tt = []
-for _ in range(300):
-    t = time.perf_counter()
-    s.run_with_iobinding(io)
-    tt.append(time.perf_counter() - t)
-print("| setting | batch 1 p50 ms | batch 256 p50 ms |\n|---|---:|---:|")
-for k in cases:
-    print(f"| {k} | {np.median(res[k][1]) * 1e3:.3f} | {np.median(res[k][256]) * 1e3:.2f} |")
-print(f"| fp32 2t IO binding, preallocated output | {np.median(tt) * 1e3:.3f} | - |")
+def _session(path: Path, threads: int = 2, spinning: bool = True, level: str = "all", lean: bool = False):
+    import onnxruntime as ort
 
-a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
-a @ a
-t = time.perf_counter()
-for _ in range(5):
+    from dae_runtime.denoiser import SessionConfig, _fast_run, _session_options
+
+    options = _session_options(SessionConfig(threads=threads, spinning=spinning, graph_optimization=level))
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    if lean:
+        run = _fast_run(session)
+        return lambda x: run({"input": x})
+    return lambda x: session.run(None, {"input": x})[0]
+
+
+def _io_binding(path: Path):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    binding = session.io_binding()
+
+    def run(x):
+        y = np.empty(x.shape, np.float32)
+        binding.bind_cpu_input("input", x)
+        binding.bind_output("output", "cpu", 0, np.float32, list(y.shape), y.ctypes.data)
+        session.run_with_iobinding(binding)
+        return y
+
+    return run
+
+
+def build_variants(keras_path: Path, folder: Path, calib: np.ndarray) -> dict[str, Path]:
+    import onnx
+
+    from dae_export import fast_graph
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.quantize import quantize
+    from dae_train.evaluate import load_keras_model
+
+    plain = convert_fp32(load_keras_model(keras_path))
+    fast = fast_graph.fast_fp32(plain)
+    graphs = {
+        "plain": plain,
+        "fast": fast,
+        "decoder only": fast_graph.transpose_edges(fast_graph.lowres_decoder(plain)),
+        "int8 source": fast_graph.column_phase_encoder(fast),
+    }
+    paths = {}
+    for name, proto in graphs.items():
+        paths[name] = folder / f"{name.replace(' ', '_')}.onnx"
+        onnx.save(proto, str(paths[name]))
+    for name in ("plain", "decoder only", "int8 source"):
+        paths[f"{name} int8"] = folder / f"{name.replace(' ', '_')}.int8.onnx"
+        quantize(paths[name], paths[f"{name} int8"], calib, "u8s8", [])
+    paths["shipped int8"] = folder / "shipped.int8.onnx"
+    onnx.save(fast_graph.dequantize_last(onnx.load(str(paths["int8 source int8"]))), str(paths["shipped int8"]))
+    return paths
+
+
+def cases(paths: dict[str, Path], export_dir: Path) -> list[Case]:
+    from dae_runtime.bench.engines import tflite_available, tflite_engine
+
+    c = [
+        Case("fp32 plain graph (before)", _session(paths["plain"]), "fp32"),
+        Case("fp32 fast graph, InferenceSession.run", _session(paths["fast"]), "fp32"),
+        Case("fp32 fast graph, lean run (after: the runtime)", _session(paths["fast"], lean=True), "fp32"),
+        Case("fp32 fast graph, ORT_ENABLE_EXTENDED (no NCHWc)", _session(paths["fast"], level="extended", lean=True),
+             "fp32"),  # fmt: skip
+        Case("fp32 fast graph, 1 thread", _session(paths["fast"], threads=1, lean=True), "fp32"),
+        Case("fp32 fast graph, no spinning", _session(paths["fast"], spinning=False, lean=True), "fp32"),
+        Case("fp32 fast graph, IO binding + preallocated output", _io_binding(paths["fast"]), "fp32"),
+        Case("int8 plain graph (before)", _session(paths["plain int8"]), "int8"),
+        Case("int8 decoder at low resolution only", _session(paths["decoder only int8"]), "int8"),
+        Case("int8 + first conv in phase form", _session(paths["int8 source int8"]), "int8"),
+        Case("int8 + dequantize last, lean run (after: the runtime)", _session(paths["shipped int8"], lean=True),
+             "int8"),  # fmt: skip
+        Case("int8 shipped, 1 thread", _session(paths["shipped int8"], threads=1, lean=True), "int8"),
+        Case("int8 shipped, no spinning", _session(paths["shipped int8"], spinning=False, lean=True), "int8"),
+    ]
+    if tflite_available():
+        for name, precision in (("model.tflite", "fp32"), ("model.int8.tflite", "int8")):
+            if (export_dir / name).is_file():
+                c.append(Case(f"TFLite {precision} (XNNPACK)", tflite_engine(export_dir / name, precision, 2).run, "tflite"))
+    return c
+
+
+def measure(all_cases: list[Case], digits: np.ndarray, batches=(1, 256), rounds: int = 5, settle: float = 0.25) -> dict:
+    p50 = {}
+    for batch in batches:
+        x = np.ascontiguousarray(np.resize(digits, (batch, 28, 28, 1)), np.float32)
+        calls = 200 if batch == 1 else 6
+        samples = {c.name: [] for c in all_cases}
+        for c in all_cases:
+            for _ in range(5):
+                c.run(x)
+        for _ in range(rounds):
+            for c in all_cases:
+                time.sleep(settle)
+                c.run(x)
+                for _ in range(calls):
+                    t0 = time.perf_counter()
+                    c.run(x)
+                    samples[c.name].append(time.perf_counter() - t0)
+        for name, s in samples.items():
+            p50.setdefault(name, {})[batch] = float(np.median(s) * 1e3)
+    return p50
+
+
+def matmul_gflops() -> float:
+    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
     a @ a
-matmul = 5 * 2 * 2048**3 / (time.perf_counter() - t) / 1e9
-best = min(np.median(res[k][256]) for k in cases if k.startswith("fp32"))
-achieved = MFLOP_PER_DIGIT * 256 / best / 1e3
-print(
-    f"\nmodel: {MFLOP_PER_DIGIT:.2f} MFLOP per 28x28 digit; best fp32 batch 256: {achieved:.0f} GFLOP/s; "
-    f"numpy float32 matmul: {matmul:.0f} GFLOP/s; ratio {achieved / matmul:.2f}"
-)
+    t = time.perf_counter()
+    for _ in range(5):
+        a @ a
+    return 5 * 2 * 2048**3 / (time.perf_counter() - t) / 1e9
+
+
+def startup_seconds(path: Path, folder: Path) -> dict:
+    """Session creation, plain vs from a saved optimized model (which skips the graph optimizers)."""
+    import onnxruntime as ort
+
+    optimized = folder / "optimized.onnx"
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(optimized)
+    options.log_severity_level = 3
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    times = {"from model.onnx": [], "from the saved optimized model": []}
+    for _ in range(7):
+        t = time.perf_counter()
+        ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        times["from model.onnx"].append(time.perf_counter() - t)
+        o = ort.SessionOptions()
+        o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        t = time.perf_counter()
+        ort.InferenceSession(str(optimized), o, providers=["CPUExecutionProvider"])
+        times["from the saved optimized model"].append(time.perf_counter() - t)
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keras", default=str(ROOT / "models" / "seed" / "model.keras"))
+    parser.add_argument("--export-dir", default=str(ROOT / "models" / "seed" / "export"), help="for TFLite and digits")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    export_dir = Path(args.export_dir)
+    digits = np.load(export_dir / "golden.npz")["noisy"].astype(np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = build_variants(Path(args.keras), Path(tmp), digits)
+        all_cases = cases(paths, export_dir)
+        p50 = measure(all_cases, digits, rounds=args.rounds)
+        startup = startup_seconds(paths["fast"], Path(tmp))
+    matmul = matmul_gflops()
+    best_fp32 = min(v[256] for k, v in p50.items() if k.startswith("fp32"))
+    achieved = MFLOP_PER_DIGIT * 256 / best_fp32  # MFLOP / ms = GFLOP/s
+    executed = FAST_MFLOP_PER_DIGIT * 256 / best_fp32
+    result = {
+        "date": date.today().isoformat(),
+        "p50_ms": p50,
+        "groups": {c.name: c.group for c in all_cases},
+        "mflop_per_digit": MFLOP_PER_DIGIT,
+        "fp32_gflops_batch256": achieved,
+        "fast_graph_mflop_per_digit": FAST_MFLOP_PER_DIGIT,
+        "fp32_executed_gflops_batch256": executed,
+        "numpy_matmul_gflops": matmul,
+        "session_start_s": startup,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "ort_levers.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = ["| setting | batch 1 p50 ms | batch 256 p50 ms |", "|---|---:|---:|"]
+    lines += [f"| {name} | {v[1]:.3f} | {v[256]:.2f} |" for name, v in p50.items()]
+    lines.append(
+        f"\nfp32 at batch 256: {MFLOP_PER_DIGIT:.2f} MFLOP per digit (the function) x 256 in {best_fp32:.2f} ms = "
+        f"{achieved:.0f} GFLOP/s ({executed:.0f} GFLOP/s of the {FAST_MFLOP_PER_DIGIT:.2f} MFLOP the fast graph executes); "
+        f"numpy float32 2048x2048 matmul in the same run: {matmul:.0f} GFLOP/s; ratio {achieved / matmul:.2f} "
+        f"({executed / matmul:.2f} executed)"
+    )
+    lines.append("session start-up: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in startup.items()))
+    (RESULTS / "ort_levers.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

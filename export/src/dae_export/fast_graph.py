@@ -5,14 +5,17 @@ Why (per-node profiles and every alternative are in benchmarks/README.md):
   becomes Conv (4 sub-pixel phases) -> Relu -> Conv2x2 (16 phases) -> Sigmoid -> DepthToSpace(4)
   -> Slice. No Resize is left (onnxruntime's uint8 NHWC Resize is a generic byte loop, 5.9 ms of
   21 at batch 256), no 1-output-channel conv over 784 pixels (fp32 NCHWc pads it to 16 channels:
-  9.4 ms of 23), and the decoder does 40% fewer multiply-adds.
+  9.4 ms of 23). The phase convs carry zero taps (9.6 instead of 9.0 MFLOP per digit in all),
+  but as GEMMs with 128 and 16 outputs at 7x7 they run near the machine's matmul rate.
 - int8 only: the first Conv (1 input channel) -> Relu -> MaxPool reads the NHWC input as 4
   neighbouring columns per channel (a Reshape, no data moves) and becomes one strided Conv whose
   outputs are the pooling phases -> Relu -> max over phases (an NHWC Reshape and a 1x4 MaxPool,
   both kept in uint8). onnxruntime's fast int8 conv kernel needs input channels divisible by 4;
   with 1 it falls back to im2col + GEMM (3.6 ms of 8.4 at batch 256). fp32 keeps the plain first
   conv: its NCHWc kernels handle 1 channel well and the layout nodes would cost more than they save.
-Both rewrites are exact up to float rounding (~1e-6); the export's parity check proves it again.
+- Edges: one Transpose per NHWC <-> NCHW edge instead of a Squeeze/Unsqueeze pair; int8: the final
+  DequantizeLinear moves behind the output's layout nodes.
+All rewrites are exact up to float rounding (~1e-6); the export's parity check proves it again.
 """
 
 from __future__ import annotations
