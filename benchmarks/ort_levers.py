@@ -16,10 +16,10 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -29,7 +29,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 MFLOP_PER_DIGIT = 2 * 9 * (28 * 28 * 32 + 14 * 14 * 32 * 32 + 7 * 7 * 32 * 32 + 14 * 14 * 32 * 32 + 28 * 28 * 32) / 1e6
 # What the fast fp32 graph executes: its phase convs carry zero taps (decoder: 7x7 x 288 x 128 and
 # 8x8 x 512 x 16 instead of 14x14 x 288 x 32 and 28x28 x 288 x 1), so a little more than the function.
-FAST_MFLOP_PER_DIGIT = 2 * (28 * 28 * 9 * 32 + 14 * 14 * 288 * 32 + 7 * 7 * 288 * 32 + 7 * 7 * 288 * 128 + 8 * 8 * 512 * 16) / 1e6
+FAST_MFLOP_PER_DIGIT = (
+    2 * (28 * 28 * 9 * 32 + 14 * 14 * 288 * 32 + 7 * 7 * 288 * 32 + 7 * 7 * 288 * 128 + 8 * 8 * 512 * 16) / 1e6
+)
 
 
 @dataclass
@@ -103,23 +105,29 @@ def cases(paths: dict[str, Path], export_dir: Path) -> list[Case]:
         Case("fp32 plain graph (before)", _session(paths["plain"]), "fp32"),
         Case("fp32 fast graph, InferenceSession.run", _session(paths["fast"]), "fp32"),
         Case("fp32 fast graph, lean run (after: the runtime)", _session(paths["fast"], lean=True), "fp32"),
-        Case("fp32 fast graph, ORT_ENABLE_EXTENDED (no NCHWc)", _session(paths["fast"], level="extended", lean=True),
-             "fp32"),  # fmt: skip
+        Case(
+            "fp32 fast graph, ORT_ENABLE_EXTENDED (no NCHWc)",
+            _session(paths["fast"], level="extended", lean=True),
+            "fp32",
+        ),  # fmt: skip
         Case("fp32 fast graph, 1 thread", _session(paths["fast"], threads=1, lean=True), "fp32"),
         Case("fp32 fast graph, no spinning", _session(paths["fast"], spinning=False, lean=True), "fp32"),
         Case("fp32 fast graph, IO binding + preallocated output", _io_binding(paths["fast"]), "fp32"),
         Case("int8 plain graph (before)", _session(paths["plain int8"]), "int8"),
         Case("int8 decoder at low resolution only", _session(paths["decoder only int8"]), "int8"),
         Case("int8 + first conv in phase form", _session(paths["int8 source int8"]), "int8"),
-        Case("int8 + dequantize last, lean run (after: the runtime)", _session(paths["shipped int8"], lean=True),
-             "int8"),  # fmt: skip
+        Case(
+            "int8 + dequantize last, lean run (after: the runtime)", _session(paths["shipped int8"], lean=True), "int8"
+        ),  # fmt: skip
         Case("int8 shipped, 1 thread", _session(paths["shipped int8"], threads=1, lean=True), "int8"),
         Case("int8 shipped, no spinning", _session(paths["shipped int8"], spinning=False, lean=True), "int8"),
     ]
     if tflite_available():
         for name, precision in (("model.tflite", "fp32"), ("model.int8.tflite", "int8")):
             if (export_dir / name).is_file():
-                c.append(Case(f"TFLite {precision} (XNNPACK)", tflite_engine(export_dir / name, precision, 2).run, "tflite"))
+                c.append(
+                    Case(f"TFLite {precision} (XNNPACK)", tflite_engine(export_dir / name, precision, 2).run, "tflite")
+                )
     return c
 
 
@@ -210,7 +218,8 @@ def main() -> None:
     lines += [f"| {name} | {v[1]:.3f} | {v[256]:.2f} |" for name, v in p50.items()]
     lines.append(
         f"\nfp32 at batch 256: {MFLOP_PER_DIGIT:.2f} MFLOP per digit (the function) x 256 in {best_fp32:.2f} ms = "
-        f"{achieved:.0f} GFLOP/s ({executed:.0f} GFLOP/s of the {FAST_MFLOP_PER_DIGIT:.2f} MFLOP the fast graph executes); "
+        f"{achieved:.0f} GFLOP/s ({executed:.0f} GFLOP/s of the {FAST_MFLOP_PER_DIGIT:.2f} MFLOP "
+        "the fast graph executes); "
         f"numpy float32 2048x2048 matmul in the same run: {matmul:.0f} GFLOP/s; ratio {achieved / matmul:.2f} "
         f"({executed / matmul:.2f} executed)"
     )

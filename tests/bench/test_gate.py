@@ -40,15 +40,20 @@ def test_good_results_pass():
 @pytest.mark.parametrize(
     "change, fragment",
     [
-        (lambda r: [r["results"][1].update(p50_ms=1.5), r["results"][4].update(p50_ms=2.0)],
-         "speed: onnxruntime fp32 batch-1 p50 is 0.150x Keras"),  # fmt: skip
+        (
+            lambda r: [r["results"][1].update(p50_ms=1.5), r["results"][4].update(p50_ms=2.0)],
+            "speed: onnxruntime fp32 batch-1 p50 is 0.150x Keras",
+        ),  # fmt: skip
         (lambda r: r["results"][3].update(max_abs_diff_vs_keras=3e-3), "parity"),
         (lambda r: r["results"][2].update(psnr_db=19.5), "accuracy: int8 loses 0.500 dB"),
         (lambda r: r["results"].pop(0), "missing rows"),
         (lambda r: r["results"].pop(2), "needs onnxruntime int8"),
         (lambda r: r["results"][2].update(p50_ms=0.2), "onnxruntime int8 batch-1 p50 0.200 ms is 1.25x TFLite"),
         (lambda r: r["results"][1].update(p50_ms=0.3), "onnxruntime fp32 batch-1 p50 0.300 ms is 1.20x TFLite"),
-        (lambda r: r["results"][3].update(p50_ms=7.0), "best batch-64 throughput 9,143 images/s is below TFLite's 10,667"),
+        (
+            lambda r: r["results"][3].update(p50_ms=7.0),
+            "best batch-64 throughput 9,143 images/s is below TFLite's 10,667",
+        ),
     ],
     ids=["slow", "parity", "int8-loss", "no-keras", "no-int8", "int8-vs-tflite", "fp32-vs-tflite", "throughput"],
 )

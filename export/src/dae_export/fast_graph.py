@@ -136,23 +136,38 @@ def lowres_decoder(proto):
         helper.make_node(
             "Conv",
             [up1.input[0], g.add("decoder_a_w", upsample_conv_phases(w_a)), g.add("decoder_a_b", np.tile(b_a, 4))],
-            ["decoder_a"], name=conv_a.name, kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+            ["decoder_a"],
+            name=conv_a.name,
+            kernel_shape=[3, 3],
+            pads=[1, 1, 1, 1],
         ),  # fmt: skip
         helper.make_node("Relu", ["decoder_a"], ["decoder_a_relu"], name=relu.name),
         helper.make_node(
             "Conv",
-            ["decoder_a_relu", g.add("decoder_b_w", shifted_upsample_conv_phases(w_b)),
-             g.add("decoder_b_b", np.tile(b_b, 16))],
-            ["decoder_b"], name=conv_b.name, kernel_shape=[2, 2], pads=[1, 1, 1, 1],
+            [
+                "decoder_a_relu",
+                g.add("decoder_b_w", shifted_upsample_conv_phases(w_b)),
+                g.add("decoder_b_b", np.tile(b_b, 16)),
+            ],
+            ["decoder_b"],
+            name=conv_b.name,
+            kernel_shape=[2, 2],
+            pads=[1, 1, 1, 1],
         ),  # fmt: skip
         helper.make_node("Sigmoid", ["decoder_b"], ["decoder_b_sigmoid"], name=sigmoid.name),
-        helper.make_node("DepthToSpace", ["decoder_b_sigmoid"], ["decoder_pixels"], name="phases_to_pixels",
-                         blocksize=4, mode="DCR"),  # fmt: skip
+        helper.make_node(
+            "DepthToSpace", ["decoder_b_sigmoid"], ["decoder_pixels"], name="phases_to_pixels", blocksize=4, mode="DCR"
+        ),  # fmt: skip
         helper.make_node(
             "Slice",
-            ["decoder_pixels", g.add("crop_start", np.array([3, 3], np.int64)),
-             g.add("crop_end", np.array([-1, -1], np.int64)), g.add("crop_axes", np.array([2, 3], np.int64))],
-            [sigmoid.output[0]], name="crop_shifted_grid",
+            [
+                "decoder_pixels",
+                g.add("crop_start", np.array([3, 3], np.int64)),
+                g.add("crop_end", np.array([-1, -1], np.int64)),
+                g.add("crop_axes", np.array([2, 3], np.int64)),
+            ],
+            [sigmoid.output[0]],
+            name="crop_shifted_grid",
         ),  # fmt: skip
     ]
     g.replace(found, new)
@@ -181,26 +196,41 @@ def column_phase_encoder(proto):
     channels = w.shape[0]
     new = [
         # NHWC (N, H, W, 1) is, byte for byte, (N, H, W/4, 4): 4 neighbouring columns as channels.
-        helper.make_node("Reshape", [INPUT_NAME, g.add("four_columns", np.array([0, 0, -1, 4], np.int64))],
-                         ["input_columns"], name="input_four_columns"),  # fmt: skip
-        helper.make_node("Transpose", ["input_columns"], ["input_columns_nchw"], name="input_to_nchw",
-                         perm=[0, 3, 1, 2]),  # fmt: skip
+        helper.make_node(
+            "Reshape",
+            [INPUT_NAME, g.add("four_columns", np.array([0, 0, -1, 4], np.int64))],
+            ["input_columns"],
+            name="input_four_columns",
+        ),  # fmt: skip
+        helper.make_node(
+            "Transpose", ["input_columns"], ["input_columns_nchw"], name="input_to_nchw", perm=[0, 3, 1, 2]
+        ),  # fmt: skip
         helper.make_node(
             "Conv",
             ["input_columns_nchw", g.add("encoder_w", column_phase_conv(w)), g.add("encoder_b", np.tile(b, 8))],
-            ["encoder_phases"], name=conv.name, kernel_shape=[4, 3], strides=[2, 1], pads=[1, 1, 1, 1],
+            ["encoder_phases"],
+            name=conv.name,
+            kernel_shape=[4, 3],
+            strides=[2, 1],
+            pads=[1, 1, 1, 1],
         ),  # fmt: skip
         helper.make_node("Relu", ["encoder_phases"], ["encoder_relu"], name=relu.name),
         # Max over the 4 pooling phases: in NHWC the phases of a pooled pixel are 4 consecutive
         # groups of `channels`, so (N, H, W, 8C) -> (N, H, 8W, C) and a 1x4 pool. onnxruntime
         # cancels these Transposes against its own NHWC int8 layout; nothing moves.
         helper.make_node("Transpose", ["encoder_relu"], ["encoder_nhwc"], name="encoder_to_nhwc", perm=[0, 2, 3, 1]),
-        helper.make_node("Reshape", ["encoder_nhwc", g.add("phases_as_columns", np.array([0, 0, -1, channels], np.int64))],
-                         ["encoder_columns"], name="encoder_phases_as_columns"),  # fmt: skip
-        helper.make_node("Transpose", ["encoder_columns"], ["encoder_nchw"], name="encoder_to_nchw",
-                         perm=[0, 3, 1, 2]),  # fmt: skip
-        helper.make_node("MaxPool", ["encoder_nchw"], [pool.output[0]], name=pool.name, kernel_shape=[1, 4],
-                         strides=[1, 4]),  # fmt: skip
+        helper.make_node(
+            "Reshape",
+            ["encoder_nhwc", g.add("phases_as_columns", np.array([0, 0, -1, channels], np.int64))],
+            ["encoder_columns"],
+            name="encoder_phases_as_columns",
+        ),  # fmt: skip
+        helper.make_node(
+            "Transpose", ["encoder_columns"], ["encoder_nchw"], name="encoder_to_nchw", perm=[0, 3, 1, 2]
+        ),  # fmt: skip
+        helper.make_node(
+            "MaxPool", ["encoder_nchw"], [pool.output[0]], name=pool.name, kernel_shape=[1, 4], strides=[1, 4]
+        ),  # fmt: skip
     ]
     g.replace(head, new)
     return g.finish()
@@ -219,7 +249,9 @@ def transpose_edges(proto):
         raise ExportError("fast graph: the edges are not the canonical Squeeze/Unsqueeze pairs")
     edges = [
         helper.make_node("Transpose", [head[0].input[0]], [head[1].output[0]], name="input_to_nchw", perm=[0, 3, 1, 2]),
-        helper.make_node("Transpose", [tail[0].input[0]], [tail[1].output[0]], name="output_to_nhwc", perm=[0, 2, 3, 1]),
+        helper.make_node(
+            "Transpose", [tail[0].input[0]], [tail[1].output[0]], name="output_to_nhwc", perm=[0, 2, 3, 1]
+        ),
     ]
     del g.g.node[:]
     g.g.node.extend(edges[:1] + nodes[2:-2] + edges[1:])

@@ -41,7 +41,7 @@ def _sizes(batches: str) -> tuple[int, ...]:
 @click.option("--iters", type=click.IntRange(min=1), default=200, show_default=True,
               help="Timed calls at batch 1 (fewer at large batches).")  # fmt: skip
 @click.option("--settle", type=click.FloatRange(min=0), default=0.25, show_default=True,
-              help="Seconds of pause before each engine's turn, so the last engine's threads stop spinning.")  # fmt: skip
+              help="Pause (s) before each engine's turn, so the last engine's threads stop spinning.")  # fmt: skip
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write a Markdown table.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG chart (needs matplotlib).")
