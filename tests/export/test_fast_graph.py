@@ -71,3 +71,28 @@ def test_onnxruntime_runs_the_int8_model_in_uint8_nhwc_throughout(full_export, t
     assert set(between) <= {"QLinearConv", "NhwcMaxPool", "Reshape"}, between
     assert "Conv" not in ops and "Resize" not in ops
     assert ops[-1] == "DequantizeLinear"  # the output's layout nodes move bytes, not floats
+
+
+def test_another_architecture_falls_back_to_the_plain_graph(tmp_path):
+    """One upsampling instead of the seed's two: no fast form, but the export still succeeds."""
+    import json
+
+    import keras
+
+    from dae_export.pipeline import ExportConfig, run_export
+
+    model = keras.Sequential([
+        keras.Input((None, None, 1)),
+        keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2, padding="same"),
+        keras.layers.Conv2D(8, 3, padding="same", activation="relu"),
+        keras.layers.UpSampling2D(2),
+        keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid"),
+    ])  # fmt: skip
+    model.save(tmp_path / "model.keras")
+    steps = []
+    run_export(ExportConfig(str(tmp_path / "model.keras"), str(tmp_path / "out"), int8=True), step=steps.append)
+    assert any("writing the plain graph" in s for s in steps)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["graph"]["form"] == "plain"
+    assert manifest["metrics"]["onnx_fp32"]["max_abs_diff_vs_keras"] <= 1e-4

@@ -105,8 +105,13 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         stage = Path(tmp)
         step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}, {cfg.graph} graph) and parity with Keras")
         proto = convert_fp32(model, cfg.opset)
-        if cfg.graph == "fast":
-            proto = fast_graph.fast_fp32(proto)
+        form = cfg.graph
+        if form == "fast":
+            try:
+                proto = fast_graph.fast_fp32(proto)
+            except ExportError as exc:  # another architecture: the plain graph is still right, only slower
+                step(f"      {exc}; writing the plain graph")
+                form = "plain"
         metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha)
         _save(proto, stage / "model.onnx")
         odd_frames = np.random.default_rng(cfg.seed).random((3, 56, 84, 1), dtype=np.float32)
@@ -121,7 +126,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
             step(f"[{next(n)}/{steps}] int8 ONNX ({cfg.int8_types}, QDQ, per-channel) on {len(calib)} digits")
             result = quantize.quantize_with_gate(
                 stage / "model.onnx", stage / "model.int8.onnx", calib, val_noisy, val_clean,
-                cfg.max_int8_loss_db, cfg.int8_types, phase_pool=cfg.graph == "fast",
+                cfg.max_int8_loss_db, cfg.int8_types, phase_pool=form == "fast",
             )  # fmt: skip
             import onnx
 
@@ -158,7 +163,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         sections = {
             "noise": noise,
             "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},
-            "graph": {"form": cfg.graph, "nodes": summary.nodes, "opset": cfg.opset},
+            "graph": {"form": form, "nodes": summary.nodes, "opset": cfg.opset},
             "source_model": {"name": source.name, "sha256": source_sha},
             "export_config": {k: v for k, v in asdict(cfg).items() if k not in ("model", "out")},
         }

@@ -118,8 +118,12 @@ def _int8_source(fp32_path: Path, out_path: Path, phase_pool: bool) -> Path:
 
     if not phase_pool:
         return fp32_path
+    try:
+        source = column_phase_encoder(onnx.load(str(fp32_path)))
+    except ExportError:
+        return fp32_path  # not the seed's first layer: quantize the graph as it is
     path = out_path.with_name(out_path.stem + ".source.onnx")
-    onnx.save(column_phase_encoder(onnx.load(str(fp32_path))), str(path))
+    onnx.save(source, str(path))
     return path
 
 
