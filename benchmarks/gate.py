@@ -19,7 +19,9 @@ from dataclasses import dataclass
 class Limits:
     ort_fp32_vs_keras_batch1: float = 0.1  # onnxruntime fp32 batch-1 p50 at most 0.1x Keras'
     # The performance issue's promises, checked when TFLite ran too (it is optional on a device):
-    ort_vs_tflite_batch1: float = 1.0  # onnxruntime p50 at batch 1 at most TFLite's, per precision
+    # onnxruntime p50 at batch 1 at most TFLite's, per precision, with 10 % for run-to-run noise
+    # (measured 0.54-0.93x; the plain graph's int8 was 1.6x, so a regression still fails)
+    ort_vs_tflite_batch1: float = 1.1
     ort_vs_tflite_throughput: float = 1.0  # onnxruntime's best images/s at the largest batch >= TFLite's best
     int8_psnr_loss_db: float = 0.3  # onnxruntime int8 PSNR at most 0.3 dB below fp32
     parity: float = 1e-4  # onnxruntime fp32 max abs diff vs Keras
@@ -48,14 +50,18 @@ def _against_tflite(rows: list[dict], limits: Limits) -> list[str]:
                 f"speed: onnxruntime {precision} batch-1 p50 {ours['p50_ms']:.3f} ms is "
                 f"{ours['p50_ms'] / peer['p50_ms']:.2f}x TFLite {precision}'s (limit {limits.ort_vs_tflite_batch1}x)"
             )
-    largest = max((r["batch"] for r in rows), default=0)
+    both = {r["batch"] for r in rows if r["engine"] == "onnxruntime"} & {
+        r["batch"] for r in rows if r["engine"] == "tflite"
+    }
+    if not both:
+        return failures
+    largest = max(both)  # the largest batch both engines ran
 
     def best(engine: str) -> float:
-        return max((largest / r["p50_ms"] * 1e3 for r in rows if r["engine"] == engine and r["batch"] == largest),
-                   default=0.0)  # fmt: skip
+        return max(largest / r["p50_ms"] * 1e3 for r in rows if r["engine"] == engine and r["batch"] == largest)
 
     ours, peer = best("onnxruntime"), best("tflite")
-    if ours and peer and ours < peer * limits.ort_vs_tflite_throughput:
+    if ours < peer * limits.ort_vs_tflite_throughput:
         failures.append(
             f"speed: onnxruntime's best batch-{largest} throughput {ours:,.0f} images/s is below TFLite's {peer:,.0f}"
         )

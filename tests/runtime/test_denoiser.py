@@ -55,6 +55,12 @@ def test_session_settings_do_not_change_the_result(digits):
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_an_empty_batch_gives_an_empty_result(precision):
+    out = Denoiser(precision=precision).denoise_batch(np.zeros((0, 28, 28), np.float32))
+    assert out.shape == (0, 28, 28) and out.dtype == np.float32
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_the_lean_run_path_gives_the_public_api_result(digits, precision):
     from dae_runtime.denoiser import _fast_run
 

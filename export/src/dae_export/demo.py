@@ -94,7 +94,7 @@ def demo(out: str | None, epochs: int, shipped: bool, limit: int, seed: int) -> 
         engines = discover(folder / "export", keras_path, None)
         clean = golden["clean"][..., 0]
         result = run_benchmark(engines, golden["noisy"], clean, golden["keras"][..., 0],
-                               BenchConfig(batches=(1, 64), iters=100, rounds=3))  # fmt: skip
+                               BenchConfig(batches=(1, 64), iters=100, rounds=3, settle_s=0.1))  # fmt: skip
         write_json(folder / "compare.json", result)
         (folder / "compare.md").write_text(report.markdown(result))
         report.plot(result, folder / "compare.png")

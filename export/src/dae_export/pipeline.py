@@ -109,8 +109,13 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         if form == "fast":
             try:
                 proto = fast_graph.fast_fp32(proto)
-            except ExportError as exc:  # another architecture: the plain graph is still right, only slower
-                step(f"      {exc}; writing the plain graph")
+            except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
+                # ExportError: another architecture. Anything else would be a bug in the rewrite;
+                # the plain graph is right either way (parity is checked below), only slower.
+                reason = (
+                    str(exc) if isinstance(exc, ExportError) else f"fast graph failed ({type(exc).__name__}: {exc})"
+                )
+                step(f"      {reason}; writing the plain graph")
                 form = "plain"
         metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha)
         _save(proto, stage / "model.onnx")

@@ -157,6 +157,8 @@ class Denoiser:
                 f"height and width must be multiples of {self.size_multiple}, got {x.shape[1]}x{x.shape[2]} "
                 "(denoise() pads single images for you)"
             )
+        if len(x) == 0:  # onnxruntime cannot infer a Reshape's -1 on an empty tensor
+            return np.zeros(x.shape[:3], np.float32)
         feed = x if self.channels_last else x.transpose(0, 3, 1, 2)
         out = self._run({self.input_name: np.ascontiguousarray(feed)})
         return out[..., 0] if self.channels_last else out[:, 0]
