@@ -106,7 +106,7 @@ def test_int8_gate_rejects_a_loss_above_the_limit(full_export, tmp_path):
     with pytest.raises(ExportError, match="int8 loses"):
         # a negative limit cannot be met: every exclusion set is tried, then the export fails
         quantize_with_gate(out / "model.onnx", target, golden["noisy"][:64], golden["noisy"], golden["clean"], -1.0,
-                           phase_pool=True)  # fmt: skip
+                           fast=True)  # fmt: skip
     assert list(tmp_path.iterdir()) == []  # neither the model nor the graph it quantized is left
 
 

@@ -131,7 +131,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
             step(f"[{next(n)}/{steps}] int8 ONNX ({cfg.int8_types}, QDQ, per-channel) on {len(calib)} digits")
             result = quantize.quantize_with_gate(
                 stage / "model.onnx", stage / "model.int8.onnx", calib, val_noisy, val_clean,
-                cfg.max_int8_loss_db, cfg.int8_types, phase_pool=form == "fast",
+                cfg.max_int8_loss_db, cfg.int8_types, fast=form == "fast",
             )  # fmt: skip
             import onnx
 

@@ -2,7 +2,7 @@
 
 Choices (measured on this project's model, see benchmarks/README.md):
 - QDQ format: onnxruntime's CPU kernels are tuned for it; QOperator with int8 activations
-  was 4-6x slower than fp32 here.
+  was 4-6x slower than fp32 on the plain graph (QOperator u8s8 on the fast graph: the same speed).
 - u8s8 (uint8 activations, int8 weights, reduce_range off): onnxruntime's recommendation for
   x86 with VNNI, and its fast path on x86 in general; s8s8 is offered for ARM cores, which
   onnxruntime's documentation says often prefer symmetric activations.
@@ -110,13 +110,13 @@ def sensitive_layers(source: Path) -> list[list[str]]:
     return [[], convs[-1:], [convs[0], convs[-1]]]
 
 
-def _int8_source(fp32_path: Path, out_path: Path, phase_pool: bool) -> Path:
+def _int8_source(fp32_path: Path, out_path: Path, fast: bool) -> Path:
     """The graph to quantize: the fp32 model, or with its first conv + pool in phase form."""
     import onnx
 
     from dae_export.fast_graph import column_phase_encoder
 
-    if not phase_pool:
+    if not fast:
         return fp32_path
     try:
         source = column_phase_encoder(onnx.load(str(fp32_path)))
@@ -135,22 +135,23 @@ def quantize_with_gate(
     val_clean: np.ndarray,
     max_psnr_loss_db: float = 0.2,
     types: str = "u8s8",
-    phase_pool: bool = False,
+    fast: bool = False,
 ) -> Int8Result:
     """Quantize, check PSNR against fp32 on validation digits, keep sensitive layers in float if needed.
 
-    phase_pool: quantize the fp32 graph with its first conv + pool rewritten for onnxruntime's
-    fast int8 conv kernel (dae_export.fast_graph.column_phase_encoder); the function is the same."""
+    fast: the int8 form of the fast graph (dae_export.fast_graph): quantize with the first conv +
+    pool in phase form for onnxruntime's fast int8 conv kernel, then dequantize after the output's
+    layout nodes. The function is the same."""
     from dae_export.parity import run_onnx
     from dae_runtime.metrics import psnr
 
     fp32_psnr = psnr(run_onnx(fp32_path, val_noisy), val_clean)
     result = None
-    source = _int8_source(fp32_path, out_path, phase_pool)
+    source = _int8_source(fp32_path, out_path, fast)
     try:
         for exclude in sensitive_layers(source):
             quantize(source, out_path, calib_noisy, types, exclude)
-            if phase_pool:
+            if fast:
                 _save_rewritten(out_path)
             out = run_onnx(out_path, val_noisy)
             if not np.isfinite(out).all() or out.max() <= 0.0:
