@@ -59,3 +59,9 @@ def test_missing_training_package_gives_an_install_hint(monkeypatch):
 def test_unknown_command_is_a_usage_error():
     result = CliRunner().invoke(main, ["fly"])
     assert result.exit_code == 2
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    proc = subprocess.run([sys.executable, "-m", "dae_runtime", "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("dae, version") and __version__ in proc.stdout
