@@ -31,8 +31,8 @@ $(RT_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
 demo: install
 	$(BIN)/dae demo
 
-# The full suite in .venv, then the runtime tests where only the runtime is installed.
-test: test-all test-runtime-only
+# Lint first (seconds), then the full suite in .venv, then the runtime tests where only the runtime is installed.
+test: lint test-all test-runtime-only
 
 test-all: install
 	$(BIN)/python -m pytest

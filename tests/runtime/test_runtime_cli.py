@@ -62,6 +62,8 @@ def test_unknown_command_is_a_usage_error():
 
 
 def test_python_dash_m_runs_the_same_command_line():
-    proc = subprocess.run([sys.executable, "-m", "dae_runtime", "--version"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dae_runtime", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("dae, version") and __version__ in proc.stdout
