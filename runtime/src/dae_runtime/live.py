@@ -49,6 +49,7 @@ class LivePipeline:
         self.config = config or LiveConfig()
         self.rng = np.random.default_rng(self.config.seed)
         self.fps = 0.0
+        self.source_name = ""  # the camera or stream, shown in the overlay
 
     def process(self, frame: np.ndarray) -> FrameResult:
         import cv2
@@ -113,6 +114,8 @@ class LivePipeline:
         mode = "full frame" if self.config.full_frame else "digits"
         text = f"{self.fps:5.0f} FPS  noise {self.config.add_noise:.2f}  {mode}  [+/-] noise [f] mode [q] quit"
         cv2.putText(view, text, (8, view.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, GREEN, 1, cv2.LINE_AA)
+        if self.source_name:
+            cv2.putText(view, self.source_name[:60], (8, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, GREEN, 1, cv2.LINE_AA)
 
     def handle_key(self, key: int) -> bool:
         """Apply a key press; False means quit."""
@@ -125,16 +128,3 @@ class LivePipeline:
         elif key == ord("f"):
             self.config.full_frame = not self.config.full_frame
         return True
-
-
-def open_capture(camera: int | None, source: str | None):
-    import cv2
-
-    cv2.utils.logging.setLogLevel(
-        cv2.utils.logging.LOG_LEVEL_SILENT
-    )  # OpenCV's own multi-line warnings would bury the one-line error below
-    capture = cv2.VideoCapture(camera if source is None else source)
-    if not capture.isOpened():
-        what = f"camera {camera}" if source is None else f"video {source}"
-        raise LiveError(f"cannot open {what}")
-    return capture

@@ -1,8 +1,8 @@
-"""`dae live`: denoise digits from a webcam or a video, on screen or into a video file."""
+"""`dae live`: denoise digits from a camera or a stream, in a window, a video file and/or a browser."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+import signal
 from pathlib import Path
 
 import click
@@ -10,9 +10,27 @@ import click
 from dae_runtime.denoise_cli import load_denoiser, model_option, precision_option, threads_option
 
 
+def _address(ctx, param, value):
+    if value is None:
+        return None
+    from dae_runtime.live_server import parse_address
+
+    try:
+        return parse_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command()
-@click.option("--camera", type=click.IntRange(min=0), default=None, help="Camera index (0: the first webcam).")
-@click.option("--source", type=click.Path(dir_okay=False), default=None, help="A video file instead of a camera.")
+@click.option(
+    "--camera",
+    default=None,
+    help="A camera: N or /dev/videoN (USB webcam via OpenCV), picam or picam:N (Raspberry Pi camera via picamera2).",
+)
+@click.option("--source", default=None, help="A video file or a stream URL (http MJPEG, rtsp://, tcp://).")
+@click.option("--width", type=click.IntRange(min=16), default=None, help="Camera frame width (with --height).")
+@click.option("--height", type=click.IntRange(min=16), default=None, help="Camera frame height (with --width).")
+@click.option("--fps", type=click.FloatRange(min=1), default=None, help="Camera frame rate to ask for.")
 @model_option
 @precision_option(True)  # int8 by default: the fastest here (0.01 dB from fp32)
 @threads_option
@@ -25,68 +43,63 @@ from dae_runtime.denoise_cli import load_denoiser, model_option, precision_optio
 )
 @click.option("--full-frame", is_flag=True, help="Denoise the whole downscaled frame instead of digit crops.")
 @click.option("--headless", is_flag=True, help="No window: write the composed video to --out.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Composed video (.mp4) for --headless.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Composed video (.mp4).")
+@click.option(
+    "--serve",
+    default=None,
+    callback=_address,
+    metavar="[HOST:]PORT",
+    help="Show the live view in a browser at http://HOST:PORT/ (HOST 127.0.0.1 unless given; 0.0.0.0 for the LAN).",
+)
 @click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames.")
-def live(camera, source, model_path, int8, threads, add_noise, full_frame, headless, out, max_frames) -> None:
+def live(
+    camera,
+    source,
+    width,
+    height,
+    fps,
+    model_path,
+    int8,
+    threads,
+    add_noise,
+    full_frame,
+    headless,
+    out,
+    serve,
+    max_frames,
+) -> None:
     """Find digits on paper in each frame, denoise them in one batch, show input / noisy / denoised."""
-    from dae_runtime.live import LiveConfig, LiveError, LivePipeline, open_capture
+    from dae_runtime.display import window_problem
+    from dae_runtime.live import LiveConfig, LiveError, LivePipeline
+    from dae_runtime.live_out import check_out_writable
+    from dae_runtime.live_session import SessionOptions, run_session
+    from dae_runtime.sources import CaptureSettings, SourceError, make_source
 
     if (camera is None) == (source is None):
-        raise click.UsageError("give exactly one of --camera N or --source FILE")
-    if headless and not out:
-        raise click.UsageError("--headless needs --out FILE for the composed video")
+        raise click.UsageError("give exactly one of --camera N|/dev/videoN|picam or --source FILE|URL")
+    if headless and not (out or serve):
+        raise click.UsageError("--headless needs --out FILE for the composed video (or --serve [HOST:]PORT)")
+    if (width is None) != (height is None):
+        raise click.UsageError("give --width and --height together")
     if out and source and Path(out).resolve() == Path(source).resolve():
         raise click.UsageError("--out must not be the --source video")
+    window = not headless and serve is None
+    problem = (window and window_problem()) or (out and check_out_writable(out))
+    if problem:  # before the camera opens and the model loads
+        raise click.ClickException(problem)
+    settings = CaptureSettings(width=width, height=height, fps=fps)
+    try:
+        frame_source = make_source("camera", camera, settings) if camera else make_source("source", source, settings)
+    except SourceError as exc:
+        raise click.UsageError(str(exc)) from None
     denoiser = load_denoiser(model_path, int8, threads)
     pipeline = LivePipeline(denoiser, LiveConfig(add_noise=add_noise, full_frame=full_frame))
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` and systemd stop cleanly, like Ctrl-C
+    options = SessionOptions(window=window, out=out, serve=serve, max_frames=max_frames)
     try:
-        frames, busy = run(pipeline, open_capture(camera, source), headless, out, max_frames)
-    except LiveError as exc:
+        summary = run_session(pipeline, frame_source, options, echo=click.echo)
+    except (LiveError, SourceError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{frames} frames, pipeline {frames / busy:.0f} FPS (frame processing only)")
+    click.echo(f"{summary.frames} frames, pipeline {summary.pipeline_fps:.0f} FPS (frame processing only)")
     if out:
         click.echo(f"Wrote {out}")
-
-
-def run(pipeline, capture, headless: bool, out: str | None, max_frames: int | None) -> tuple[int, float]:
-    """Process frames until the source ends, max_frames, or q; returns (frames, seconds of processing)."""
-    import cv2
-
-    from dae_runtime.atomic import atomic_path
-    from dae_runtime.live import LiveError
-
-    frames, busy, writer = 0, 0.0, None
-    with ExitStack() as stack:
-        stack.callback(capture.release)
-        tmp = stack.enter_context(atomic_path(out)) if out else None
-        fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
-        while max_frames is None or frames < max_frames:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            result = pipeline.process(frame)
-            busy += result.seconds
-            frames += 1
-            if tmp is not None:
-                if writer is None:
-                    h, w = result.view.shape[:2]
-                    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-                    stack.callback(writer.release)
-                    if not writer.isOpened():
-                        raise LiveError(f"OpenCV cannot write the video {out} (use a .mp4 name)")
-                writer.write(result.view)
-            if not headless:
-                try:
-                    cv2.imshow("dae live", result.view)
-                    key = cv2.waitKey(1) & 0xFF
-                except cv2.error as exc:
-                    raise LiveError("cannot open a window (no display?): use --headless --out FILE") from exc
-                if key != 0xFF and not pipeline.handle_key(key):
-                    break
-        if frames == 0:
-            raise LiveError("no frame could be read from the source")  # and no empty --out file
-        if writer is not None:
-            writer.release()
-        if not headless:
-            cv2.destroyAllWindows()
-    return frames, max(busy, 1e-9)

@@ -1,0 +1,257 @@
+"""`dae live --serve`: the composed view as MJPEG in any browser, figures as JSON, a few buttons.
+
+The standard library's ThreadingHTTPServer is enough here and is what runs on a Pi without one
+more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads, and a
+socket timeout that frees the slot of a viewer that stalls. (http.server is not hardened for the
+open internet -- bind 127.0.0.1 or a trusted LAN, as the default does.) The camera loop never waits
+for a viewer: it hands the newest view to one encoder thread, which encodes JPEG once per frame
+(at most `max_fps`) and every viewer sends the latest bytes it has not sent yet; a slow viewer
+therefore skips frames instead of holding anything up.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+
+MAX_VIEWERS = 8
+BOUNDARY = "daeframe"
+CONTROL_KEYS = {"noise_up": "+", "noise_down": "-", "mode": "f"}  # the window's keys, for LivePipeline.handle_key
+
+
+def parse_address(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
+    """'4912' or 'HOST:4912' -> (host, port); ValueError with a short reason otherwise."""
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]") or default_host
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not [HOST:]PORT")
+    return host, int(port)
+
+
+class FrameHub:
+    """The newest JPEG and its number; viewers wait for a newer one."""
+
+    def __init__(self, max_fps: float = 30.0, quality: int = 80):
+        self.min_interval = 1.0 / max_fps if max_fps > 0 else 0.0
+        self.quality = quality
+        self.jpeg: bytes | None = None
+        self.seq = 0
+        self.latency = 0.0  # seconds from frame capture to JPEG ready, smoothed
+        self.viewers = 0
+        self.encoded = 0
+        self.closed = False
+        self._ready = threading.Condition()
+        self._pending: tuple[np.ndarray, float] | None = None
+        self._wake = threading.Event()
+        self._slots = threading.Semaphore(MAX_VIEWERS)
+        self._thread = threading.Thread(target=self._encode_loop, name="dae-live-encoder", daemon=True)
+        self._thread.start()
+
+    def publish(self, view: np.ndarray, captured_at: float) -> None:
+        """Called by the camera loop: O(1), never blocks (a view not yet encoded is simply replaced)."""
+        self._pending = (view, captured_at)
+        self._wake.set()
+
+    def _encode_loop(self) -> None:
+        import cv2
+
+        params = [cv2.IMWRITE_JPEG_QUALITY, self.quality]
+        last = 0.0
+        while not self.closed:
+            if not self._wake.wait(0.5):
+                continue
+            wait = last + self.min_interval - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            self._wake.clear()
+            pending, self._pending = self._pending, None
+            if pending is None or (self.viewers == 0 and self.jpeg is not None):
+                continue  # nobody watches: keep the CPU for the pipeline (the first frame is kept for /stats)
+            view, captured_at = pending
+            ok, buf = cv2.imencode(".jpg", view, params)  # releases the GIL: runs beside the camera loop
+            last = time.perf_counter()
+            if not ok:
+                continue
+            with self._ready:
+                self.jpeg, self.seq, self.encoded = buf.tobytes(), self.seq + 1, self.encoded + 1
+                latency = last - captured_at
+                self.latency = latency if self.seq == 1 else 0.8 * self.latency + 0.2 * latency
+                self._ready.notify_all()
+
+    def newer_than(self, seq: int, timeout: float) -> tuple[bytes | None, int]:
+        with self._ready:
+            self._ready.wait_for(lambda: self.seq > seq or self.closed, timeout)
+            return (self.jpeg, self.seq) if self.seq > seq else (None, seq)
+
+    def try_join(self) -> bool:
+        if not self._slots.acquire(blocking=False):
+            return False
+        with self._ready:
+            self.viewers += 1
+        return True
+
+    def leave(self) -> None:
+        with self._ready:
+            self.viewers -= 1
+        self._slots.release()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake.set()
+        with self._ready:
+            self._ready.notify_all()
+        self._thread.join(timeout=2)
+
+
+class LiveServer:
+    """Serves `/` (the page), `/stream.mjpg`, `/stats` (JSON) and `POST /control?action=...`."""
+
+    def __init__(self, host: str, port: int, stats, max_fps: float = 30.0):
+        self.hub = FrameHub(max_fps)
+        self.stats = stats  # callable -> dict of the figures, called from server threads
+        self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
+        handler = type("Handler", (_Handler,), {"live": self})
+        try:
+            self.httpd = ThreadingHTTPServer((host, port), handler)
+        except OSError as exc:
+            self.hub.close()
+            raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        self.httpd.daemon_threads = True
+        self.host, self.port = self.httpd.server_address[:2]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="dae-live-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = "<this machine's address>" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}/"
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hub.close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def publish(self, view: np.ndarray, captured_at: float) -> None:
+        self.hub.publish(view, captured_at)
+
+    def pending_keys(self) -> list[int]:
+        """Button presses since the last frame, as key codes; the camera loop applies them itself."""
+        keys = []
+        while not self.commands.empty():
+            keys.append(ord(self.commands.get_nowait()))
+        return keys
+
+    def figures(self) -> dict:
+        hub = self.hub
+        return {**self.stats(), "latency_ms": round(1e3 * hub.latency, 1), "viewers": hub.viewers}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    live: LiveServer
+    timeout = 10  # a viewer that stops reading for this long is dropped and frees its slot
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # no line per request on the console
+        pass
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path in ("/", "/index.html"):
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", PAGE.encode())
+        elif path == "/stats":
+            self._send(HTTPStatus.OK, "application/json", json.dumps(self.live.figures()).encode())
+        elif path == "/stream.mjpg":
+            self._stream()
+        else:
+            self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n")
+
+    def do_POST(self) -> None:
+        path, _, query = self.path.partition("?")
+        action = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("action", "")
+        if path != "/control" or action not in CONTROL_KEYS:
+            self._send(HTTPStatus.NOT_FOUND, "text/plain", b"unknown control\n")
+            return
+        self.live.commands.put(CONTROL_KEYS[action])
+        self._send(HTTPStatus.OK, "application/json", json.dumps({"queued": action}).encode())
+
+    def _send(self, status: HTTPStatus, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _stream(self) -> None:
+        hub = self.live.hub
+        if not hub.try_join():
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain", f"at most {MAX_VIEWERS} viewers\n".encode())
+            return
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            seq = 0
+            while not hub.closed:
+                jpeg, seq = hub.newer_than(seq, timeout=1.0)
+                if jpeg is None:
+                    continue
+                head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+                self.wfile.write(head.encode() + jpeg + b"\r\n")
+        except OSError:  # the viewer went away (or stalled past the timeout)
+            pass
+        finally:
+            hub.leave()
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>dae live</title>
+<style>
+body { margin: 0; background: #111; color: #ddd; font: 14px system-ui, sans-serif; }
+#view { display: block; max-width: 100%; background: #000; }
+#bar { padding: 8px; display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; }
+button { font: inherit; padding: 4px 10px; }
+b { color: #7d7; font-weight: normal; }
+</style></head>
+<body>
+<img id="view" src="/stream.mjpg" alt="live view">
+<div id="bar">
+  <span>pipeline <b id="pipeline_fps">-</b> FPS</span>
+  <span>latency <b id="latency_ms">-</b> ms</span>
+  <span>digits <b id="digits">-</b></span>
+  <span>noise <b id="noise">-</b></span>
+  <span>mode <b id="mode">-</b></span>
+  <span>model <b id="model">-</b> (<b id="precision">-</b>)</span>
+  <span>source <b id="source">-</b></span>
+  <span>viewers <b id="viewers">-</b></span>
+  <button onclick="control('noise_down')">noise &minus;</button>
+  <button onclick="control('noise_up')">noise +</button>
+  <button onclick="control('mode')">digits / full frame</button>
+</div>
+<script>
+function control(action) { fetch('/control?action=' + action, {method: 'POST'}).then(refresh); }
+function refresh() {
+  fetch('/stats', {cache: 'no-store'}).then(r => r.json()).then(s => {
+    for (const [k, v] of Object.entries(s)) {
+      const el = document.getElementById(k);
+      if (el) el.textContent = typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(k === 'noise' ? 2 : 1) : v;
+    }
+  }).catch(() => {});
+}
+setInterval(refresh, 500); refresh();
+</script>
+</body></html>
+"""

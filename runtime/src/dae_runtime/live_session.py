@@ -1,0 +1,109 @@
+"""One `dae live` session: frames from a source through the pipeline to a window, a file and/or browsers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from dae_runtime.live import LiveError, LivePipeline
+from dae_runtime.sources.base import FrameSource
+
+
+@dataclass
+class SessionOptions:
+    window: bool = True  # an OpenCV window (checked beforehand with display.window_problem)
+    out: str | None = None  # the composed video
+    serve: tuple[str, int] | None = None  # (host, port) of the browser view
+    max_frames: int | None = None
+    serve_fps: float = 30.0  # the browser stream's cap; the pipeline itself runs as fast as frames come
+
+
+@dataclass
+class SessionSummary:
+    frames: int
+    busy_seconds: float  # frame processing only
+    wall_seconds: float
+
+    @property
+    def pipeline_fps(self) -> float:
+        return self.frames / max(self.busy_seconds, 1e-9)
+
+
+def run_session(
+    pipeline: LivePipeline,
+    source: FrameSource,
+    options: SessionOptions,
+    echo: Callable[[str], None] = print,
+) -> SessionSummary:
+    """Process frames until the source ends, max_frames, q in the window, or Ctrl-C."""
+    from dae_runtime.live_out import VideoOut
+    from dae_runtime.live_server import LiveServer
+
+    frames, busy, started = 0, 0.0, time.perf_counter()
+    found = 0
+    with ExitStack() as stack:
+        source.open()
+        stack.callback(source.release)
+        pipeline.source_name = source.name
+        video = stack.enter_context(VideoOut(options.out, source.fps or 30.0)) if options.out else None
+        server = None
+        if options.serve:
+
+            def figures() -> dict:
+                return {
+                    "source": source.name,
+                    "frames": frames,
+                    "pipeline_fps": round(pipeline.fps, 1),
+                    "digits": found,
+                    "noise": round(pipeline.config.add_noise, 2),
+                    "mode": "full frame" if pipeline.config.full_frame else "digits",
+                    "model": pipeline.denoiser.path.name,
+                    "precision": pipeline.denoiser.precision,
+                }
+
+            try:
+                server = stack.enter_context(LiveServer(*options.serve, stats=figures, max_fps=options.serve_fps))
+            except OSError as exc:
+                raise LiveError(str(exc)) from None
+            echo(f"Serving the live view on {server.url}  (Ctrl-C stops)")
+        try:
+            while options.max_frames is None or frames < options.max_frames:
+                frame = source.read()
+                if frame is None:
+                    break
+                captured_at = time.perf_counter()
+                if server is not None:
+                    for key in server.pending_keys():
+                        pipeline.handle_key(key)
+                result = pipeline.process(frame)
+                busy += result.seconds
+                frames, found = frames + 1, len(result.boxes)
+                if video is not None:
+                    video.write(result.view)
+                if server is not None:
+                    server.publish(result.view, captured_at)
+                if options.window and not _show(pipeline, result.view):
+                    break
+        except KeyboardInterrupt:
+            echo("Stopped.")
+        if frames == 0:
+            raise LiveError("no frame could be read from the source")  # and no empty --out file
+        if options.window:
+            import cv2
+
+            cv2.destroyAllWindows()
+    return SessionSummary(frames, max(busy, 1e-9), time.perf_counter() - started)
+
+
+def _show(pipeline: LivePipeline, view) -> bool:
+    """Show the view; False when the user pressed q."""
+    import cv2
+
+    try:
+        cv2.imshow("dae live", view)
+        key = cv2.waitKey(1) & 0xFF
+    except cv2.error as exc:
+        raise LiveError("cannot open a window (no display?): use --headless --out FILE or --serve PORT") from exc
+    return key == 0xFF or pipeline.handle_key(key)

@@ -1,0 +1,92 @@
+"""The Raspberry Pi Camera Module through picamera2: `--camera picam` (`picam:1` for a second sensor).
+
+On Raspberry Pi OS bookworm the camera is driven by libcamera and is no V4L2 device OpenCV can
+open; picamera2 is the supported path. It comes from apt (python3-picamera2), so the venv must be
+made with --system-site-packages to see it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError
+from dae_runtime.sources.registry import register
+
+_SPEC = re.compile(r"^picam(?::(\d+))?$")
+INSTALL_HINT = (
+    "picamera2 is not installed: on Raspberry Pi OS run `sudo apt install python3-picamera2` "
+    "and use a venv made with `python3 -m venv --system-site-packages`"
+)
+# What picamera2 and libcamera raise for a busy, missing or misconfigured camera.
+PICAMERA_ERRORS = (RuntimeError, OSError, IndexError, ValueError, KeyError)
+FORMAT = "RGB888"  # picamera2's RGB888 is stored B, G, R: OpenCV's order, 3 bytes a pixel
+
+
+def to_bgr(array: np.ndarray, fmt: str) -> np.ndarray:
+    """A picamera2 `capture_array` result in `fmt` as OpenCV BGR (h, w, 3).
+
+    picamera2 names formats by their little-endian words: XBGR8888 (its video default) is
+    R, G, B, 255 in memory, XRGB8888 is B, G, R, 255, RGB888 is B, G, R and BGR888 is R, G, B.
+    """
+    import cv2
+
+    fmt = fmt.upper()
+    if fmt == "YUV420":  # (h * 3 / 2, w) planar I420
+        return cv2.cvtColor(array, cv2.COLOR_YUV2BGR_I420)
+    if array.ndim == 3 and array.shape[2] == 4:
+        return cv2.cvtColor(array, cv2.COLOR_RGBA2BGR if fmt == "XBGR8888" else cv2.COLOR_BGRA2BGR)
+    if array.ndim == 3 and array.shape[2] == 3:
+        return np.ascontiguousarray(array[:, :, ::-1]) if fmt == "BGR888" else array
+    if array.ndim == 2:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2BGR)
+    raise SourceError(f"picamera2 returned frames of shape {array.shape} in format {fmt}, which dae live cannot use")
+
+
+@register("picam", "camera", accepts=lambda spec: bool(_SPEC.match(spec)), example="picam or picam:N (Pi camera)")
+class PiCamera(FrameSource):
+    def __init__(self, spec: str, settings: CaptureSettings):
+        self.index = int(_SPEC.match(spec).group(1) or 0)
+        self.settings = settings
+        self.name = f"Pi camera {self.index}"
+        self.camera = None
+        self.format = FORMAT
+
+    def open(self) -> None:
+        try:
+            from picamera2 import Picamera2
+        except ImportError:
+            raise SourceError(INSTALL_HINT) from None
+        found = len(Picamera2.global_camera_info())
+        if self.index >= found:
+            raise SourceError(f"cannot open {self.name}: libcamera sees {found} camera(s) (check the ribbon cable)")
+        s = self.settings
+        try:
+            camera = Picamera2(self.index)
+        except PICAMERA_ERRORS as exc:  # busy (another process has it) or a libcamera failure
+            raise SourceError(f"cannot open {self.name}: {exc}") from None
+        try:
+            config = camera.create_video_configuration(
+                main={"size": (s.width or 640, s.height or 480), "format": FORMAT},
+                controls={"FrameRate": float(s.fps)} if s.fps else {},
+            )
+            camera.configure(config)
+            # The format the camera actually gives (configuring may change it): frames are converted from it.
+            self.format = str((camera.camera_configuration() or config)["main"].get("format", FORMAT))
+            camera.start()
+        except PICAMERA_ERRORS as exc:
+            camera.close()
+            raise SourceError(f"cannot start {self.name}: {exc}") from None
+        self.camera, self.fps = camera, float(s.fps or 30.0)
+
+    def read(self) -> np.ndarray | None:
+        return to_bgr(self.camera.capture_array("main"), self.format)
+
+    def release(self) -> None:
+        if self.camera is not None:
+            camera, self.camera = self.camera, None
+            try:
+                camera.stop()
+            finally:
+                camera.close()

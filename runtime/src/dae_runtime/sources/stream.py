@@ -1,0 +1,99 @@
+"""Video files and network streams through OpenCV's FFmpeg backend: `--source FILE|URL`.
+
+http(s) MJPEG (phone IP-camera apps), rtsp:// cameras and tcp:// streams (`rpicam-vid -o tcp://...`)
+are live: when one drops, it is reopened with backoff and the session goes on; only a stream that
+never opens, or stays away longer than `reconnect_seconds`, is an error. A file simply ends.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError, quiet_opencv
+from dae_runtime.sources.registry import register
+
+LIVE_SCHEMES = ("http://", "https://", "rtsp://", "rtsps://", "rtmp://", "tcp://", "udp://", "srt://")
+TIMEOUT_MS = 5000  # FFmpeg's own open/read timeouts are 30 s: too long for a camera that went away
+FIRST_RETRY_S, MAX_RETRY_S = 0.25, 2.0
+
+
+def is_live(spec: str) -> bool:
+    return spec.lower().startswith(LIVE_SCHEMES)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@register("stream", "source", accepts=lambda spec: True, example="FILE or URL (http, rtsp, tcp)")
+class StreamSource(FrameSource):
+    def __init__(self, spec: str, settings: CaptureSettings, notify: Callable[[str], None] = _stderr):
+        self.spec, self.settings, self.notify = spec, settings, notify
+        self.live = is_live(spec)
+        self.name = spec if self.live else Path(spec).name
+        self.capture = None
+        self.reconnects = 0
+
+    def _open_capture(self):
+        import cv2
+
+        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, TIMEOUT_MS]
+        capture = cv2.VideoCapture(self.spec, cv2.CAP_FFMPEG, params)
+        if capture.isOpened():
+            return capture
+        capture.release()
+        return None
+
+    def open(self) -> None:
+        import cv2
+
+        quiet_opencv()
+        if not self.live and not Path(self.spec).is_file():
+            raise SourceError(f"cannot open video {self.spec}: no such file")
+        self.capture = self._open_capture()
+        if self.capture is None:
+            what = "stream" if self.live else "video"
+            raise SourceError(f"cannot open {what} {self.spec}")
+        self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
+        if not 1 <= self.fps <= 240:  # MJPEG over HTTP reports nonsense rates
+            self.fps = 30.0
+
+    def read(self) -> np.ndarray | None:
+        ok, frame = self.capture.read()
+        if ok:
+            return frame
+        if not self.live:
+            return None
+        return self._reconnect()
+
+    def _reconnect(self) -> np.ndarray:
+        """Reopen a dropped live stream with backoff; SourceError once it stays away too long."""
+        self.capture.release()
+        started, wait = time.monotonic(), FIRST_RETRY_S
+        self.notify(f"{self.name}: stream dropped, reconnecting")
+        while time.monotonic() - started < self.settings.reconnect_seconds:
+            time.sleep(wait)
+            wait = min(2 * wait, MAX_RETRY_S)
+            capture = self._open_capture()
+            if capture is None:
+                continue
+            ok, frame = capture.read()
+            if ok:
+                self.capture, self.reconnects = capture, self.reconnects + 1
+                self.notify(f"{self.name}: stream back after {time.monotonic() - started:.1f} s")
+                return frame
+            capture.release()
+        self.capture = None
+        raise SourceError(
+            f"stream {self.spec} dropped and did not come back within {self.settings.reconnect_seconds:g} s"
+        )
+
+    def release(self) -> None:
+        if self.capture is not None:
+            self.capture.release()
+            self.capture = None

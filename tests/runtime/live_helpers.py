@@ -1,0 +1,141 @@
+"""Test doubles for `dae live`: an MJPEG-over-HTTP camera on 127.0.0.1 that can drop and come back,
+and helpers to run `dae live` as a real process and read a multipart stream."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import cv2
+
+from dae_runtime.synthetic import paper_frame, synthetic_digits
+
+
+class MJPEGCamera:
+    """multipart/x-mixed-replace JPEGs of paper digits at `fps`, like a phone IP-camera app."""
+
+    def __init__(self, fps: float = 30.0, size=(480, 640)):
+        digits = synthetic_digits(8, seed=3)
+        self.jpegs = [
+            cv2.imencode(".jpg", paper_frame(digits, size, shift=(i % 3, 2 * (i % 4))))[1].tobytes() for i in range(12)
+        ]
+        self.fps = fps
+        self.port = free_port()
+        self.httpd = None
+        self.served = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/stream.mjpg"
+
+    def start(self) -> MJPEGCamera:
+        camera = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+                self.end_headers()
+                i = 0
+                try:
+                    while camera.httpd is self.server:
+                        jpeg = camera.jpegs[i % len(camera.jpegs)]
+                        head = f"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+                        self.wfile.write(head.encode() + jpeg + b"\r\n")
+                        camera.served, i = camera.served + 1, i + 1
+                        time.sleep(1 / camera.fps)
+                except OSError:
+                    pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        httpd.daemon_threads = True
+        self.httpd = httpd
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """The camera goes away: the listening socket closes and open streams end."""
+        httpd, self.httpd = self.httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def dae_command() -> list[str]:
+    script = Path(sys.executable).parent / "dae"
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from dae_runtime.cli import main; main()"]
+
+
+def no_display_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class LiveProcess:
+    """`dae live ... --serve 127.0.0.1:0` as a child process without a display; .url once it serves."""
+
+    def __init__(self, *args: str, timeout: float = 90.0):
+        cmd = [*dae_command(), "live", *args, "--serve", "127.0.0.1:0"]
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=no_display_env()
+        )
+        self.lines: list[str] = []
+        found = threading.Event()
+
+        def pump():
+            for line in self.proc.stdout:
+                self.lines.append(line)
+                if "Serving the live view on" in line:
+                    found.set()
+            found.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        if not found.wait(timeout) or self.proc.poll() is not None:
+            self.close()
+            raise AssertionError("dae live did not start serving:\n" + "".join(self.lines))
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/", "".join(self.lines))
+        self.url = match.group(1)
+
+    def close(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: dae live stops like on Ctrl-C
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+def read_mjpeg(url: str, seconds: float, frames: list, timeout: float = 10.0) -> None:
+    """Append every JPEG of a multipart stream to `frames` for `seconds` (bounded by socket timeouts)."""
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        assert response.headers["Content-Type"].startswith("multipart/x-mixed-replace")
+        while time.monotonic() < deadline:
+            line = response.readline()
+            if not line:
+                return
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+                response.readline()  # the blank line after the part's headers
+                frames.append(response.read(length))

@@ -1,0 +1,148 @@
+"""Frame sources behind one interface: the registry, the Pi camera through a picamera2 stand-in, webcams."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dae_runtime.cli import main
+from dae_runtime.sources import CaptureSettings, FrameSource, SourceError, make_source, register, unregister
+from dae_runtime.sources.picam import INSTALL_HINT, to_bgr
+from dae_runtime.synthetic import paper_frame, synthetic_digits
+
+STANDINS = Path(__file__).parent / "standins"
+
+
+def frames_in(path):
+    capture, n, shape = cv2.VideoCapture(str(path)), 0, None
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return n, shape
+        n, shape = n + 1, frame.shape
+
+
+@pytest.fixture
+def picamera2(monkeypatch):
+    """The stand-in picamera2 package on sys.path, fresh for each test."""
+    monkeypatch.syspath_prepend(str(STANDINS))
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+    import picamera2
+
+    assert picamera2.__version__.endswith("standin")
+    picamera2.Picamera2.instances, picamera2.Picamera2.cameras = [], 1
+    picamera2.Picamera2.force_format, picamera2.Picamera2._in_use = None, set()
+    yield picamera2.Picamera2
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+
+
+def test_a_new_source_is_one_registration(tmp_path):
+    frames = [paper_frame(synthetic_digits(6, seed=1), shift=(i, 0)) for i in range(5)]
+
+    @register("standin", "camera", accepts=lambda spec: spec == "standin", example="standin")
+    class StandIn(FrameSource):
+        name = "stand-in camera"
+        opened = released = False
+
+        def __init__(self, spec, settings):
+            self.left = list(frames)
+
+        def open(self):
+            StandIn.opened = True
+
+        def read(self):
+            return self.left.pop(0) if self.left else None
+
+        def release(self):
+            StandIn.released = True
+
+    try:
+        assert isinstance(make_source("camera", "standin"), StandIn)
+        out = tmp_path / "standin.mp4"
+        result = CliRunner().invoke(main, ["live", "--camera", "standin", "--headless", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "5 frames" in result.output and StandIn.opened and StandIn.released
+        assert frames_in(out)[0] == 5
+    finally:
+        unregister("standin")
+    with pytest.raises(SourceError, match="unknown --camera 'standin'"):
+        make_source("camera", "standin")
+
+
+def test_specs_pick_their_sources():
+    assert type(make_source("camera", "0")).__name__ == "OpenCVCamera"
+    assert type(make_source("camera", "/dev/video2")).__name__ == "OpenCVCamera"
+    assert type(make_source("camera", "picam")).__name__ == "PiCamera"
+    assert make_source("camera", "picam:1").index == 1
+    assert type(make_source("source", "rtsp://cam/stream")).__name__ == "StreamSource"
+    assert make_source("source", "tcp://192.168.1.5:8888").live and not make_source("source", "clip.mp4").live
+
+
+def test_picam_records_through_picamera2s_capture_path(picamera2, tmp_path):
+    out = tmp_path / "x.mp4"
+    args = ["live", "--camera", "picam", "--headless", "--out", str(out), "--max-frames", "20"]
+    result = CliRunner().invoke(main, [*args, "--width", "320", "--height", "240", "--fps", "15"])
+    assert result.exit_code == 0, result.output
+    assert "20 frames" in result.output
+    n, shape = frames_in(out)
+    assert n == 20 and shape[0] == 240 and shape[1] > 320
+    (camera,) = picamera2.instances
+    assert camera.calls[:4] == ["__init__", "create_video_configuration", "configure", "start"]
+    assert camera.calls.count("capture_array") == 20 and camera.calls[-2:] == ["stop", "close"]
+    assert camera.camera_config["main"]["size"] == (320, 240)
+    assert camera.camera_config["controls"]["FrameRate"] == 15.0
+
+
+@pytest.mark.parametrize("fmt", ["XBGR8888", "XRGB8888", "RGB888", "BGR888", "YUV420"])
+def test_picam_frames_come_out_bgr_whatever_format_the_camera_gives(picamera2, fmt):
+    picamera2.force_format = fmt  # e.g. a camera left at picamera2's XBGR8888 default
+    source = make_source("camera", "picam", CaptureSettings(width=320, height=240))
+    with source:
+        frame = source.read()
+    expected = paper_frame(synthetic_digits(6, seed=2), (240, 320), scale=1)
+    assert frame.shape == (240, 320, 3) and frame.dtype == np.uint8
+    tolerance = 8 if fmt == "YUV420" else 0  # chroma subsampling
+    assert np.abs(frame.astype(int) - expected).max() <= tolerance
+    assert picamera2.instances[0].closed
+
+
+def test_to_bgr_keeps_colour_order():
+    bgr = np.zeros((2, 2, 3), np.uint8)
+    bgr[..., 0] = 10  # blue
+    bgr[..., 2] = 200  # red
+    rgbx = np.dstack([bgr[..., 2], bgr[..., 1], bgr[..., 0], np.full((2, 2), 255, np.uint8)])
+    assert (to_bgr(rgbx, "XBGR8888") == bgr).all()
+    assert (to_bgr(np.dstack([bgr, np.full((2, 2), 255, np.uint8)]), "XRGB8888") == bgr).all()
+
+
+def test_picam_errors_are_one_line(picamera2, monkeypatch, tmp_path):
+    args = ["live", "--headless", "--out", str(tmp_path / "x.mp4"), "--max-frames", "2"]
+    result = CliRunner().invoke(main, [*args, "--camera", "picam:1"])
+    assert result.exit_code == 1 and "cannot open Pi camera 1" in result.output
+    picamera2._in_use.add(0)  # another process holds the camera
+    result = CliRunner().invoke(main, [*args, "--camera", "picam"])
+    assert result.exit_code == 1 and "busy" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x.mp4").exists()
+
+
+def test_without_picamera2_it_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # import picamera2 -> ImportError
+    result = CliRunner().invoke(
+        main, ["live", "--camera", "picam", "--headless", "--out", str(tmp_path / "x.mp4"), "--max-frames", "20"]
+    )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [f"Error: {INSTALL_HINT}"]
+    assert "sudo apt install python3-picamera2" in INSTALL_HINT and "--system-site-packages" in INSTALL_HINT
+
+
+def test_a_webcam_that_does_not_exist_is_one_line(tmp_path):
+    for spec in ("63", "/dev/video63"):
+        result = CliRunner().invoke(main, ["live", "--camera", spec, "--headless", "--out", str(tmp_path / "x.mp4")])
+        assert result.exit_code == 1, result.output
+        assert f"cannot open camera {spec}" in result.output and len(result.output.strip().splitlines()) == 1
