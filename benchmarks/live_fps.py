@@ -4,19 +4,26 @@ Per frame: find the digits, warp them to MNIST form, add noise, denoise all crop
 batch, compose the view (boxes, tiles, FPS text). Camera and display are left out: they
 are the device's, not the pipeline's. Settings are measured side by side in one run.
 
-    .venv/bin/python benchmarks/live_fps.py [--frames 300] [--digits 6,8,10]
+    .venv/bin/python benchmarks/live_fps.py [--frames 300] [--digits 6,8,10] [--finder-ref main]
 
-Writes benchmarks/results/live_fps.json.
+--finder-ref REF also runs every setting with digits.py as it was at git REF, interleaved with
+the current one, to compare a change of the digit finder side by side.
+
+Writes benchmarks/results/live_fps.json (live_fps_vs_REF.json with --finder-ref).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import time
+import types
 from pathlib import Path
 
+import dae_runtime.live
 from dae_runtime.denoiser import Denoiser, SessionConfig
+from dae_runtime.digits import extract_digits
 from dae_runtime.live import LiveConfig, LivePipeline
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 
@@ -28,17 +35,35 @@ SETTINGS = {
 }
 
 
-def measure(n_digits: int, frames_per_setting: int, rounds: int) -> list[dict]:
+def finder_at(ref: str):
+    """extract_digits from digits.py as it was at git `ref`."""
+    root = Path(__file__).resolve().parents[1]
+    source = subprocess.run(
+        ["git", "show", f"{ref}:runtime/src/dae_runtime/digits.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType(f"digits_at_{ref}")
+    exec(compile(source, f"digits.py@{ref}", "exec"), module.__dict__)
+    return module.extract_digits
+
+
+def measure(n_digits: int, frames_per_setting: int, rounds: int, finders: dict) -> list[dict]:
     digits = synthetic_digits(n_digits, seed=5)
     frames = [paper_frame(digits, shift=(i % 4, (3 * i) % 7)) for i in range(16)]
-    pipelines = {name: LivePipeline(Denoiser(**kw), LiveConfig(add_noise=0.3)) for name, kw in SETTINGS.items()}
-    busy = {name: 0.0 for name in SETTINGS}
-    for p in pipelines.values():
+    settings = {f"{name}{label}": (kw, finder) for name, kw in SETTINGS.items() for label, finder in finders.items()}
+    pipelines = {name: LivePipeline(Denoiser(**kw), LiveConfig(add_noise=0.3)) for name, (kw, _) in settings.items()}
+    busy = {name: 0.0 for name in settings}
+    for name, p in pipelines.items():
+        dae_runtime.live.extract_digits = settings[name][1]
         for f in frames[:10]:
             p.process(f)  # warm-up
     per_round = frames_per_setting // rounds
     for _ in range(rounds):  # interleave the settings so machine noise hits each alike
         for name, p in pipelines.items():
+            dae_runtime.live.extract_digits = settings[name][1]
             started = time.perf_counter()
             for i in range(per_round):
                 found = len(p.process(frames[i % len(frames)]).boxes)
@@ -53,7 +78,7 @@ def measure(n_digits: int, frames_per_setting: int, rounds: int) -> list[dict]:
             "fps": round(n / busy[name], 1),
             "ms_per_frame": round(1e3 * busy[name] / n, 3),
         }
-        for name in SETTINGS
+        for name in settings
     ]
 
 
@@ -62,13 +87,18 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300, help="frames per setting and digit count")
     parser.add_argument("--digits", default="6,8,10", help="digits per frame, comma-separated")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--finder-ref", default=None, help="also time digits.py from this git ref, interleaved")
     args = parser.parse_args()
-    rows = [row for n in map(int, args.digits.split(",")) for row in measure(n, args.frames, args.rounds)]
+    finders = {"": extract_digits}
+    if args.finder_ref:
+        finders[f", finder@{args.finder_ref}"] = finder_at(args.finder_ref)
+    rows = [row for n in map(int, args.digits.split(",")) for row in measure(n, args.frames, args.rounds, finders)]
     print("640x480 frames of paper digits; FPS of find + warp + noise + one batched denoise + compose")
     print("| digits | setting | FPS | ms per frame |\n|---:|---|---:|---:|")
     for r in rows:
         print(f"| {r['digits']} | {r['setting']} | {r['fps']:.0f} | {r['ms_per_frame']:.2f} |")
-    out = Path(__file__).parent / "results" / "live_fps.json"
+    name = f"live_fps_vs_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else "live_fps.json"
+    out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "frame": [480, 640], "rows": rows}, indent=2) + "\n")
 

@@ -13,7 +13,7 @@ from dae_runtime.denoise_cli import load_denoiser, model_option, precision_optio
 def _address(ctx, param, value):
     if value is None:
         return None
-    from dae_runtime.live_server import parse_address
+    from dae_runtime.serve import parse_address
 
     try:
         return parse_address(value)

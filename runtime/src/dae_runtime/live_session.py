@@ -39,7 +39,7 @@ def run_session(
 ) -> SessionSummary:
     """Process frames until the source ends, max_frames, q in the window, or Ctrl-C."""
     from dae_runtime.live_out import VideoOut
-    from dae_runtime.live_server import LiveServer
+    from dae_runtime.serve import LiveServer
 
     frames, busy, started = 0, 0.0, time.perf_counter()
     found = 0
