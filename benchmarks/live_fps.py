@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 import time
 import types
 from pathlib import Path
@@ -46,6 +47,7 @@ def finder_at(ref: str):
         check=True,
     ).stdout
     module = types.ModuleType(f"digits_at_{ref}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up there
     exec(compile(source, f"digits.py@{ref}", "exec"), module.__dict__)
     return module.extract_digits
 

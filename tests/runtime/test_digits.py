@@ -1,5 +1,6 @@
 import cv2
 import numpy as np
+import pytest
 
 from dae_runtime.digits import extract_digits, from_mnist, ink_map, paste_ink, to_mnist
 from dae_runtime.metrics import psnr
@@ -55,3 +56,38 @@ def test_blank_paper_has_no_digits():
     gray = np.full((120, 160), 200, np.uint8)
     batch, crops = extract_digits(gray)
     assert batch.shape == (0, 28, 28) and crops == []
+
+
+def _iou(a, b):
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy / float(a[2] * a[3] + b[2] * b[3] - ix * iy)
+
+
+def _noisy(page, sigma, rng):
+    gray = page[:, :, 0].astype(np.float32) / 255 + rng.normal(0, sigma, page.shape[:2]).astype(np.float32)
+    return (np.clip(gray, 0, 1) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("size, scale, n", [((480, 640), 3, 12), ((240, 320), 2, 6)])
+def test_noise_specks_and_blots_are_not_digits(size, scale, n):
+    """At noise 0.3 with specks, smudges and blots between the digits, every box is a digit and every digit is boxed."""
+    from dae_runtime.synthetic import paper_page, synthetic_digits
+
+    rng = np.random.default_rng(7)
+    found = matched = truths = 0
+    for p in range(4):
+        page, truth = paper_page(synthetic_digits(n, seed=p), size, scale, shift=(p, 2 * p), clutter=6, seed=p)
+        _, crops = extract_digits(_noisy(page, 0.3, rng), max_digits=32)
+        boxes = [c.box for c in crops]
+        found, truths = found + len(boxes), truths + len(truth)
+        matched += sum(any(_iou(b, t) >= 0.5 for t in truth) for b in boxes)
+    assert matched / found >= 0.95 and matched / truths >= 0.95, (found, matched, truths)
+
+
+def test_a_blot_the_size_of_a_digit_is_not_a_stroke():
+    page = np.full((240, 320), 220, np.uint8)
+    cv2.ellipse(page, (160, 120), (18, 24), 30, 0, 360, 30, -1)  # a filled blot
+    cv2.putText(page, "7", (40, 150), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 5)
+    boxes = [c.box for c in extract_digits(page)[1]]
+    assert len(boxes) == 1 and boxes[0][0] < 100
