@@ -125,13 +125,17 @@ class LiveProcess:
 
 
 def read_mjpeg(url: str, seconds: float, frames: list, timeout: float = 10.0) -> None:
-    """Append every JPEG of a multipart stream to `frames` for `seconds` (bounded by socket timeouts)."""
+    """Append every JPEG of a multipart stream to `frames` for `seconds` after the first one.
+
+    Bounded: each read waits at most `timeout` seconds, and the whole at most seconds + 3 * timeout.
+    """
     import urllib.request
 
-    deadline = time.monotonic() + seconds
+    give_up = time.monotonic() + seconds + 3 * timeout
+    deadline = None
     with urllib.request.urlopen(url, timeout=timeout) as response:
         assert response.headers["Content-Type"].startswith("multipart/x-mixed-replace")
-        while time.monotonic() < deadline:
+        while time.monotonic() < min(deadline or give_up, give_up):
             line = response.readline()
             if not line:
                 return
@@ -139,3 +143,4 @@ def read_mjpeg(url: str, seconds: float, frames: list, timeout: float = 10.0) ->
                 length = int(line.split(b":")[1])
                 response.readline()  # the blank line after the part's headers
                 frames.append(response.read(length))
+                deadline = deadline or time.monotonic() + seconds

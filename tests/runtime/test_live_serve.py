@@ -53,17 +53,32 @@ def test_stats_are_json_with_the_live_figures(served):
     assert stats["precision"] == "int8" and stats["model"].endswith(".onnx") and stats["source"].startswith("http")
 
 
+def control(url: str, action: str, header: bool = True):
+    headers = {"X-Dae-Control": "1"} if header else {}
+    request = urllib.request.Request(f"{url}/control?action={action}", method="POST", headers=headers)
+    return json.loads(urllib.request.urlopen(request, timeout=10).read())
+
+
 def test_buttons_change_noise_and_mode(served):
     before = get_json(served.url + "/stats")["noise"]
-    request = urllib.request.Request(served.url + "/control?action=noise_up", method="POST")
-    assert json.loads(urllib.request.urlopen(request, timeout=10).read()) == {"queued": "noise_up"}
+    with pytest.raises(urllib.error.HTTPError, match="403"):
+        control(served.url, "noise_up", header=False)  # what a form on another web site could send
+    assert control(served.url, "noise_up") == {"queued": "noise_up"}
     deadline = time.monotonic() + 10
     while get_json(served.url + "/stats")["noise"] == before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert get_json(served.url + "/stats")["noise"] == pytest.approx(before + 0.05)
-    urllib.request.urlopen(urllib.request.Request(served.url + "/control?action=noise_down", method="POST"))
+    control(served.url, "noise_down")
+    control(served.url, "mode")
+    deadline = time.monotonic() + 10
+    while get_json(served.url + "/stats")["mode"] == "digits" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert get_json(served.url + "/stats")["mode"] == "full frame"
+    control(served.url, "mode")
+    while get_json(served.url + "/stats")["mode"] != "digits" and time.monotonic() < deadline + 10:
+        time.sleep(0.1)
     with pytest.raises(urllib.error.HTTPError, match="404"):
-        urllib.request.urlopen(urllib.request.Request(served.url + "/control?action=format_disk", method="POST"))
+        control(served.url, "format_disk")
 
 
 def test_several_viewers_at_once_each_get_the_moving_picture(served):

@@ -146,3 +146,11 @@ def test_a_webcam_that_does_not_exist_is_one_line(tmp_path):
         result = CliRunner().invoke(main, ["live", "--camera", spec, "--headless", "--out", str(tmp_path / "x.mp4")])
         assert result.exit_code == 1, result.output
         assert f"cannot open camera {spec}" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_stream_names_hide_passwords():
+    from dae_runtime.sources.stream import display_name
+
+    assert display_name("rtsp://admin:secret@10.0.0.5:554/live") == "rtsp://10.0.0.5:554/live"
+    assert display_name("http://phone:8080/video") == "http://phone:8080/video"
+    assert "secret" not in make_source("source", "rtsp://admin:secret@cam/x").name

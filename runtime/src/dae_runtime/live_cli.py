@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
 
 import click
@@ -94,7 +95,8 @@ def live(
         raise click.UsageError(str(exc)) from None
     denoiser = load_denoiser(model_path, int8, threads)
     pipeline = LivePipeline(denoiser, LiveConfig(add_noise=add_noise, full_frame=full_frame))
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` and systemd stop cleanly, like Ctrl-C
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` and systemd stop cleanly, like Ctrl-C
     options = SessionOptions(window=window, out=out, serve=serve, max_frames=max_frames)
     try:
         summary = run_session(pipeline, frame_source, options, echo=click.echo)

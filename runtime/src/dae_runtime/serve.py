@@ -110,7 +110,10 @@ class FrameHub:
 
 
 class LiveServer:
-    """Serves `/` (the page), `/stream.mjpg`, `/stats` (JSON) and `POST /control?action=...`."""
+    """Serves `/` (the page), `/stream.mjpg`, `/stats` (JSON) and `POST /control?action=...`
+
+    (actions: noise_up, noise_down, mode; with the header X-Dae-Control: 1).
+    """
 
     def __init__(self, host: str, port: int, stats, max_fps: float = 30.0):
         self.hub = FrameHub(max_fps)
@@ -177,6 +180,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path, _, query = self.path.partition("?")
         action = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("action", "")
+        if self.headers.get("X-Dae-Control") != "1":
+            # Only the page's own script sends this header; a form or script on another site cannot
+            # without a CORS preflight, which this server never grants.
+            self._send(HTTPStatus.FORBIDDEN, "text/plain", b"missing X-Dae-Control header\n")
+            return
         if path != "/control" or action not in CONTROL_KEYS:
             self._send(HTTPStatus.NOT_FOUND, "text/plain", b"unknown control\n")
             return
@@ -242,7 +250,9 @@ b { color: #7d7; font-weight: normal; }
   <button onclick="control('mode')">digits / full frame</button>
 </div>
 <script>
-function control(action) { fetch('/control?action=' + action, {method: 'POST'}).then(refresh); }
+function control(action) {
+  fetch('/control?action=' + action, {method: 'POST', headers: {'X-Dae-Control': '1'}}).then(refresh);
+}
 function refresh() {
   fetch('/stats', {cache: 'no-store'}).then(r => r.json()).then(s => {
     for (const [k, v] of Object.entries(s)) {

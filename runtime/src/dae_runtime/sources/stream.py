@@ -26,6 +26,18 @@ def is_live(spec: str) -> bool:
     return spec.lower().startswith(LIVE_SCHEMES)
 
 
+def display_name(spec: str) -> str:
+    """A URL without its user:password@ (shown in the overlay and to every browser viewer)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(spec)
+    if parts.username is None and parts.password is None:
+        return spec
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -35,7 +47,7 @@ class StreamSource(FrameSource):
     def __init__(self, spec: str, settings: CaptureSettings, notify: Callable[[str], None] = _stderr):
         self.spec, self.settings, self.notify = spec, settings, notify
         self.live = is_live(spec)
-        self.name = spec if self.live else Path(spec).name
+        self.name = display_name(spec) if self.live else Path(spec).name
         self.capture = None
         self.reconnects = 0
 
@@ -58,7 +70,7 @@ class StreamSource(FrameSource):
         self.capture = self._open_capture()
         if self.capture is None:
             what = "stream" if self.live else "video"
-            raise SourceError(f"cannot open {what} {self.spec}")
+            raise SourceError(f"cannot open {what} {self.name if self.live else self.spec}")
         self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
         if not 1 <= self.fps <= 240:  # MJPEG over HTTP reports nonsense rates
             self.fps = 30.0
