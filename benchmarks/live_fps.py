@@ -107,7 +107,8 @@ def main() -> None:
     print("| digits | setting | FPS | ms per frame | thread CPU ms per frame |\n|---:|---|---:|---:|---:|")
     for r in rows:
         print(
-            f"| {r['digits']} | {r['setting']} | {r['fps']:.0f} | {r['ms_per_frame']:.2f} | {r['cpu_ms_per_frame']:.2f} |"
+            f"| {r['digits']} | {r['setting']} | {r['fps']:.0f} | {r['ms_per_frame']:.2f} "
+            f"| {r['cpu_ms_per_frame']:.2f} |"
         )
     name = f"live_fps_vs_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else "live_fps.json"
     out = Path(__file__).parent / "results" / name
