@@ -71,6 +71,8 @@ bench: install
 		--github-benchmark $(RESULTS)/github-benchmark.json
 	$(BIN)/python benchmarks/footprint.py
 	$(BIN)/python benchmarks/live_fps.py
+	$(BIN)/python benchmarks/live_serve.py
+	$(BIN)/python benchmarks/digit_finder.py
 	$(BIN)/python benchmarks/gate.py $(RESULTS)/compare.json
 
 # Re-pin constraints.txt to what .venv holds now (after deliberately upgrading something).

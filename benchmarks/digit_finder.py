@@ -6,9 +6,11 @@ size), then Gaussian noise of sigma (in units of the full 0..255 range, as `dae 
 --add-noise` uses) over the whole page. A found box matches a true box when their intersection
 over union is >= 0.5 (each true box matches once).
 
-    .venv/bin/python benchmarks/digit_finder.py [--pages 40] [--noise 0,0.1,0.2,0.3,0.4,0.5]
+    .venv/bin/python benchmarks/digit_finder.py [--pages 40] [--noise 0,0.1,0.2,0.3,0.4,0.5] [--finder-ref main]
 
-Writes benchmarks/results/digit_finder.json.
+--finder-ref REF measures digits.py as it was at git REF instead (same pages), for a before/after.
+
+Writes benchmarks/results/digit_finder.json (digit_finder_REF.json with --finder-ref).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def noisy_page(page: np.ndarray, sigma: float, rng: np.random.Generator) -> np.n
     return (np.clip(gray, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def measure(kind: str, sigma: float, pages: int, clutter: int) -> dict:
+def measure(kind: str, sigma: float, pages: int, clutter: int, extract=extract_digits) -> dict:
     size, scale, n = PAGES[kind]
     rng = np.random.default_rng(1000 + int(100 * sigma))
     found_total = true_total = matched = 0
@@ -67,7 +69,7 @@ def measure(kind: str, sigma: float, pages: int, clutter: int) -> dict:
         page, truth = paper_page(digits, size, scale, shift, clutter=clutter, seed=p)
         gray = noisy_page(page, sigma, rng)
         started = time.perf_counter()
-        _, crops = extract_digits(gray, max_digits=32)
+        _, crops = extract(gray, max_digits=32)
         seconds += time.perf_counter() - started
         found = [c.box for c in crops]
         found_total, true_total, matched = (
@@ -92,18 +94,25 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=40, help="pages per page size and noise level")
     parser.add_argument("--noise", default="0,0.1,0.2,0.3,0.4,0.5", help="noise sigmas, comma-separated")
     parser.add_argument("--clutter", type=int, default=6, help="specks, smudges and blots per page")
-    parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "digit_finder.json"))
+    parser.add_argument("--finder-ref", default=None, help="measure digits.py from this git ref instead")
     args = parser.parse_args()
-    rows = [measure(kind, float(s), args.pages, args.clutter) for kind in PAGES for s in args.noise.split(",")]
+    extract = extract_digits
+    if args.finder_ref:
+        from live_fps import finder_at  # benchmarks/ is on sys.path when a script in it runs
+
+        extract = finder_at(args.finder_ref)
+    rows = [measure(kind, float(s), args.pages, args.clutter, extract) for kind in PAGES for s in args.noise.split(",")]
     print("| page | noise | digits | found | precision | recall | ms per page |\n|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['page']} | {r['noise']:.1f} | {r['digits']} | {r['found']} | {r['precision']:.3f} "
             f"| {r['recall']:.3f} | {r['ms_per_page']:.2f} |"
         )
-    out = Path(args.out)
+    name = f"digit_finder_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else "digit_finder.json"
+    out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "iou": 0.5, "rows": rows}, indent=2) + "\n")
+    data = {"date": time.strftime("%Y-%m-%d"), "finder": args.finder_ref or "this tree", "iou": 0.5, "rows": rows}
+    out.write_text(json.dumps(data, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -93,11 +93,11 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300, help="frames per setting and digit count")
     parser.add_argument("--digits", default="6,8,10", help="digits per frame, comma-separated")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--settings", default=",".join(SETTINGS), help="which settings, comma-separated")
+    parser.add_argument("--settings", default=";".join(SETTINGS), help="which settings, separated by ;")
     parser.add_argument("--finder-ref", default=None, help="also time digits.py from this git ref, interleaved")
     args = parser.parse_args()
     for name in list(SETTINGS):
-        if name not in args.settings.split(","):
+        if name not in args.settings.split(";"):
             del SETTINGS[name]
     finders = {"": extract_digits}
     if args.finder_ref:
