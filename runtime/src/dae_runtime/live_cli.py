@@ -50,7 +50,8 @@ def _address(ctx, param, value):
     default=None,
     callback=_address,
     metavar="[HOST:]PORT",
-    help="Show the live view in a browser at http://HOST:PORT/ (HOST 127.0.0.1 unless given; 0.0.0.0 for the LAN).",
+    help="Show the live view in a browser at http://HOST:PORT/ instead of a window (HOST 127.0.0.1 unless "
+    "given; 0.0.0.0 for the LAN).",
 )
 @click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames.")
 def live(

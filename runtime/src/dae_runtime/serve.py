@@ -42,7 +42,7 @@ class FrameHub:
         self.quality = quality
         self.jpeg: bytes | None = None
         self.seq = 0
-        self.latency = 0.0  # seconds from frame capture to JPEG ready, smoothed
+        self.latency = 0.0  # seconds from the frame's read to its JPEG ready to send, smoothed
         self.viewers = 0
         self.encoded = 0
         self.closed = False
@@ -72,7 +72,7 @@ class FrameHub:
             self._wake.clear()
             pending, self._pending = self._pending, None
             if pending is None or (self.viewers == 0 and self.jpeg is not None):
-                continue  # nobody watches: keep the CPU for the pipeline (the first frame is kept for /stats)
+                continue  # nobody watches: keep the CPU for the pipeline (one frame is kept for a new viewer)
             view, captured_at = pending
             ok, buf = cv2.imencode(".jpg", view, params)  # releases the GIL: runs beside the camera loop
             last = time.perf_counter()
@@ -131,8 +131,11 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        host = "<this machine's address>" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}/"
+        if self.host in ("0.0.0.0", "::"):  # every interface: name the machine as the LAN knows it (mDNS)
+            import socket
+
+            return f"http://{socket.gethostname()}.local:{self.port}/ (or http://<this machine's IP>:{self.port}/)"
+        return f"http://{self.host}:{self.port}/"
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
