@@ -204,3 +204,16 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_the_camera_open
         f"Error: cannot write --out {blocker / 'x.mp4'}: the folder {blocker} is not writable"
     ]
     assert Path(blocker).read_text() == "not a folder"
+
+
+def test_serve_addresses():
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+    from dae_runtime.serve import parse_address
+
+    assert parse_address("4912") == ("127.0.0.1", 4912)
+    assert parse_address("0.0.0.0:4912") == ("0.0.0.0", 4912)
+    assert parse_address("[::1]:8080") == ("::1", 8080)
+    result = CliRunner().invoke(main, ["live", "--source", "a.mp4", "--serve", "port80"])
+    assert result.exit_code == 2 and "is not [HOST:]PORT" in result.output
