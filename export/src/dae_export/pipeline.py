@@ -1,13 +1,14 @@
 """`dae export` as one function: convert, check, quantize, describe, bundle; then publish.
 
 Everything is written to a staging folder beside OUT first. Only when every file is
-written and every check has passed are they moved into OUT, each with an atomic rename,
-so a failing export never touches a model already in OUT.
+written and every check has passed does that folder take OUT's place, in one atomic swap
+(dae_export.publish): a failing or killed export never leaves OUT half old, half new.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -75,7 +76,7 @@ def _check_out(out: Path) -> None:
 
 
 def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
-    from dae_export import bundle, fast_graph, metadata, quantize
+    from dae_export import bundle, fast_graph, metadata, publish, quantize
     from dae_export.onnx_fp32 import convert_fp32
     from dae_export.parity import check_parity, run_keras, run_onnx
     from dae_train.evaluate import load_keras_model
@@ -101,8 +102,12 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     steps = 2 + cfg.int8 + cfg.tflite + (cfg.target == "rpi")
     n = iter(range(1, steps + 1))
 
-    with tempfile.TemporaryDirectory(prefix=".dae-export-", dir=out) as tmp:
-        stage = Path(tmp)
+    try:
+        publish.clean_leftovers(out)
+        stage = publish.new_stage(out)
+    except OSError as exc:
+        raise ExportError(f"cannot write beside {out}: {exc.strerror or exc}") from None
+    try:
         step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}, {cfg.graph} graph) and parity with Keras")
         proto = convert_fp32(model, cfg.opset)
         form = cfg.graph
@@ -179,14 +184,15 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
             bundle.write_bundle(stage / "rpi-bundle.tar.gz", models, sections, wheel)
         metadata.build_manifest(stage, sorted(p.name for p in stage.iterdir()), **sections)
 
-        # Publish: every check passed; each file replaces its old version atomically, and
-        # files of an earlier export that this one did not write go, so OUT is one export.
-        stale = _previous_export_files(out) - {p.name for p in stage.iterdir()}
-        for f in sorted(stage.iterdir()):
-            summary.files[f.name] = f.stat().st_size
-            f.replace(out / f.name)
-        for name in stale:
-            (out / name).unlink(missing_ok=True)
+        # Publish: every check passed. The user's own files in OUT go into the stage too, then the
+        # stage and OUT trade places in one step; files of the earlier export stay behind with it.
+        summary.files = {f.name: f.stat().st_size for f in sorted(stage.iterdir())}
+        publish.carry_user_files(out, stage, _previous_export_files(out))
+        old = publish.swap_into_place(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    publish.remove_old(old)
     summary.seconds = time.perf_counter() - started
     return summary
 

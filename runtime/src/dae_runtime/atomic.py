@@ -1,4 +1,9 @@
-"""Write files so that a crash or Ctrl-C never leaves a half-written one in place."""
+"""Write files so that a crash, Ctrl-C or a full disk never leaves a half-written one in place.
+
+The rule for every file dae-edge writes: write it aside (a hidden temporary file in the target's
+folder, so the same filesystem), check it, flush it to the disk, then rename it onto the target in
+one atomic step. Until that rename the target keeps its old content; after it, the new one whole.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +15,36 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def temp_beside(target: str | os.PathLike) -> Path:
+    """A new empty hidden file beside `target`, with the same suffix (writers pick formats by it)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def commit(tmp: Path, target: str | os.PathLike) -> None:
+    """Flush `tmp` to the disk and rename it onto `target` (atomic on one filesystem)."""
+    os.chmod(tmp, _default_file_mode())  # mkstemp makes 0600; give what open() would
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # a pulled plug right after the rename must not find an empty file
+    finally:
+        os.close(fd)
+    os.replace(tmp, target)
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `target` (same suffix); rename it onto `target` on success.
 
     On any exception the temporary file is removed and `target` keeps its old content.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = temp_beside(target)
     try:
         yield tmp_path
-        os.chmod(tmp_path, _default_file_mode())  # mkstemp makes 0600; give what open() would
-        os.replace(tmp_path, target)
+        commit(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from dae_runtime.manifest import ManifestError, verify_manifest
+from dae_runtime.manifest import MANIFEST_FILE, ManifestError, parse_manifest, verify_manifest
+
+MAX_MANIFEST_BYTES = 16 << 20  # a real manifest is a few KB; read into memory, so bounded
 
 
 def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
@@ -37,6 +40,7 @@ def extract_bundle(bundle: str | Path, dest: str | Path) -> Path:
             if folder.exists():
                 raise ManifestError(f"{folder} already exists; extract somewhere else or remove it first")
             dest.mkdir(parents=True, exist_ok=True)
+            check_sizes(tar, members, top, dest)
             with tempfile.TemporaryDirectory(prefix=".dae-bundle-", dir=dest) as tmp:
                 tar.extractall(tmp, members=members, filter="data")
                 verify_manifest(Path(tmp) / top)
@@ -44,3 +48,36 @@ def extract_bundle(bundle: str | Path, dest: str | Path) -> Path:
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ManifestError(f"{bundle} is not a readable bundle ({exc})") from exc
     return folder
+
+
+def check_sizes(tar: tarfile.TarFile, members: list[tarfile.TarInfo], top: str, dest: Path) -> None:
+    """Before anything is extracted: every file is in the manifest, has the size the manifest
+    gives it, and all of them fit on the destination's disk. A small archive can hold a huge
+    member (a decompression bomb); its header tells the size, so nothing needs writing to see it."""
+    manifest_name = f"{top}/{MANIFEST_FILE}"
+    found = [m for m in members if m.name.rstrip("/") == manifest_name and m.isfile()]
+    if not found:
+        raise ManifestError(f"bundle has no {manifest_name}")
+    if found[0].size > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"refusing bundle: {manifest_name} is {found[0].size:,} bytes (a manifest is a few KB)")
+    data = tar.extractfile(found[0]).read(MAX_MANIFEST_BYTES + 1)
+    files = parse_manifest(data, manifest_name)["files"]
+    total = 0
+    for m in members:
+        if not m.isfile():
+            continue
+        total += m.size
+        name = PurePosixPath(m.name).relative_to(top).as_posix()
+        if name == MANIFEST_FILE:
+            continue
+        if name not in files:
+            raise ManifestError(f"refusing bundle: {name} (not in the manifest); nothing was extracted")
+        declared = files[name].get("bytes")
+        if isinstance(declared, int) and m.size != declared:
+            raise ManifestError(
+                f"refusing bundle: {name} ({m.size:,} bytes, the manifest says {declared:,}); nothing was extracted"
+            )
+    stat = os.statvfs(dest)
+    free = stat.f_bavail * stat.f_frsize
+    if total > free:
+        raise ManifestError(f"refusing bundle: it unpacks to {total:,} bytes and {dest} has {free:,} free")

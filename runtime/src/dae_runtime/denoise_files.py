@@ -125,9 +125,15 @@ class FileDenoiser:
     def _write_image(path: Path, image: np.ndarray) -> Path:
         import cv2
 
-        with atomic_path(path) as tmp:
-            if not cv2.imwrite(str(tmp), from_unit_float(to_unit_float(image), np.uint8)):
-                raise InputError(f"could not write {path}")
+        u8 = from_unit_float(to_unit_float(image), np.uint8)
+        try:
+            with atomic_path(path) as tmp:
+                # imwrite returns False on some failures and True on others (a full disk can leave a
+                # truncated file): read it back before it replaces anything.
+                if not cv2.imwrite(str(tmp), u8) or not _same_image(cv2.imread(str(tmp), cv2.IMREAD_UNCHANGED), u8):
+                    raise InputError(f"could not write {path} ({_disk_note(path)}); nothing was replaced")
+        except OSError as exc:
+            raise InputError(f"could not write {path} ({exc.strerror or exc}); nothing was replaced") from None
         return path
 
     def _array(self, a: np.ndarray) -> np.ndarray:
@@ -147,51 +153,71 @@ class FileDenoiser:
         try:
             if job.source.suffix.lower() == ".npy":
                 result = self._array(np.load(job.source, allow_pickle=False))
-                with atomic_path(target) as tmp, open(tmp, "wb") as f:
-                    np.save(f, result)
             else:
                 with np.load(job.source, allow_pickle=False) as z:
                     arrays = {k: self._array(z[k]) for k in z.files}
-                with atomic_path(target) as tmp:
-                    np.savez_compressed(tmp, **arrays)
         except (ValueError, OSError) as exc:
             raise InputError(f"not a readable array file ({exc})") from exc
+        try:
+            with atomic_path(target) as tmp:
+                if job.source.suffix.lower() == ".npy":
+                    with open(tmp, "wb") as f:
+                        np.save(f, result)
+                    readback = {"arr_0": np.load(tmp, mmap_mode="r", allow_pickle=False)}
+                    expected = {"arr_0": result}
+                else:
+                    np.savez_compressed(tmp, **arrays)
+                    with np.load(tmp, allow_pickle=False) as z:  # reads every member: CRCs are checked
+                        readback = {k: z[k] for k in z.files}
+                    expected = arrays
+                if readback.keys() != expected.keys() or not all(
+                    readback[k].shape == np.shape(v) for k, v in expected.items()
+                ):
+                    raise InputError(f"could not write {target} (it does not read back); nothing was replaced")
+        except (OSError, ValueError, EOFError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            raise InputError(f"could not write {target} ({why}); nothing was replaced") from None
         return [target]
 
     def _video_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
         import cv2
 
+        from dae_runtime.video_out import VideoWriteError, quiet_video_logs, video_file
+
+        quiet_video_logs()
         capture = cv2.VideoCapture(str(job.source))
         if not capture.isOpened():
             raise InputError("not a readable video")
         fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
         target = self._target(output_path(out, job, ".mp4"), inputs)
-        writer = None
-        frames = 0
         try:
-            with atomic_path(target) as tmp:
+            with video_file(target, fps) as video:
                 while True:
                     ok, frame = capture.read()
                     if not ok:
                         break
-                    denoised = self.image(to_gray(frame))[0]
-                    if writer is None:
-                        h, w = denoised.shape
-                        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h), False)
-                        if not writer.isOpened():
-                            raise InputError(f"OpenCV cannot write the video {target}")
-                    writer.write(denoised)
-                    frames += 1
-                if writer is not None:
-                    writer.release()
-                    writer = None
-                if frames == 0:
+                    video.write(self.image(to_gray(frame))[0])
+                if video.frames == 0:
                     raise InputError("a video without a readable frame")
+        except VideoWriteError as exc:
+            raise InputError(str(exc)) from None
         finally:
             capture.release()
-            if writer is not None:
-                writer.release()
         return [target]
+
+
+def _same_image(read: np.ndarray | None, written: np.ndarray) -> bool:
+    return read is not None and read.shape == written.shape and np.array_equal(read, written)
+
+
+def _disk_note(path: Path) -> str:
+    from dae_runtime.video_out import free_bytes
+
+    try:
+        free = free_bytes(path.parent)
+    except OSError:
+        return "OpenCV could not write it"
+    return f"the disk is full: {free:,} B free" if free < 1 << 20 else "OpenCV could not write it"
 
 
 def denoise_files(inputs: list[str], out: Path, denoiser: Denoiser, options: DenoiseOptions, progress=None) -> Report:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_runtime.manifest import MANIFEST_FILE, ManifestError, sha256_file
+from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest, sha256_file
 from dae_runtime.models import default_model_path
 
 
@@ -58,15 +58,21 @@ def _fast_run(session):
 
 
 def _check_against_manifest(path: Path) -> None:
-    """If the model sits in an export folder or bundle, its sha256 must match the manifest."""
+    """If the model sits in an export folder or bundle, its sha256 must match the manifest.
+
+    A manifest that is there but cannot be read (garbage, truncated, not ours) refuses the model:
+    otherwise writing junk into manifest.json would switch the tamper check off.
+    """
     manifest_path = path.parent / MANIFEST_FILE
-    if not manifest_path.is_file():
+    if not manifest_path.exists():
         return
     try:
-        entry = json.loads(manifest_path.read_text())["files"][path.name]
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # a manifest that does not list this model says nothing about it
-    if sha256_file(path) != entry.get("sha256"):
+        files = load_manifest(path.parent)["files"]
+    except ManifestError as exc:
+        raise DenoiserError(f"refusing {path}: its {exc} (cannot check the model against it)") from None
+    if path.name not in files:
+        return  # a valid manifest that does not list this model says nothing about it
+    if sha256_file(path) != files[path.name]["sha256"]:
         raise DenoiserError(f"{path} does not match the sha256 in {manifest_path}: refusing a modified model")
 
 

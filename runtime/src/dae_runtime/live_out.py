@@ -7,7 +7,6 @@ replace `VideoOut.write` alone.
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -26,36 +25,37 @@ def check_out_writable(out: str) -> str | None:
 
 
 class VideoOut:
-    """Frames into `path` (mp4v) via a temporary file renamed into place on close; nothing on failure."""
+    """Frames into `path` through dae_runtime.video_out: written aside, reopened and its frames counted,
+    then renamed into place. OpenCV does not report failed writes, so a full disk is caught by that
+    check; on any failure the earlier file at `path` stays as it was (a SourceError, one line)."""
 
     def __init__(self, path: str, fps: float):
         self.path, self.fps = path, fps
-        self._stack = ExitStack()
-        self._tmp: Path | None = None
-        self._writer = None
+        self._file = None
+        self._sink = None
 
     def __enter__(self) -> VideoOut:
-        from dae_runtime.atomic import atomic_path
+        from dae_runtime.video_out import VideoWriteError, video_file
 
-        self._tmp = self._stack.enter_context(atomic_path(self.path))
+        self._file = video_file(self.path, self.fps)
+        try:
+            self._sink = self._file.__enter__()
+        except VideoWriteError as exc:
+            raise SourceError(str(exc)) from None
         return self
 
     def write(self, view: np.ndarray) -> None:
-        import cv2
+        from dae_runtime.video_out import VideoWriteError
 
-        if self._writer is None:
-            h, w = view.shape[:2]
-            self._writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (w, h))
-            self._stack.callback(self._writer.release)
-            if not self._writer.isOpened():
-                raise SourceError(f"OpenCV cannot write the video {self.path} (use a .mp4 name)")
-        self._writer.write(view)
+        try:
+            self._sink.write(view)
+        except VideoWriteError as exc:
+            raise SourceError(str(exc)) from None
 
     def __exit__(self, *exc) -> None:
-        if exc[0] is None and self._writer is None:  # no frame came: no empty video either
-            exc = (SourceError, SourceError("no frame to write"), None)
-            self._stack.__exit__(*exc)
-            return
-        if self._writer is not None:
-            self._writer.release()  # finish the file before atomic_path renames it
-        self._stack.__exit__(*exc)
+        from dae_runtime.video_out import VideoWriteError
+
+        try:
+            self._file.__exit__(*exc)  # closes, checks and renames; removes the partial file on failure
+        except VideoWriteError as error:
+            raise SourceError(str(error)) from None

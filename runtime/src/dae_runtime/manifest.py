@@ -24,16 +24,25 @@ def sha256_file(path: str | Path) -> str:
 def load_manifest(folder: str | Path) -> dict:
     path = Path(folder) / MANIFEST_FILE
     try:
-        manifest = json.loads(path.read_text())
+        text = path.read_text()
     except FileNotFoundError:
         raise ManifestError(f"{path} is missing") from None
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{path} is unreadable ({exc})") from exc
+    return parse_manifest(text, path)
+
+
+def parse_manifest(text: str | bytes, where: str | Path) -> dict:
+    """The manifest in `text` (JSON), checked for a non-empty `files` map with a sha256 each."""
+    try:
+        manifest = json.loads(text)
+    except ValueError as exc:
+        raise ManifestError(f"{where} is unreadable ({exc})") from exc
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict) or not files:
-        raise ManifestError(f"{path} lists no files")
+        raise ManifestError(f"{where} lists no files")
     if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in files.values()):
-        raise ManifestError(f"{path} is malformed: every file needs a sha256")
+        raise ManifestError(f"{where} is malformed: every file needs a sha256")
     return manifest
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from dae_runtime.atomic import atomic_path, write_json
+from dae_runtime.atomic import atomic_path
 from dae_runtime.metrics import psnr
+from dae_train import checkpoint
 
 
 class ValidationPSNR(keras.callbacks.Callback):
@@ -37,12 +39,13 @@ class BestKeeper(keras.callbacks.Callback):
     """Keeps the best model at `best_path`, stops after `patience` epochs without progress,
     and after every epoch saves the last model plus its state so a run can be resumed.
 
-    All writes are atomic: an interrupted save leaves the previous file intact.
+    All writes are atomic: an interrupted save leaves the previous file intact, and the last
+    model and its state are one checkpoint (dae_train.checkpoint), never one without the other.
     """
 
-    def __init__(self, best_path: Path, last_path: Path, state_path: Path, patience: int, state: dict):
+    def __init__(self, best_path: Path, checkpoints: Path, patience: int, state: dict):
         super().__init__()
-        self.best_path, self.last_path, self.state_path = best_path, last_path, state_path
+        self.best_path, self.checkpoints = best_path, checkpoints
         self.patience = patience
         self.state = state  # epoch, history, best_val_psnr_db, best_epoch, wait, config
 
@@ -51,22 +54,22 @@ class BestKeeper(keras.callbacks.Callback):
         score = float(logs.get("val_psnr_db", -math.inf))
         if not math.isfinite(float(logs.get("loss", 0.0))):
             raise TrainingDiverged(f"the loss became {logs.get('loss')} at epoch {epoch + 1}; try a lower --lr")
-        s = self.state
+        s = copy.deepcopy(self.state)  # the run's state changes only once its checkpoint is on disk
         improved = score > s["best_val_psnr_db"]
-        # Save first, then record: an interrupt during a save must not leave a state that
-        # describes files which were never written.
+        # Best model first: a kill before the checkpoint resumes at the previous epoch, which
+        # trains this one again to the same weights and writes the same best model.
         if improved:
             with atomic_path(self.best_path) as tmp:
                 self.model.save(tmp)
-        with atomic_path(self.last_path) as tmp:
-            self.model.save(tmp)
         s["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
         if improved:
             s.update(best_val_psnr_db=score, best_epoch=epoch + 1, wait=0)
         else:
             s["wait"] += 1
         s["epoch"] = epoch + 1
-        write_json(self.state_path, s)
+        checkpoint.save(self.checkpoints, epoch + 1, self.model, s)
+        self.state.clear()
+        self.state.update(s)
         if s["wait"] >= self.patience:
             print(f"\nEarly stopping: no better validation PSNR for {self.patience} epochs.")
             self.model.stop_training = True

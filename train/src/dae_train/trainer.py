@@ -23,13 +23,14 @@ from dae_runtime.atomic import write_json
 from dae_runtime.metrics import psnr, ssim
 from dae_runtime.noise import NoiseSpec
 from dae_runtime.versions import package_versions
+from dae_train import checkpoint
 from dae_train.config import TrainConfig
 from dae_train.data import SPLIT_SEED, load_mnist
 
 MODEL_FILE = "model.keras"
 REPORT_FILE = "train_report.json"
-LAST_FILE = "checkpoints/last.keras"
-STATE_FILE = "checkpoints/state.json"
+CHECKPOINTS = "checkpoints"
+STATE_FILE = "checkpoints/epoch-N/state.json"  # the newest complete checkpoint (dae_train.checkpoint)
 
 
 class TrainError(Exception):
@@ -49,12 +50,16 @@ class RunPaths:
         return self.out / REPORT_FILE
 
     @property
+    def checkpoints(self) -> Path:
+        return self.out / CHECKPOINTS
+
+    @property
     def last(self) -> Path:
-        return self.out / LAST_FILE
+        return checkpoint.latest(self.checkpoints) / checkpoint.MODEL_NAME
 
     @property
     def state(self) -> Path:
-        return self.out / STATE_FILE
+        return checkpoint.latest(self.checkpoints) / checkpoint.STATE_NAME
 
 
 def validation_pairs(clean_u8: np.ndarray, noise: NoiseSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +126,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     keras.utils.set_random_seed(cfg.seed)
     if state is None:
         paths.out.mkdir(parents=True, exist_ok=True)
+        checkpoint.clear(paths.checkpoints)  # a fresh run (--overwrite) must not resume an older one's epochs
         model = build_model(cfg.arch)
         state = {
             "config": cfg.to_dict(),
@@ -144,7 +150,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
         f"{cfg.noise_kind} noise {cfg.noise}, up to {cfg.epochs} epochs -> {paths.out}"
     )
-    keeper = BestKeeper(paths.model, paths.last, paths.state, cfg.patience, state)
+    keeper = BestKeeper(paths.model, paths.checkpoints, cfg.patience, state)
     started = time.perf_counter()
     elapsed_before = state["elapsed_s"]
     interrupted = False

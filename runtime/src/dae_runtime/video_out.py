@@ -1,0 +1,114 @@
+"""Write a video so that a full disk or a failing encoder never replaces a good one.
+
+OpenCV's VideoWriter does not report failed writes: on a full disk `write()` and `release()`
+succeed and leave a file with no readable frame. So the video is written aside, then opened
+again and its frames counted; only a file holding every frame is renamed onto the target.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dae_runtime.atomic import commit, temp_beside
+
+LOW_SPACE_BYTES = 4096  # below this the encoder cannot go on: stop early instead of encoding for nothing
+
+
+class VideoWriteError(Exception):
+    """The video could not be written whole; the target keeps its earlier content. One line for the user."""
+
+
+def quiet_video_logs() -> None:
+    """Keep OpenCV's and FFmpeg's own warnings (hundreds of lines on a full disk) off the terminal:
+    the caller reports the failure in one line. The environment variables must be set before cv2
+    first opens a video; setdefault keeps a user's own choice."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    import cv2
+
+    try:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    except AttributeError:  # a build without the logging module
+        pass
+
+
+def free_bytes(folder: str | os.PathLike) -> int:
+    st = os.statvfs(folder)
+    return st.f_bavail * st.f_frsize
+
+
+class _Sink:
+    def __init__(self, tmp: Path, target: Path, fps: float, fourcc: str):
+        self.tmp, self.target, self.fps, self.fourcc = tmp, target, fps, fourcc
+        self.writer = None
+        self.frames = 0
+
+    def write(self, frame) -> None:
+        import cv2
+
+        if self.writer is None:
+            h, w = frame.shape[:2]
+            self.writer = cv2.VideoWriter(
+                str(self.tmp), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (w, h), frame.ndim == 3
+            )
+            if not self.writer.isOpened():
+                raise VideoWriteError(f"OpenCV cannot write the video {self.target} (use a .mp4 name)")
+        self.writer.write(frame)
+        self.frames += 1
+        if self.frames % 16 == 0 and free_bytes(self.tmp.parent) < LOW_SPACE_BYTES:
+            raise VideoWriteError(self._failed("the disk is full"))
+
+    def release(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+            self.writer = None
+
+    def check(self) -> None:
+        """Open the written file again: it must decode to exactly the frames written."""
+        import cv2
+
+        readable = 0
+        capture = cv2.VideoCapture(str(self.tmp))
+        try:
+            while capture.isOpened() and capture.grab():
+                readable += 1
+        finally:
+            capture.release()
+        if readable != self.frames:
+            free = free_bytes(self.tmp.parent)
+            why = "the disk is full" if free < 1 << 20 else "the encoder failed"
+            raise VideoWriteError(self._failed(f"{why}: {readable} of {self.frames} frames readable, {free:,} B free"))
+
+    def _failed(self, why: str) -> str:
+        return f"could not write {self.target} ({why}); nothing was replaced"
+
+
+@contextmanager
+def video_file(target: str | os.PathLike, fps: float, fourcc: str = "mp4v") -> Iterator[_Sink]:
+    """Yield a sink with `write(frame)` (BGR or gray, all one size); on leaving the block the video
+    is closed, checked and renamed onto `target`. On any failure `target` is left as it was and the
+    partial file is removed; a failed write raises VideoWriteError (one line)."""
+    target = Path(target)
+    quiet_video_logs()
+    try:
+        tmp = temp_beside(target)
+    except OSError as exc:
+        raise VideoWriteError(f"could not write {target} ({exc.strerror or exc}); nothing was replaced") from None
+    sink = _Sink(tmp, target, fps, fourcc)
+    try:
+        yield sink
+        sink.release()
+        if sink.frames == 0:
+            raise VideoWriteError(f"no frame to write into {target}; nothing was replaced")
+        sink.check()
+        try:
+            commit(tmp, target)
+        except OSError as exc:
+            raise VideoWriteError(sink._failed(exc.strerror or str(exc))) from None
+    finally:
+        sink.release()
+        if tmp.exists():
+            tmp.unlink()
