@@ -83,8 +83,8 @@ def test_interrupt_keeps_the_best_model_and_resume_matches_an_uninterrupted_run(
     resumed = train(TrainConfig(epochs=99), out, resume=True)  # the saved settings win over these
     assert not resumed["interrupted"] and resumed["epochs_run"] == 2
     assert [h["epoch"] for h in resumed["history"]] == [1, 2]
-    a = keras.models.load_model(straight / "checkpoints" / "last.keras").get_weights()
-    b = keras.models.load_model(out / "checkpoints" / "last.keras").get_weights()
+    a = keras.models.load_model(straight / "checkpoints" / "epoch-0002" / "last.keras").get_weights()
+    b = keras.models.load_model(out / "checkpoints" / "epoch-0002" / "last.keras").get_weights()
     for wa, wb in zip(a, b, strict=True):
         np.testing.assert_allclose(wa, wb, atol=1e-5)
 

@@ -1,0 +1,93 @@
+"""Hostile files: a decompression bomb in a bundle (issue 12, defect 7) and a garbage manifest beside
+a tampered model (defect 8). Both must be refused in one line, before any harm is done."""
+
+import io
+import json
+import tarfile
+
+import numpy as np
+import pytest
+from fault_tools import dae, one_line_failure
+
+from dae_runtime.manifest import sha256_file
+from dae_runtime.models import default_model_path
+
+BOMB = 64 << 20  # zeros: 64 MiB unpacked from a ~64 KB archive (the issue's was 3 GiB from 4.8 MB)
+
+
+class Zeros(io.RawIOBase):
+    def __init__(self, size):
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def make_bundle(path, member_size, declared_size):
+    """A bundle whose manifest lists a small model.onnx, while the archive's member is `member_size`."""
+    manifest = {"files": {"model.onnx": {"sha256": "0" * 64, "bytes": declared_size}}}
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        data = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("dae-edge-rpi/manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        info = tarfile.TarInfo("dae-edge-rpi/model.onnx")
+        info.size = member_size
+        tar.addfile(info, io.BufferedReader(Zeros(member_size), 1 << 20))
+    return path
+
+
+def test_a_decompression_bomb_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    from dae_runtime import bundle as bundle_module
+
+    bomb = make_bundle(tmp_path / "bomb.tar.gz", BOMB, 1000)
+    assert bomb.stat().st_size < BOMB / 100
+    dest = tmp_path / "dest"
+    dest.mkdir()
+
+    def no_extraction(*args, **kwargs):
+        raise AssertionError("extraction started before the sizes were checked")
+
+    monkeypatch.setattr(tarfile.TarFile, "extractall", no_extraction)
+    monkeypatch.setattr(tarfile.TarFile, "extract", no_extraction)
+    with pytest.raises(bundle_module.ManifestError, match=r"model.onnx \(67,108,864 bytes, the manifest says 1,000\)"):
+        bundle_module.extract_bundle(bomb, dest)
+    assert list(dest.iterdir()) == []
+
+
+def test_verify_refuses_the_bomb_in_one_line_on_a_small_disk(tmp_path, small_disk):
+    """On a 3 MB disk too: nothing is written, so nothing fills it."""
+    bomb = make_bundle(tmp_path / "bomb.tar.gz", BOMB, 1000)
+    result = dae("verify", bomb, "--extract-to", small_disk)
+    assert "nothing was extracted" in one_line_failure(result)
+    assert list(small_disk.iterdir()) == []
+
+
+def test_an_honest_bundle_that_does_not_fit_is_refused_before_extracting(tmp_path, small_disk):
+    big = make_bundle(tmp_path / "big.tar.gz", 8 << 20, 8 << 20)  # 8 MiB declared and real, 3 MB disk
+    result = dae("verify", big, "--extract-to", small_disk)
+    assert "unpacks to 8,388,7" in one_line_failure(result)
+    assert list(small_disk.iterdir()) == []
+
+
+@pytest.mark.parametrize("junk", [b"\x00garbage\xff", b"{not json", b"[]", b'{"files": {}}', b"{}"])
+def test_a_garbage_manifest_beside_a_tampered_model_refuses_it(tmp_path, junk):
+    model = tmp_path / "model.onnx"
+    data = bytearray(default_model_path().read_bytes())
+    model.write_bytes(bytes(data))
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": {"model.onnx": {"sha256": sha256_file(model)}}}))
+    data[len(data) // 2] ^= 0xFF  # flip one byte of a weight: still a loadable model
+    model.write_bytes(bytes(data))
+    (tmp_path / "manifest.json").write_bytes(junk)
+    image = tmp_path / "in.npy"
+    np.save(image, np.zeros((28, 28), np.float32))
+    result = dae("denoise", image, "--out", tmp_path / "out", "--model", model)
+    text = one_line_failure(result)
+    assert "refusing" in text and "manifest.json" in text
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -1,0 +1,79 @@
+"""The export publish step on its own: an atomic folder swap, its fallback, user files, leftovers."""
+
+import json
+import os
+
+import pytest
+
+from dae_export import publish
+
+
+def make_export(folder, tag):
+    folder.mkdir()
+    (folder / "model.onnx").write_text(f"model {tag}")
+    (folder / "manifest.json").write_text(json.dumps({"files": {"model.onnx": {"sha256": tag}}}))
+    return folder
+
+
+@pytest.fixture(params=["renameat2", "fallback"])
+def swap_mode(request, monkeypatch):
+    if request.param == "fallback":
+        monkeypatch.setattr(publish, "exchange", lambda a, b: False)
+    elif publish._renameat2() is None:
+        pytest.skip("no renameat2 in this C library: the fallback variant runs")
+    return request.param
+
+
+def test_swap_replaces_the_export_and_keeps_user_files(tmp_path, swap_mode):
+    out = make_export(tmp_path / "out", "old")
+    (out / "model.int8.onnx").write_text("old int8")  # part of the old export only
+    (out / "notes.txt").write_text("mine")
+    (out / "scripts").mkdir()
+    (out / "scripts" / "run.sh").write_text("echo hi")
+    (out / ".dae-export-abc123").mkdir()  # what an older release left inside OUT when killed
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"]["model.int8.onnx"] = {"sha256": "x"}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+    stage = publish.new_stage(out)
+    make_export(stage / "x", "new")  # build the new export's files in the stage
+    for f in (stage / "x").iterdir():
+        f.rename(stage / f.name)
+    (stage / "x").rmdir()
+    publish.carry_user_files(out, stage, {"model.onnx", "model.int8.onnx"})
+    inode = os.stat(out / "notes.txt").st_ino
+    publish.remove_old(publish.swap_into_place(stage, out))
+
+    assert (out / "model.onnx").read_text() == "model new"
+    assert not (out / "model.int8.onnx").exists()
+    assert (out / "notes.txt").read_text() == "mine" and os.stat(out / "notes.txt").st_ino == inode  # hard link
+    assert (out / "scripts" / "run.sh").read_text() == "echo hi"
+    assert not (out / ".dae-export-abc123").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no stage, no old copy beside OUT
+
+
+def test_stage_gets_the_permissions_of_out(tmp_path):
+    out = make_export(tmp_path / "out", "old")
+    os.chmod(out, 0o755)
+    assert os.stat(publish.new_stage(out)).st_mode & 0o777 == 0o755  # not mkdtemp's 0700
+
+
+def test_the_next_export_repairs_a_fallback_swap_cut_in_half(tmp_path):
+    """Without RENAME_EXCHANGE a kill between the two renames leaves no OUT and the old export whole
+    under .<OUT>.dae-old-*: the next export's first step puts it back (documented in publish.py)."""
+    out = tmp_path / "out"
+    old = make_export(tmp_path / ".out.dae-old-1234abcd", "old")
+    stale_stage = make_export(tmp_path / ".out.dae-export-zzz", "half")
+    publish.clean_leftovers(out)
+    assert (out / "model.onnx").read_text() == "model old"
+    assert not old.exists() and not stale_stage.exists()
+
+
+def test_exchange_swaps_two_folders_in_one_call(tmp_path):
+    if publish._renameat2() is None:
+        pytest.skip("no renameat2 in this C library")
+    a, b = make_export(tmp_path / "a", "A"), make_export(tmp_path / "b", "B")
+    assert publish.exchange(a, b)
+    assert (a / "model.onnx").read_text() == "model B" and (b / "model.onnx").read_text() == "model A"
+    with pytest.raises(FileNotFoundError):
+        publish.exchange(a, tmp_path / "missing")
