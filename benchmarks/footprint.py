@@ -13,12 +13,13 @@ Writes benchmarks/results/footprint.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from dae_runtime.atomic import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,9 +78,7 @@ def main() -> None:
         )
     out = ROOT / "benchmarks" / "results" / "footprint.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps({"date": time.strftime("%Y-%m-%d"), "repeats": args.repeats, "rows": rows}, indent=2) + "\n"
-    )
+    write_json(out, {"date": time.strftime("%Y-%m-%d"), "repeats": args.repeats, "rows": rows})
 
 
 if __name__ == "__main__":

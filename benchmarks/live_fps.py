@@ -15,7 +15,6 @@ Writes benchmarks/results/live_fps.json (live_fps_vs_REF.json with --finder-ref)
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import types
 from pathlib import Path
 
 import dae_runtime.live
+from dae_runtime.atomic import write_json
 from dae_runtime.denoiser import Denoiser, SessionConfig
 from dae_runtime.digits import extract_digits
 from dae_runtime.live import LiveConfig, LivePipeline
@@ -113,7 +113,7 @@ def main() -> None:
     name = f"live_fps_vs_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else "live_fps.json"
     out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "frame": [480, 640], "rows": rows}, indent=2) + "\n")
+    write_json(out, {"date": time.strftime("%Y-%m-%d"), "frame": [480, 640], "rows": rows})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ benchmarks/results/ort_levers.{json,md}. Needs the full venv (TensorFlow, tf2onn
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,6 +21,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+
+from dae_runtime.atomic import atomic_path, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -213,7 +214,7 @@ def main() -> None:
         "session_start_s": startup,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ort_levers.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_json(RESULTS / "ort_levers.json", result)
     lines = ["| setting | batch 1 p50 ms | batch 256 p50 ms |", "|---|---:|---:|"]
     lines += [f"| {name} | {v[1]:.3f} | {v[256]:.2f} |" for name, v in p50.items()]
     lines.append(
@@ -224,7 +225,8 @@ def main() -> None:
         f"({executed / matmul:.2f} executed)"
     )
     lines.append("session start-up: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in startup.items()))
-    (RESULTS / "ort_levers.md").write_text("\n".join(lines) + "\n")
+    with atomic_path(RESULTS / "ort_levers.md") as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+from dae_runtime.atomic import write_json
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # name -> (what changed, TrainConfig overrides). Each row adds one change to the one above it.
@@ -81,7 +83,7 @@ def main() -> None:
         print(f"   {rows[name]['val_psnr_db']:.2f} dB in {rows[name]['wall_s']:.0f} s", flush=True)
         ordered = [rows[n] for n in VARIANTS if n in rows]
         RESULTS.mkdir(exist_ok=True)
-        out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "rows": ordered}, indent=2) + "\n")
+        write_json(out, {"date": time.strftime("%Y-%m-%d"), "rows": ordered})
 
     print("\n| variant | change | val PSNR dB | val SSIM | best epoch | wall s |\n|---|---|---:|---:|---:|---:|")
     for r in (rows[n] for n in VARIANTS if n in rows):

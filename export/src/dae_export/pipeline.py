@@ -88,6 +88,10 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         raise ExportError(f"unknown graph {cfg.graph!r}; choose one of {', '.join(GRAPHS)}")
     source, out = Path(cfg.model), Path(cfg.out)
     model = load_keras_model(source)
+    try:  # first: a killed earlier export may have left OUT's old export beside it (publish.py)
+        publish.clean_leftovers(out.resolve())
+    except OSError as exc:
+        raise ExportError(f"cannot write beside {out}: {exc.strerror or exc}") from None
     _check_out(out)
     trained = _train_report(source)
     train_metrics = {k: trained[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in trained}
@@ -103,8 +107,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     n = iter(range(1, steps + 1))
 
     try:
-        publish.clean_leftovers(out)
-        stage = publish.new_stage(out)
+        stage = publish.new_stage(out.resolve())
     except OSError as exc:
         raise ExportError(f"cannot write beside {out}: {exc.strerror or exc}") from None
     try:
@@ -187,8 +190,11 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         # Publish: every check passed. The user's own files in OUT go into the stage too, then the
         # stage and OUT trade places in one step; files of the earlier export stay behind with it.
         summary.files = {f.name: f.stat().st_size for f in sorted(stage.iterdir())}
-        publish.carry_user_files(out, stage, _previous_export_files(out))
-        old = publish.swap_into_place(stage, out)
+        try:
+            publish.carry_user_files(out, stage, _previous_export_files(out))
+            old = publish.swap_into_place(stage, out.resolve())
+        except OSError as exc:  # e.g. OUT is a mount point, or the disk filled while copying user files
+            raise ExportError(f"cannot replace {out} ({exc.strerror or exc}); it was left as it was") from None
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
