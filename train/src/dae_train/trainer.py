@@ -5,7 +5,7 @@ Outputs in the run folder:
   train_report.json      params, history, val_psnr_db, val_ssim, config, versions
   clean_vs_noisy.png     the seed's first figure
   noisy_vs_denoised.png  the seed's second figure
-  checkpoints/           last model and state, for --resume
+  checkpoints/epoch-N/   last model and its state (one unit, dae_train.checkpoint), for --resume
 """
 
 from __future__ import annotations
