@@ -11,7 +11,7 @@ RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: install demo test test-all test-runtime-only lint model ship bench constraints clean
+.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench constraints clean
 
 install: $(STAMP)
 
@@ -31,8 +31,9 @@ $(RT_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
 demo: install
 	$(BIN)/dae demo
 
-# Lint first (seconds), then the full suite in .venv, then the runtime tests where only the runtime is installed.
-test: lint test-all test-runtime-only
+# Lint first (seconds), then the full suite in .venv, then the runtime tests where only the runtime is
+# installed, then again under the oldest Python a Pi has.
+test: lint test-all test-runtime-only test-old-python
 
 test-all: install
 	$(BIN)/python -m pytest
@@ -44,6 +45,31 @@ test-runtime-only: $(RT_STAMP)
 		! $(RT_VENV)/bin/python -c "import $$m" 2>/dev/null || { echo "$$m leaked into the runtime-only venv"; exit 1; }; \
 	done
 	$(RT_VENV)/bin/python -m pytest tests/runtime
+
+# Raspberry Pi OS bookworm runs Debian's Python 3.11.2, older than tarfile's extraction filters (3.11.4):
+# the runtime tests run under Debian's own python3.11 too (apt-get install python3.11-venv), so code that
+# needs a newer patch release fails here and not on a Pi.
+OLD_PYTHON ?= /usr/bin/python3.11
+OLD_VENV := .venv-py3112
+OLD_STAMP := $(OLD_VENV)/.installed
+
+$(OLD_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
+	@test -x $(OLD_PYTHON) || { echo "no $(OLD_PYTHON): apt-get install python3.11-venv (Debian 12's Python 3.11.2)"; exit 2; }
+	@$(OLD_PYTHON) -c 'import sys; sys.exit(sys.version_info[:3] >= (3, 11, 4))' \
+		|| { echo "$(OLD_PYTHON) is newer than 3.11.3; set OLD_PYTHON to a Python 3.11.0-3.11.3"; exit 2; }
+	@test -x $(OLD_VENV)/bin/python || $(OLD_PYTHON) -m venv $(OLD_VENV)
+	$(OLD_VENV)/bin/python -m pip --disable-pip-version-check --quiet install "pip==$(PIP_VERSION)"
+	$(OLD_VENV)/bin/python -m pip --disable-pip-version-check --quiet install -c constraints.txt ./runtime --group test
+	@touch $@
+
+test-old-python: $(OLD_STAMP)
+	$(OLD_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --force-reinstall ./runtime
+	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/runtime
+
+# The Pi bundle on an emulated Raspberry Pi OS 64-bit (arm64 bookworm root, qemu-user; as root, not in
+# `make test`): see benchmarks/pi/pi_check.py. Report: benchmarks/results/pi_check.json.
+pi-check: install
+	$(BIN)/python benchmarks/pi/pi_check.py
 
 lint: install
 	$(BIN)/ruff check runtime train export tests benchmarks
@@ -81,4 +107,4 @@ constraints: install
 	 $(BIN)/python -m pip freeze --exclude-editable --all | grep -v -E "^(dae-edge|wheel)") > constraints.txt
 
 clean:
-	rm -rf $(VENV) $(RT_VENV) .pytest_cache
+	rm -rf $(VENV) $(RT_VENV) $(OLD_VENV) .pytest_cache

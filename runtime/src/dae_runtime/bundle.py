@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -20,6 +21,30 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
         if path.is_absolute() or ".." in path.parts or not (m.isfile() or m.isdir()):
             raise ManifestError(f"refusing bundle member {m.name!r}: only plain files below one folder are allowed")
     return members
+
+
+def _extract_checked_members(tar: tarfile.TarFile, members: list[tarfile.TarInfo], dest: Path) -> None:
+    """Extract members already passed by _safe_members, with tarfile's "data" filter where it exists.
+
+    The filter arrived in Python 3.10.12 / 3.11.4; Debian bookworm (Raspberry Pi OS) ships 3.11.2.
+    There the plain files and folders are written by hand with the same outcome as the filter:
+    no owners, no set-uid or group/other write bits, nothing outside dest.
+    """
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, members=members, filter="data")
+        return
+    for m in members:
+        target = dest.joinpath(*PurePosixPath(m.name).parts)
+        if m.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = tar.extractfile(m)
+        if source is None:  # unreachable after _safe_members, kept as a guard
+            raise ManifestError(f"refusing bundle member {m.name!r}: not a plain file")
+        with source, open(target, "xb") as out:
+            shutil.copyfileobj(source, out)
+        target.chmod(0o755 if m.mode & 0o100 else 0o644)
 
 
 def extract_bundle(bundle: str | Path, dest: str | Path) -> Path:
@@ -42,7 +67,7 @@ def extract_bundle(bundle: str | Path, dest: str | Path) -> Path:
             dest.mkdir(parents=True, exist_ok=True)
             check_sizes(tar, members, top, dest)
             with tempfile.TemporaryDirectory(prefix=".dae-bundle-", dir=dest) as tmp:
-                tar.extractall(tmp, members=members, filter="data")
+                _extract_checked_members(tar, members, Path(tmp))
                 verify_manifest(Path(tmp) / top)
                 (Path(tmp) / top).rename(folder)
     except (tarfile.TarError, OSError, EOFError) as exc:
