@@ -1,0 +1,71 @@
+"""`make pi-check`'s own logic, without the emulator: what it shows the guest and how it judges."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+PI_CHECK = Path(__file__).parents[2] / "benchmarks" / "pi" / "pi_check.py"
+spec = importlib.util.spec_from_file_location("pi_check", PI_CHECK)
+pi_check = importlib.util.module_from_spec(spec)
+sys.modules["pi_check"] = pi_check  # dataclasses look their module up there
+spec.loader.exec_module(pi_check)
+
+
+@pytest.mark.parametrize("cpu, part", [("cortex-a72", "0xd08"), ("cortex-a76", "0xd0b")])
+def test_cpuinfo_looks_like_the_pi_of_that_cpu(cpu, part):
+    text = pi_check.cpuinfo_text(cpu)
+    blocks = [b for b in text.split("\n\n") if b.startswith("processor")]
+    assert len(blocks) == 4
+    for block in blocks:
+        assert "CPU implementer\t: 0x41" in block and f"CPU part\t: {part}" in block
+        assert "CPU architecture: 8" in block and "Features\t: fp asimd" in block
+    assert ("asimddp" in text) == (cpu == "cortex-a76")  # the Pi 4 has no dot product instructions
+
+
+def test_the_install_steps_are_the_bundles_own_instructions():
+    from dae_export.bundle import INSTRUCTIONS
+
+    text = INSTRUCTIONS.format(bundle_dir="dae-edge-rpi", wheel="dae_edge_runtime-1-py3-none-any.whl",
+                               opencv_window="opencv-python", opencv_version="1", int8_types="u8s8")  # fmt: skip
+    block = pi_check.install_block(text).splitlines()
+    assert block[0] == "tar xzf rpi-bundle.tar.gz && cd dae-edge-rpi"
+    assert "pip install -r requirements-rpi.txt" in block
+    assert "pip install --no-deps dae_edge_runtime-1-py3-none-any.whl" in block
+    assert block[-1].startswith("dae verify .")
+    assert not any("uninstall" in line for line in block)  # the optional window swap is not run
+    with pytest.raises(ValueError):
+        pi_check.install_block("no commands here\n")
+
+
+@pytest.mark.parametrize(
+    "code, output, ok",
+    [
+        (1, "Error: no display: use --headless --out FILE\n", True),
+        (2, "\nUsage error: no display\n\n", True),
+        (0, "Error: no display\n", False),  # success is wrong without a display
+        (134, "qt.qpa.xcb: could not connect to display\nAborted\n", False),
+        (1, "Traceback (most recent call last):\n  ...\ncv2.error: ...\n", False),
+        (1, "line one\nline two\n", False),
+    ],
+)
+def test_no_display_must_be_one_line_and_exit_1_or_2(code, output, ok):
+    assert pi_check.one_clear_line(code, output) is ok
+
+
+def test_it_says_in_one_line_why_it_cannot_run(monkeypatch, tmp_path):
+    monkeypatch.setattr(pi_check.os, "geteuid", lambda: 1000)
+    with pytest.raises(pi_check.CannotRun, match="needs root"):
+        pi_check.check_host(tmp_path)
+
+
+def test_the_guest_gets_the_cpu_model_no_display_and_no_local_wheel_folders(monkeypatch):
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("PIP_FIND_LINKS", "/opt/wheels")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy:3128")
+    monkeypatch.setattr(pi_check, "pip_config", lambda key: "")
+    env = dict(e.split("=", 1) for e in pi_check.guest_env("/opt/pi-check-cortex-a72", "cortex-a72"))
+    assert env["QEMU_CPU"] == "cortex-a72" and env["HOME"] == "/opt/pi-check-cortex-a72"
+    assert "DISPLAY" not in env and "PIP_FIND_LINKS" not in env
+    assert env["HTTPS_PROXY"] == "http://proxy:3128"
