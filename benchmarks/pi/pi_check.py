@@ -428,6 +428,9 @@ def main() -> int:
         action="store_true",
         help="Check a --work folder prepared elsewhere on this aarch64 machine, without QEMU.",
     )
+    parser.add_argument(
+        "--prepared", action="store_true", help="--work was already prepared (--prepare-only): check it as it is."
+    )
     parser.add_argument("--report", default=str(REPORT))
     args = parser.parse_args()  # fmt: skip
     cpus = ["native"] if args.native else [c.strip() for c in args.cpus.split(",") if c.strip()]
@@ -447,7 +450,7 @@ def main() -> int:
             return 0 if check.prepare() else 1
         else:
             check_host(check.root)
-            if check.build_root() and check.prepare():
+            if check.build_root() and (args.prepared or check.prepare()):
                 for cpu in cpus:
                     check.results.append(check.check(Guest(check.root, cpu, check.logs)))
     except CannotRun as exc:

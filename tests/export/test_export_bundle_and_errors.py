@@ -28,6 +28,11 @@ def test_bundle_holds_models_wheel_requirements_and_checks_out(full_export, tmp_
     folder = extract_bundle(out / "rpi-bundle.tar.gz", tmp_path)
     requirements = (folder / "requirements-rpi.txt").read_text()
     assert "onnxruntime==" in requirements and "tensorflow" not in requirements
+    # Raspberry Pi OS Lite has no libGL: the headless OpenCV, and never both builds (same cv2 module);
+    # the wheel's own metadata names opencv-python, so it must go in with --no-deps.
+    assert "opencv-python-headless==" in requirements and "opencv-python==" not in requirements
+    install = (folder / "INSTALL.md").read_text()
+    assert f"pip install --no-deps {wheels[0]}" in install and "pip uninstall -y opencv-python-headless" in install
     import zipfile
 
     with zipfile.ZipFile(folder / wheels[0]) as whl:

@@ -13,10 +13,16 @@ BUNDLE_DIR = "dae-edge-rpi"
 # Each pin publishes a manylinux aarch64 wheel for CPython 3.11 (checked 2026-11-24 with
 # pip download --only-binary=:all: --platform manylinux_2_28_aarch64 --python-version 3.11).
 # onnxruntime publishes no 32-bit ARM (armv7l) wheel: the Pi needs the 64-bit OS.
+# OpenCV: the headless build. opencv-python (the Qt build) needs libGL, which Raspberry Pi OS Lite
+# lacks, and then `import cv2` fails outright; the headless build works on Lite and desktop alike,
+# for everything but a window (INSTALL.md says how to swap it). Both install the same `cv2` module
+# and must never be installed together, which is why the runtime wheel goes in with --no-deps:
+# its metadata asks for opencv-python. Checked on emulated bookworm arm64 by `make pi-check`.
+OPENCV_WINDOW = "opencv-python"
 RPI_REQUIREMENTS = {
     "onnxruntime": "1.32.0",
     "numpy": "2.4.6",
-    "opencv-python": "5.0.0.93",
+    "opencv-python-headless": "5.0.0.93",
     "click": "8.5.1",
 }
 
@@ -28,10 +34,24 @@ no 32-bit ARM wheels. Nothing here needs TensorFlow.
 
     tar xzf rpi-bundle.tar.gz && cd {bundle_dir}
     python3 -m venv ~/dae && . ~/dae/bin/activate
-    pip install -r requirements-rpi.txt {wheel}
+    pip install -r requirements-rpi.txt
+    pip install --no-deps {wheel}
     dae verify .            # every file against manifest.json (sha256)
 
-The models: model.onnx (fp32) and model.int8.onnx (int8, QDQ). golden.npz holds noisy
+Check accuracy on this Pi: `dae compare --golden golden.npz --model model.int8.onnx`.
+
+OpenCV: requirements-rpi.txt installs opencv-python-headless. It works on Raspberry Pi OS Lite
+(which has no libGL) and on the desktop: `dae denoise`, `dae live --headless --out FILE`, every
+camera and video input; it cannot open a window. For the `dae live` window on the Pi desktop,
+swap it for the GUI build (it needs libGL, which the desktop has; on Lite `import cv2` would then
+fail). The two install the same `cv2` module: never install both.
+
+    pip uninstall -y opencv-python-headless && pip install {opencv_window}=={opencv_version}
+
+The runtime wheel goes in with --no-deps because its own dependency list names {opencv_window};
+requirements-rpi.txt pins everything it needs.
+
+The models: model.onnx (fp32) and model.int8.onnx (int8, QDQ, {int8_types}). golden.npz holds noisy
 digits, clean targets and the TensorFlow original's outputs, to check accuracy on the Pi.
 """
 
@@ -86,7 +106,15 @@ def write_bundle(target: Path, files: list[Path], sections: dict, runtime_wheel:
         (folder / "requirements-rpi.txt").write_text(
             "# Raspberry Pi OS 64-bit (aarch64); every pin has a manylinux aarch64 wheel.\n" + pins
         )
-        (folder / "INSTALL.md").write_text(INSTRUCTIONS.format(bundle_dir=BUNDLE_DIR, wheel=wheel.name))
+        (folder / "INSTALL.md").write_text(
+            INSTRUCTIONS.format(
+                bundle_dir=BUNDLE_DIR,
+                wheel=wheel.name,
+                opencv_window=OPENCV_WINDOW,
+                opencv_version=RPI_REQUIREMENTS["opencv-python-headless"],
+                int8_types=sections.get("export_config", {}).get("int8_types", "u8s8"),
+            )
+        )
         names = sorted(p.name for p in folder.iterdir())
         build_manifest(folder, names, **sections, bundle={"target": "rpi", "requirements": RPI_REQUIREMENTS})
         with tarfile.open(target, "w:gz") as tar:
