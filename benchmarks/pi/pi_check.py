@@ -114,11 +114,14 @@ def run_logged(cmd: list[str], log: Path, timeout: float, **kw) -> tuple[int, st
 
 
 class Guest:
-    """Commands inside the root, one private mount namespace each: /proc with a Pi's cpuinfo, /dev, DNS."""
+    """Commands inside the root, one private mount namespace each: /proc with a Pi's cpuinfo, /dev, /sys, DNS.
 
-    def __init__(self, root: Path, cpu: str, logs: Path):
+    Without /sys, onnxruntime's cpuinfo prints errors on every start (a Pi has /sys).
+    """
+
+    def __init__(self, root: Path, cpu: str, logs: Path, name: str = "pi-check"):
         self.root, self.cpu, self.logs = root, cpu, logs
-        self.home = f"/opt/pi-check-{cpu}"  # this check's own corner of the shared root
+        self.home = f"/opt/{name}-{cpu}"  # this check's own corner of the shared root
         self.host_home = root / self.home.lstrip("/")
         self.env = guest_env(self.home, cpu)
 
@@ -130,7 +133,7 @@ class Guest:
         setup = (
             f"set -e; mount -t proc proc {root}/proc; "
             f"mount --bind {shlex.quote(str(self.host_home / 'cpuinfo'))} {root}/proc/cpuinfo; "
-            f"mount --rbind /dev {root}/dev; "
+            f"mount --rbind /dev {root}/dev; mount --rbind /sys {root}/sys; "
             f"touch {root}/etc/resolv.conf; mount --bind /etc/resolv.conf {root}/etc/resolv.conf; "
             f"exec chroot {root} /usr/bin/env -i {' '.join(shlex.quote(e) for e in self.env)} "
             f"/bin/bash -c {shlex.quote('set -euo pipefail; cd ~; ' + command)}"
@@ -339,7 +342,7 @@ class PiCheck:
         step("outputs_vs_x86", act + "python model_outputs.py dae-edge-rpi/golden.npz outputs.npz --against x86.npz "
              f"--json figures.json {models}")  # fmt: skip
         step("denoise_files", act + "dae denoise inputs/digit-0.png inputs/digit-1.png inputs/digit-2.png "
-             "--out denoised && test -s denoised/digit-0.png")  # fmt: skip
+             "--out denoised && test -s denoised/digit-2.denoised.png")  # fmt: skip
         step("denoise_digits", act + "dae denoise inputs/paper.png --digits --out denoised-digits "
              "&& ls denoised-digits | grep -q paper")  # fmt: skip
         step("live_headless", act + "dae live --source inputs/paper.mp4 --headless --out live.mp4 && test -s live.mp4")
@@ -431,6 +434,7 @@ def main() -> int:
     parser.add_argument(
         "--prepared", action="store_true", help="--work was already prepared (--prepare-only): check it as it is."
     )
+    parser.add_argument("--name", default="pi-check", help="Home folders in the root: /opt/NAME-CPU.")
     parser.add_argument("--report", default=str(REPORT))
     args = parser.parse_args()  # fmt: skip
     cpus = ["native"] if args.native else [c.strip() for c in args.cpus.split(",") if c.strip()]
@@ -452,7 +456,7 @@ def main() -> int:
             check_host(check.root)
             if check.build_root() and (args.prepared or check.prepare()):
                 for cpu in cpus:
-                    check.results.append(check.check(Guest(check.root, cpu, check.logs)))
+                    check.results.append(check.check(Guest(check.root, cpu, check.logs, args.name)))
     except CannotRun as exc:
         print(f"pi-check: cannot run: {exc}", file=sys.stderr)
         return 2
