@@ -19,6 +19,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -101,16 +102,19 @@ def check_host(root: Path) -> None:
 
 
 def run_logged(cmd: list[str], log: Path, timeout: float, **kw) -> tuple[int, str, float]:
-    """Run cmd, keep its output in log; return (exit code, output, seconds)."""
+    """Run cmd in its own process group, keep its output in log; return (exit code, output, seconds)."""
     t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, **kw)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
-        code, output = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        code, output = -1, f"timed out after {timeout:.0f} s\n{exc.stdout or ''}{exc.stderr or ''}"
-    seconds = time.perf_counter() - t0
-    log.write_text(output if isinstance(output, str) else output.decode(errors="replace"))
-    return code, output, seconds
+        raw, _ = proc.communicate(timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: qemu children too, not just unshare
+        raw, _ = proc.communicate()
+        code, raw = -1, f"timed out after {timeout:.0f} s\n".encode() + (raw or b"")
+    output = raw.decode(errors="replace")
+    log.write_text(output)
+    return code, output, time.perf_counter() - t0
 
 
 class Guest:
@@ -170,6 +174,9 @@ def guest_env(home: str, cpu: str) -> list[str]:
         "QEMU_CPU": cpu,
         "PIP_CACHE_DIR": "/opt/pi-check-pip-cache",  # wheels are downloaded once per root, installed each run
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # Byte-compiling every installed module (sympy alone: ~1,500 files) takes many minutes emulated;
+        # the install commands stay INSTALL.md's. Python compiles what is imported on first use.
+        "PIP_NO_COMPILE": "1",
         # venv's pip uses its own certifi bundle; the system one also holds the host's extra CAs.
         "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt",
     }
@@ -331,7 +338,7 @@ class PiCheck:
             result.python, result.hwcap = info["python"], info["hwcap"]
         except (ValueError, IndexError, KeyError):
             pass
-        step("install", install)  # INSTALL.md, as written (it ends with `dae verify .`)
+        step("install", install, timeout=2400)  # INSTALL.md, as written (it ends with `dae verify .`)
         act = ". ~/dae/bin/activate && "
         step("verify_archive", act + "mkdir -p ~/verify && dae verify ~/rpi-bundle.tar.gz --extract-to ~/verify")
         step("verify_folder", act + "dae verify ~/dae-edge-rpi")
@@ -393,6 +400,40 @@ class PiCheck:
             "cpus": {r.cpu: {**asdict(r), "ok": r.ok} for r in self.results},
             "logs": str(self.logs),
         }
+
+
+def _sci(x) -> str:
+    return "-" if x is None else f"{x:.1e}"
+
+
+def markdown(report: dict) -> str:
+    """The report as two Markdown tables: each step's status and time, then the figures."""
+    cpus = report["cpus"]
+    names = list(cpus)
+    lines = ["| step (seconds, emulated) | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    steps = [s["name"] for s in cpus[names[0]]["steps"]] if names else []
+    for i, step in enumerate(steps):
+        cells = []
+        for cpu in names:
+            s = cpus[cpu]["steps"][i]
+            cells.append(f"{s['seconds']:.0f}" + ("" if s["ok"] else " FAILED"))
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    lines += ["", "| figure | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    rows = [
+        ("Python", lambda c: c["python"]),
+        ("OpenCV installed (libGL present)", lambda c: f"{c['opencv']} ({'yes' if c['libgl_present'] else 'no'})"),
+        ("fp32 PSNR dB (golden digits)", lambda c: f"{c['figures'].get('fp32_psnr_db', '-')}"),
+        ("fp32 max abs diff vs Keras", lambda c: _sci(c["figures"].get("fp32_max_abs_diff_vs_keras"))),
+        ("fp32 max abs diff vs x86", lambda c: _sci(c["figures"].get("fp32_max_abs_diff_vs_x86"))),
+        ("int8 PSNR loss vs fp32, dB", lambda c: f"{c['figures'].get('int8_psnr_loss_db', '-')}"),
+        ("int8 outputs identical to x86", lambda c: f"{c['figures'].get('int8_identical_to_x86', '-')}"),
+    ]
+    for label, cell in rows:
+        try:
+            lines.append(f"| {label} | " + " | ".join(cell(cpus[c]) for c in names) + " |")
+        except (KeyError, TypeError):
+            continue
+    return "\n".join(lines) + "\n"
 
 
 def one_clear_line(code: int, output: str) -> bool:
@@ -465,6 +506,8 @@ def main() -> int:
     tmp = Path(args.report).with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")
     tmp.replace(args.report)
+    if report["cpus"]:
+        Path(args.report).with_suffix(".md").write_text(markdown(report))
     for r in check.results:
         f = r.figures
         print(f"pi-check {r.cpu}: Python {r.python}, {sum(s.ok for s in r.steps)}/{len(r.steps)} steps ok, "

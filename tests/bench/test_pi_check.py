@@ -69,3 +69,12 @@ def test_the_guest_gets_the_cpu_model_no_display_and_no_local_wheel_folders(monk
     assert env["QEMU_CPU"] == "cortex-a72" and env["HOME"] == "/opt/pi-check-cortex-a72"
     assert "DISPLAY" not in env and "PIP_FIND_LINKS" not in env
     assert env["HTTPS_PROXY"] == "http://proxy:3128"
+
+
+def test_the_markdown_report_marks_failed_steps_and_missing_figures():
+    step = {"name": "install", "ok": False, "seconds": 476.0, "detail": "exit 1"}
+    cpu = {"python": "3.11.2", "opencv": "opencv-python-headless 5", "libgl_present": False, "steps": [step],
+           "figures": {"int8_identical_to_x86": True}}  # fmt: skip
+    text = pi_check.markdown({"cpus": {"cortex-a72": cpu}})
+    assert "| install | 476 FAILED |" in text
+    assert "| fp32 max abs diff vs Keras | - |" in text and "| int8 outputs identical to x86 | True |" in text
