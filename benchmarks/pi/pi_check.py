@@ -486,6 +486,12 @@ def main() -> int:
     if args.native and platform.machine() != "aarch64":
         print(f"pi-check: --native needs an aarch64 machine, this is {platform.machine()}", file=sys.stderr)
         return 2
+    if not (args.native or args.prepare_only):
+        try:
+            check_host(Path(os.environ.get("DAE_PI_ROOT", DEFAULT_ROOT)))
+        except CannotRun as exc:
+            print(f"pi-check: cannot run: {exc}", file=sys.stderr)
+            return 2
     check = PiCheck(args)
     print(f"pi-check: work folder {check.work}", flush=True)
     try:
@@ -494,7 +500,6 @@ def main() -> int:
         elif args.prepare_only:
             return 0 if check.prepare() else 1
         else:
-            check_host(check.root)
             if check.build_root() and (args.prepared or check.prepare()):
                 for cpu in cpus:
                     check.results.append(check.check(Guest(check.root, cpu, check.logs, args.name)))
