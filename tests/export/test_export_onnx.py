@@ -127,16 +127,30 @@ def test_int8_gate_rejects_a_loss_above_the_limit(full_export, tmp_path):
     assert list(tmp_path.iterdir()) == []  # neither the model nor the graph it quantized is left
 
 
-def test_models_that_are_not_a_plain_chain_are_refused():
+def test_unsupported_layers_are_refused_in_one_line():
     import keras
 
+    from dae_export.metadata import input_spec
     from dae_export.onnx_fp32 import ExportError, convert_fp32
 
     inputs = keras.Input((None, None, 1))
     x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    skip = keras.Model(inputs, keras.layers.Add()([x, keras.layers.Conv2D(4, 3, padding="same")(x)]))
-    with pytest.raises(ExportError, match="Add.*not supported"):
-        convert_fp32(skip)
+    gated = keras.Model(inputs, keras.layers.Multiply()([x, keras.layers.Conv2D(4, 3, padding="same")(x)]))
+    with pytest.raises(ExportError, match="Multiply.*not supported"):
+        convert_fp32(gated)
     bilinear = keras.Sequential([keras.Input((None, None, 1)), keras.layers.UpSampling2D(2, interpolation="bilinear")])
     with pytest.raises(ExportError, match="nearest"):
         convert_fp32(bilinear)
+    wide_pool = keras.Sequential([keras.Input((None, None, 1)), keras.layers.MaxPooling2D(3)])
+    with pytest.raises(ExportError, match="2x2 pooling"):
+        input_spec(wide_pool)
+
+
+def test_size_multiple_follows_the_pooling_depth():
+    import keras
+
+    from dae_export.metadata import input_spec
+
+    layers = [keras.Input((None, None, 1))] + [keras.layers.MaxPooling2D(2, padding="same") for _ in range(3)]
+    assert input_spec(keras.Sequential(layers))["size_multiple"] == 8
+    assert input_spec(keras.Sequential(layers[:2]))["size_multiple"] == 2

@@ -63,3 +63,41 @@ def test_noise_is_reproducible_from_the_seed(kind):
 def test_noise_spec_rejects_bad_settings(kind, level):
     with pytest.raises(ValueError):
         NoiseSpec(kind, level)
+
+
+def test_noise_range_gives_each_image_its_own_level_in_range():
+    from dae_runtime.noise import NoiseRange
+
+    clean = np.full((400, 32, 32), 0.5, np.float32)  # 0.5 +- 3 * 0.15 never clips
+    blind = NoiseRange("gaussian", 0.05, 0.15)
+    stds = (blind.apply(clean, np.random.default_rng(0)) - 0.5).std(axis=(1, 2))
+    assert 0.045 < stds.min() < 0.06 and 0.14 < stds.max() < 0.16  # the whole range, nothing far outside it
+    np.testing.assert_array_equal(blind.apply(clean, np.random.default_rng(0)), blind.apply(clean, np.random.default_rng(0)))
+    assert not np.array_equal(blind.apply(clean, np.random.default_rng(0)), blind.apply(clean, np.random.default_rng(1)))
+    assert blind.level == pytest.approx(0.1)
+
+
+def test_noise_range_spread_covers_the_range_evenly():
+    from dae_runtime.noise import NoiseRange
+
+    clean = np.full((101, 32, 32), 0.5, np.float32)
+    stds = (NoiseRange("gaussian", 0.0, 0.1).apply_spread(clean, np.random.default_rng(0)) - 0.5).std(axis=(1, 2))
+    np.testing.assert_allclose(np.sort(stds), np.linspace(0.0, 0.1, 101), atol=0.006)
+
+
+@pytest.mark.parametrize("kind", ["salt-pepper", "speckle"])
+def test_other_noise_kinds_accept_a_level_per_image(kind):
+    from dae_runtime.noise import NoiseRange
+
+    clean = np.full((200, 32, 32), 0.5, np.float32)
+    noisy = NoiseRange(kind, 0.01, 0.5).apply(clean, np.random.default_rng(0))
+    spread = (noisy - 0.5).std(axis=(1, 2))  # grows with the level for both kinds
+    assert spread.max() > 5 * spread.min()
+
+
+@pytest.mark.parametrize("low, high", [(0.5, 0.5), (0.7, 0.1), (-0.1, 0.3), (0.1, 20.0)])
+def test_noise_range_refuses_empty_or_out_of_range_bounds(low, high):
+    from dae_runtime.noise import NoiseRange
+
+    with pytest.raises(ValueError):
+        NoiseRange("gaussian", low, high)

@@ -43,3 +43,24 @@ def test_dataset_draws_new_noise_every_epoch_and_resumes_in_step(builtin):
     resumed = make_dataset(clean, noise, batch_size=16, max_shift=2, seed=3)
     epoch_sync(resumed).on_epoch_begin(1)
     np.testing.assert_array_equal(resumed[0][0], second)
+
+
+def test_blind_noise_epochs_draw_a_level_per_digit_and_validation_spreads_it(builtin):
+    from dae_runtime.noise import NoiseRange
+    from dae_train.config import TrainConfig
+    from dae_train.trainer import validation_pairs
+
+    cfg = TrainConfig(noise=0.1, noise_max=0.7)
+    blind = cfg.noise_model()
+    assert isinstance(blind, NoiseRange) and (blind.low, blind.high) == (0.1, 0.7)
+    clean = np.full((300, 28, 28), 0.5, np.float32)
+    noisy, _ = make_epoch(clean, blind, 0, np.random.default_rng([7, 0]))
+    stds = (noisy - 0.5).std(axis=(1, 2, 3))  # clipping to [0, 1] shrinks the largest levels
+    assert stds.min() < 0.15 and stds.max() > 0.35
+    again, _ = make_epoch(clean, blind, 0, np.random.default_rng([7, 0]))
+    np.testing.assert_array_equal(noisy, again)
+
+    val_noisy, val_clean = validation_pairs(builtin.images[:200], blind)
+    np.testing.assert_array_equal(val_noisy, validation_pairs(builtin.images[:200], blind)[0])
+    residual = (val_noisy - val_clean).std(axis=(1, 2, 3))
+    assert residual.min() < 0.15 and residual.max() > 0.4

@@ -12,21 +12,35 @@ from dae_export.onnx_fp32 import INPUT_NAME, OUTPUT_NAME
 from dae_runtime.manifest import MANIFEST_FILE, sha256_file
 from dae_runtime.versions import package_versions
 
-# How a caller must feed the model; the runtime reads this back from the ONNX metadata.
-INPUT_SPEC = {
-    "name": INPUT_NAME,
-    "layout": "NHWC",
-    "shape": ["batch", "height", "width", 1],
-    "dtype": "float32",
-    "range": [0.0, 1.0],
-    "scaling": "uint8 pixel / 255; white digit on black background, as MNIST",
-    "size_multiple": 4,  # two 2x2 poolings: other sizes come back rounded up to a multiple of 4
-    "digit_size": 28,
-}
+DIGIT_SIZE = 28  # MNIST's digit size: what the models are trained on
+
+
+def input_spec(model) -> dict:
+    """How a caller must feed `model`; the runtime reads this back from the ONNX metadata.
+
+    Derived from the model: each 2x2 pooling halves the sides, so they must be multiples of
+    2 ** depth (other sizes come back rounded up); the seed's two poolings give 4.
+    """
+    from dae_export.onnx_fp32 import pooling_depth
+
+    return {
+        "name": INPUT_NAME,
+        "layout": "NHWC",
+        "shape": ["batch", "height", "width", 1],
+        "dtype": "float32",
+        "range": [0.0, 1.0],
+        "scaling": "uint8 pixel / 255; white digit on black background, as MNIST",
+        "size_multiple": 2 ** pooling_depth(model),
+        "digit_size": DIGIT_SIZE,
+    }
+
+
 OUTPUT_SPEC = {"name": OUTPUT_NAME, "layout": "NHWC", "shape": ["batch", "height", "width", 1], "range": [0.0, 1.0]}
 
 
-def set_onnx_metadata(proto, precision: str, noise: dict, train_metrics: dict, source_sha256: str) -> None:
+def set_onnx_metadata(
+    proto, precision: str, noise: dict, train_metrics: dict, source_sha256: str, input_spec: dict
+) -> None:
     import dae_export
 
     proto.producer_name = "dae-edge-export"
@@ -36,7 +50,7 @@ def set_onnx_metadata(proto, precision: str, noise: dict, train_metrics: dict, s
         "producer": f"dae-edge-export {dae_export.__version__} via tf2onnx",
         "precision": precision,
         "noise": json.dumps(noise),
-        "input": json.dumps(INPUT_SPEC),
+        "input": json.dumps(input_spec),
         "output": json.dumps(OUTPUT_SPEC),
         "train_metrics": json.dumps(train_metrics),
         "source_model_sha256": source_sha256,
@@ -60,13 +74,13 @@ def write_golden(path: Path, noisy: np.ndarray, clean: np.ndarray, keras_out: np
 
 
 def build_manifest(folder: Path, files: list[str], **sections: object) -> dict:
+    """manifest.json; `sections` include "input" (input_spec(model)), noise, metrics, graph..."""
     manifest = {
         "format": "dae-edge-export/1",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": {
             name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size} for name in files
         },
-        "input": INPUT_SPEC,
         "output": OUTPUT_SPEC,
         **sections,
         "versions": package_versions(

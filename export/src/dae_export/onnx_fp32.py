@@ -11,8 +11,10 @@ Reshape/Transpose nodes each (74 nodes in all). Instead:
 3. rewrite the layout nodes at the graph's edges canonically: for a single channel,
    NHWC <-> NCHW is Squeeze + Unsqueeze (no data moves). This also repairs a tf2onnx
    1.17 bug that can leave the output at rank 5.
-Result: 18 nodes (Conv, Relu, MaxPool, Resize, Sigmoid + 2 Squeeze/Unsqueeze pairs),
-NHWC (N, H, W, 1) in and out like Keras, dynamic N, H and W.
+Result for the seed: 18 nodes (Conv, Relu, MaxPool, Resize, Sigmoid + 2 Squeeze/Unsqueeze
+pairs), NHWC (N, H, W, 1) in and out like Keras, dynamic N, H and W. Models with skips add
+Add or Concat nodes (the model is cloned with exact upsampling, so any graph of the
+supported layers is traced as it is).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import collections
 
 import numpy as np
 
-ALLOWED_OPS = {"Conv", "Relu", "MaxPool", "Resize", "Sigmoid", "Squeeze", "Unsqueeze"}
-MAX_NODES = 20
+ALLOWED_OPS = {"Conv", "Relu", "MaxPool", "Resize", "Sigmoid", "Squeeze", "Unsqueeze", "Add", "Concat"}
+EDGE_NODES = 4  # the Squeeze/Unsqueeze pairs at input and output
 TF2ONNX_MAX_OPSET = 18  # tf2onnx 1.17 refuses more; higher opsets go through onnx.version_converter
 INPUT_NAME, OUTPUT_NAME = "input", "output"
 _LAYOUT_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity"}
@@ -33,77 +35,100 @@ class ExportError(Exception):
 
 
 def _traced_forward(model):
-    """(tf.function over the layers with upsampling as ResizeNearestNeighbor, {tf op name: scales})."""
+    """(tf.function over the model with upsampling as ResizeNearestNeighbor, {tf op name: scales})."""
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")  # the v1 resize op below is deprecated, on purpose (exact floor mapping)
-    layers = plain_chain(model)
     scales_by_op: dict[str, tuple[float, float]] = {}
 
     def upsample(layer, x):
         sh, sw = layer.size
         size = tf.shape(x)[1:3] * tf.constant([sh, sw], tf.int32)
         x = tf.compat.v1.image.resize_nearest_neighbor(x, size, align_corners=False, half_pixel_centers=False)
-        scales_by_op[x.op.name] = (float(sh), float(sw))
+        if not tf.executing_eagerly():  # the clone's equivalence check runs eagerly
+            scales_by_op[x.op.name] = (float(sh), float(sw))
         return x
 
-    forward = chain_forward(layers, upsample)  # no tf.identity after it: tf2onnx would drop the final Squeeze
+    forward = exact_forward(model, upsample)  # no tf.identity after it: tf2onnx would drop the final Squeeze
 
     channels = model.inputs[0].shape[-1]
     if channels != 1:
         raise ExportError(f"the model takes {channels} channels; only single-channel models are supported")
     spec = tf.TensorSpec((None, None, None, 1), tf.float32, name=INPUT_NAME)
     fn = tf.function(forward, input_signature=[spec])
-    fn.get_concrete_function()  # trace now, so scales_by_op is filled
+    scales_by_op.clear()  # building the forward traced the resize once already, in a scratch graph
+    fn.get_concrete_function()  # trace now, so scales_by_op holds the ops of this graph
     return fn, scales_by_op
 
 
-def chain_forward(layers: list, upsample):
-    """The model's function, layer by layer, with each UpSampling2D computed by `upsample(layer, x)`.
+def exact_forward(model, upsample):
+    """The model's function with each UpSampling2D computed by `upsample(layer, x)`.
 
     Keras 3's UpSampling2D (ops.repeat) converts badly to both ONNX and TFLite; each
-    converter gets a nearest resize that computes the same values instead.
+    converter gets a nearest resize that computes the same values instead. The model is
+    cloned with every other layer reused as it is (same weights), so any functional graph
+    of the supported layers works: plain chains, additive and concatenated skips.
     """
     import keras
 
-    def forward(x):
-        for layer in layers:
-            x = upsample(layer, x) if isinstance(layer, keras.layers.UpSampling2D) else layer(x)
-        return x
+    check_supported(model)
 
-    return forward
+    class ExactUpsampling(keras.layers.Layer):
+        def __init__(self, original):
+            super().__init__(name=f"{original.name}_exact")
+            self.size = tuple(original.size)
+
+        def call(self, x):
+            return upsample(self, x)
+
+        def compute_output_shape(self, shape):
+            n, h, w, c = shape
+            scale = lambda d, f: None if d is None else d * f  # noqa: E731
+            return (n, scale(h, self.size[0]), scale(w, self.size[1]), c)
+
+    def swap(layer):
+        return ExactUpsampling(layer) if isinstance(layer, keras.layers.UpSampling2D) else layer
+
+    clone = keras.models.clone_model(model, clone_function=swap)
+    x = np.random.default_rng(0).random((1, 28, 28, 1), dtype=np.float32)
+    same = np.allclose(keras.ops.convert_to_numpy(clone(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-5)
+    if not same:
+        raise ExportError("the model could not be re-traced exactly (its clone computes another function)")
+    return clone
 
 
-def plain_chain(model) -> list:
-    """The model's layers if it is a plain chain of Conv2D / MaxPooling2D / nearest UpSampling2D.
-
-    The exporter re-traces the model layer by layer, so it must prove that doing so computes
-    the same function: anything else (skip connections, other layers) is refused up front.
-    """
+def check_supported(model) -> None:
+    """Refuse, up front and in one line, layers the exporter does not convert exactly."""
     import keras
 
-    supported = (keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.UpSampling2D)
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    for layer in layers:
+    supported = (
+        keras.layers.InputLayer, keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.UpSampling2D,
+        keras.layers.Add, keras.layers.Concatenate,
+    )  # fmt: skip
+    if not isinstance(model, keras.Model) or not hasattr(model, "inputs") or len(model.inputs) != 1:
+        raise ExportError("only single-input Keras functional or Sequential models are supported")
+    for layer in model.layers:
         if not isinstance(layer, supported):
             raise ExportError(
-                f"layer {layer.name} ({type(layer).__name__}) is not supported: "
-                "the exporter handles chains of Conv2D, MaxPooling2D and UpSampling2D"
+                f"layer {layer.name} ({type(layer).__name__}) is not supported: the exporter handles "
+                "Conv2D, MaxPooling2D, nearest UpSampling2D, Add and Concatenate"
             )
         cfg = layer.get_config()
         if cfg.get("data_format") not in (None, "channels_last") or cfg.get("interpolation", "nearest") != "nearest":
             raise ExportError(f"layer {layer.name}: only channels-last layers and nearest upsampling are supported")
-    x = np.random.default_rng(0).random((1, 28, 28, 1), dtype=np.float32)
-    y = x
-    try:
-        for layer in layers:
-            y = layer(y)
-        same = np.allclose(keras.ops.convert_to_numpy(y), keras.ops.convert_to_numpy(model(x)), atol=1e-5)
-    except Exception:  # noqa: BLE001 - any failure means the layers do not form a chain
-        same = False
-    if not same:
-        raise ExportError("the model is not a plain chain of layers (skip connections are not supported)")
-    return layers
+        if isinstance(layer, keras.layers.Concatenate) and cfg.get("axis") not in (-1, 3):
+            raise ExportError(f"layer {layer.name}: only concatenation along channels is supported")
+
+
+def pooling_depth(model) -> int:
+    """How many 2x2 poolings an input goes through: a frame's sides must be multiples of 2 ** depth."""
+    import keras
+
+    pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+    for layer in pools:
+        if tuple(layer.pool_size) != (2, 2) or tuple(layer.strides) != (2, 2):
+            raise ExportError(f"layer {layer.name}: only 2x2 pooling with stride 2 is supported")
+    return len(pools)
 
 
 def _resize_handler(scales_by_op):
@@ -222,14 +247,21 @@ def convert_fp32(model, opset: int = 17):
     proto.ir_version = max(proto.ir_version, onnx.helper.find_min_ir_version_for(list(proto.opset_import)))
     proto = onnx.shape_inference.infer_shapes(proto, strict_mode=True)
     onnx.checker.check_model(proto, full_check=True)
-    check_graph(proto, n_upsampling=len(scales_by_op))
+    check_graph(proto, n_upsampling=len(scales_by_op), max_nodes=_max_nodes(model))
     return proto
 
 
-def check_graph(proto, n_upsampling: int) -> None:
+def _max_nodes(model) -> int:
+    """A clean graph has at most two nodes per layer (Conv + activation) plus the edges."""
+    import keras
+
+    return 2 * sum(not isinstance(layer, keras.layers.InputLayer) for layer in model.layers) + EDGE_NODES
+
+
+def check_graph(proto, n_upsampling: int, max_nodes: int = 20) -> None:
     ops = [n.op_type for n in proto.graph.node]
     extra = set(ops) - ALLOWED_OPS
-    if extra or len(ops) > MAX_NODES:
+    if extra or len(ops) > max_nodes:
         raise ExportError(f"unexpected ONNX graph: {len(ops)} nodes, unexpected ops {sorted(extra)}")
     if ops.count("Resize") != n_upsampling:
         raise ExportError(f"{ops.count('Resize')} Resize nodes for {n_upsampling} UpSampling2D layers")

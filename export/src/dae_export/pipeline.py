@@ -20,7 +20,7 @@ import numpy as np
 from dae_export.onnx_fp32 import ExportError
 from dae_runtime.manifest import sha256_file
 from dae_runtime.metrics import psnr, ssim
-from dae_runtime.noise import NoiseSpec
+from dae_runtime.noise import NoiseRange, NoiseSpec
 
 TARGETS = ("none", "rpi")
 GRAPHS = ("fast", "plain")
@@ -55,14 +55,30 @@ class ExportSummary:
     seconds: float = 0.0
 
 
-def _noisy_digits(cfg: ExportConfig, noise: NoiseSpec):
+def _export_noise(cfg: ExportConfig, trained_cfg: dict) -> tuple[dict, NoiseSpec | NoiseRange]:
+    """The noise of calibration, checks and the golden set: --noise if given, else as trained.
+
+    A blind-noise model (trained on a range) is calibrated and checked over its whole range;
+    "level" is then the middle of the range, for readers that want one number.
+    """
+    kind = cfg.noise_kind or trained_cfg.get("noise_kind", "gaussian")
+    low, high = trained_cfg.get("noise", 0.5), trained_cfg.get("noise_max")
+    if cfg.noise is not None or high is None:
+        level = cfg.noise if cfg.noise is not None else low
+        return {"kind": kind, "level": level}, NoiseSpec(kind, level)
+    blind = NoiseRange(kind, low, high)
+    return {"kind": kind, "level": blind.level, "range": [low, high]}, blind
+
+
+def _noisy_digits(cfg: ExportConfig, noise: NoiseSpec | NoiseRange):
     from dae_train.data import load_mnist
 
     splits = load_mnist(cfg.data)
     calib_clean = splits.train.as_float()[: cfg.calib_samples]
     val_clean = splits.validation.as_float()
     calib = noise.apply(calib_clean, np.random.default_rng([cfg.seed, 1]))
-    val = noise.apply(val_clean, np.random.default_rng([cfg.seed, 2]))
+    val_rng = np.random.default_rng([cfg.seed, 2])
+    val = noise.apply_spread(val_clean, val_rng) if isinstance(noise, NoiseRange) else noise.apply(val_clean, val_rng)
     return calib, val, val_clean
 
 
@@ -96,12 +112,10 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     trained = _train_report(source)
     train_metrics = {k: trained[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in trained}
     trained_cfg = trained.get("config", {})
-    noise = {
-        "kind": cfg.noise_kind or trained_cfg.get("noise_kind", "gaussian"),
-        "level": cfg.noise if cfg.noise is not None else trained_cfg.get("noise", 0.5),
-    }
-    calib, val_noisy, val_clean = _noisy_digits(cfg, NoiseSpec(noise["kind"], noise["level"]))
+    noise, noise_model = _export_noise(cfg, trained_cfg)
+    calib, val_noisy, val_clean = _noisy_digits(cfg, noise_model)
     source_sha = sha256_file(source)
+    spec = metadata.input_spec(model)  # before the slow steps: refuses unsupported pooling in one line
     summary = ExportSummary()
     steps = 2 + cfg.int8 + cfg.tflite + (cfg.target == "rpi")
     n = iter(range(1, steps + 1))
@@ -125,7 +139,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
                 )
                 step(f"      {reason}; writing the plain graph")
                 form = "plain"
-        metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha)
+        metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha, spec)
         _save(proto, stage / "model.onnx")
         odd_frames = np.random.default_rng(cfg.seed).random((3, 56, 84, 1), dtype=np.float32)
         diff = check_parity(stage / "model.onnx", model, [val_noisy[: cfg.parity_samples], odd_frames])
@@ -144,7 +158,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
             import onnx
 
             q = onnx.load(str(stage / "model.int8.onnx"))
-            metadata.set_onnx_metadata(q, "int8", noise, train_metrics, source_sha)
+            metadata.set_onnx_metadata(q, "int8", noise, train_metrics, source_sha, spec)
             _save(q, stage / "model.int8.onnx")
             int8_val = run_onnx(stage / "model.int8.onnx", val_noisy)
             summary.nodes["model.int8.onnx"] = len(q.graph.node)
@@ -174,6 +188,7 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         pick = np.linspace(0, len(val_noisy) - 1, min(cfg.golden_samples, len(val_noisy))).astype(int)
         metadata.write_golden(stage / "golden.npz", val_noisy[pick], val_clean[pick], keras_val[pick], noise)
         sections = {
+            "input": spec,
             "noise": noise,
             "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},
             "graph": {"form": form, "nodes": summary.nodes, "opset": cfg.opset},

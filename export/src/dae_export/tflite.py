@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_export.onnx_fp32 import INPUT_NAME, chain_forward, plain_chain
+from dae_export.onnx_fp32 import INPUT_NAME, exact_forward
 
 
 def _saved_model(model, folder: Path) -> None:
@@ -26,7 +26,7 @@ def _saved_model(model, folder: Path) -> None:
         sh, sw = layer.size
         return tf.image.resize(x, tf.shape(x)[1:3] * tf.constant([sh, sw]), method="nearest")
 
-    forward = chain_forward(plain_chain(model), upsample)
+    forward = exact_forward(model, upsample)
 
     archive = keras.export.ExportArchive()
     archive.track(model)

@@ -16,6 +16,9 @@ import click
 from dae_runtime.noise import NOISE_KINDS
 from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
 from dae_train.config import TrainConfig as Defaults
+from dae_train.model import ARCHITECTURES
+
+ARCHITECTURE_NAMES = tuple(ARCHITECTURES)
 
 
 def quiet_tensorflow() -> None:
@@ -38,6 +41,24 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
 
 
+class NoiseLevel(click.ParamType):
+    """A level ('0.5') or a blind-noise range ('0.1:0.7') -> (low, high or None)."""
+
+    name = "LEVEL|LOW:HIGH"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        low, sep, high = str(value).partition(":")
+        try:
+            parsed = (float(low), float(high) if sep else None)
+        except ValueError:
+            self.fail(f"{value!r} is not a level (0.5) or a range (0.1:0.7)", param, ctx)
+        if parsed[0] < 0 or (parsed[1] is not None and parsed[1] <= parsed[0]):
+            self.fail(f"{value!r}: levels are 0 or more and a range is LOW:HIGH with LOW < HIGH", param, ctx)
+        return parsed
+
+
 data_option = click.option(
     "--data",
     default=Defaults.data,
@@ -58,6 +79,13 @@ noise_kind_option = click.option(
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=Defaults.batch_size, show_default=True)
 @click.option(
+    "--arch",
+    type=click.Choice(ARCHITECTURE_NAMES),
+    default=Defaults.arch,
+    show_default=True,
+    help="Model architecture (seed: the shipped 28k-param autoencoder).",
+)
+@click.option(
     "--lr",
     type=click.FloatRange(min=0, max=1, min_open=True),
     default=Defaults.lr,
@@ -68,10 +96,11 @@ noise_kind_option = click.option(
 @click.option("--loss", type=click.Choice(LOSSES), default=Defaults.loss, show_default=True)
 @click.option(
     "--noise",
-    type=click.FloatRange(min=0),
-    default=Defaults.noise,
+    type=NoiseLevel(),
+    default=str(Defaults.noise),
     show_default=True,
-    help="Noise level: sigma (gaussian, speckle) or pixel fraction (salt-pepper).",
+    help="Noise level: sigma (gaussian, speckle) or pixel fraction (salt-pepper); "
+    "a range LOW:HIGH (e.g. 0.1:0.7) trains blind, a fresh level per digit each epoch.",
 )
 @noise_kind_option
 @click.option(
@@ -94,7 +123,7 @@ noise_kind_option = click.option(
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder for model, report, figures.")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out with its saved settings.")
 @click.option("--overwrite", is_flag=True, help="Replace a model already in --out.")
-def train(out: str, resume: bool, overwrite: bool, **options: object) -> None:
+def train(out: str, resume: bool, overwrite: bool, noise: tuple[float, float | None], **options: object) -> None:
     """Train the denoising autoencoder on noisy MNIST.
 
     Writes OUT/model.keras (best by validation PSNR), OUT/train_report.json and two PNG
@@ -105,7 +134,8 @@ def train(out: str, resume: bool, overwrite: bool, **options: object) -> None:
     from dae_train.trainer import train as run_training
 
     with user_errors():
-        report = run_training(TrainConfig(**options), out, resume=resume, overwrite=overwrite)
+        cfg = TrainConfig(noise=noise[0], noise_max=noise[1], **options)
+        report = run_training(cfg, out, resume=resume, overwrite=overwrite)
     if report["interrupted"]:
         raise SystemExit(130)  # the shell's code for Ctrl-C; the best model is saved all the same
 

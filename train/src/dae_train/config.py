@@ -18,6 +18,9 @@ class TrainConfig:
     schedule: str = "cosine"  # cosine: decays lr to 0 over all epochs; constant: fixed lr
     loss: str = "bce"  # bce: binary cross-entropy as in the seed; mse: mean squared error
     noise: float = 0.5  # noise level: sigma for gaussian/speckle, pixel fraction for salt-pepper
+    # blind noise: when set, each digit's level is drawn from [noise, noise_max] afresh every epoch,
+    # and validation uses levels spread evenly over the range (dae_runtime.noise.NoiseRange)
+    noise_max: float | None = None
     noise_kind: str = "gaussian"  # gaussian | salt-pepper | speckle
     max_shift: int = 2  # random shift augmentation, pixels in x and y (0 turns it off)
     patience: int = 30  # early stopping: epochs without a better validation PSNR
@@ -27,7 +30,6 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise ValueError with a user-facing message for settings that cannot work."""
-        from dae_runtime.noise import NoiseSpec
         from dae_train.model import ARCHITECTURES
 
         checks = [
@@ -43,7 +45,19 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
-        NoiseSpec(self.noise_kind, self.noise)  # raises on a bad kind or level
+        self.noise_model()  # raises on a bad kind, level or range
+
+    def noise_model(self):
+        """The training noise: a NoiseSpec (one level) or a NoiseRange (blind, noise..noise_max)."""
+        from dae_runtime.noise import NoiseRange, NoiseSpec
+
+        if self.noise_max is None:
+            return NoiseSpec(self.noise_kind, self.noise)
+        return NoiseRange(self.noise_kind, self.noise, self.noise_max)
+
+    @property
+    def noise_label(self) -> str:
+        return f"{self.noise}" if self.noise_max is None else f"{self.noise}:{self.noise_max}"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dae_runtime.noise import NoiseSpec
+from dae_runtime.noise import NoiseRange, NoiseSpec
 
 
 def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
@@ -25,7 +25,7 @@ def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -
 
 
 def make_epoch(
-    clean: np.ndarray, noise: NoiseSpec, max_shift: int, rng: np.random.Generator
+    clean: np.ndarray, noise: NoiseSpec | NoiseRange, max_shift: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """One epoch of (noisy, clean) pairs in shuffled order, float32 (N, 28, 28, 1)."""
     shifted = random_shift(clean, max_shift, rng)
@@ -34,7 +34,7 @@ def make_epoch(
     return noisy[order, ..., None], shifted[order, ..., None]
 
 
-def make_dataset(clean: np.ndarray, noise: NoiseSpec, batch_size: int, max_shift: int, seed: int):
+def make_dataset(clean: np.ndarray, noise: NoiseSpec | NoiseRange, batch_size: int, max_shift: int, seed: int):
     """A keras.utils.PyDataset over `clean` float32 (N, 28, 28) images in [0, 1].
 
     Keras calls on_epoch_end a varying number of times, so the epoch is not counted

@@ -21,7 +21,7 @@ import numpy as np
 
 from dae_runtime.atomic import write_json
 from dae_runtime.metrics import psnr, ssim
-from dae_runtime.noise import NoiseSpec
+from dae_runtime.noise import NoiseRange, NoiseSpec
 from dae_runtime.versions import package_versions
 from dae_train import checkpoint
 from dae_train.config import TrainConfig
@@ -62,10 +62,16 @@ class RunPaths:
         return checkpoint.latest(self.checkpoints) / checkpoint.STATE_NAME
 
 
-def validation_pairs(clean_u8: np.ndarray, noise: NoiseSpec) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed noisy validation set: same noise for every run and every seed."""
+def validation_pairs(clean_u8: np.ndarray, noise: NoiseSpec | NoiseRange) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed noisy validation set: same noise for every run and every seed.
+
+    For blind noise (a range) every digit gets a fixed level, evenly spread over the range,
+    so the best epoch is chosen for the whole range, not for one level of it.
+    """
     clean = clean_u8.astype(np.float32)[..., None] / 255.0
-    return noise.apply(clean, np.random.default_rng(SPLIT_SEED)), clean
+    rng = np.random.default_rng(SPLIT_SEED)
+    noisy = noise.apply_spread(clean, rng) if isinstance(noise, NoiseRange) else noise.apply(clean, rng)
+    return noisy, clean
 
 
 def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
@@ -113,7 +119,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         raise TrainError(str(exc)) from exc
 
     splits = load_mnist(cfg.data, cfg.validation_fraction)  # before TensorFlow: bad data fails fast
-    noise = NoiseSpec(cfg.noise_kind, cfg.noise)
+    noise = cfg.noise_model()
     val_noisy, val_clean = validation_pairs(splits.validation.images, noise)
     train_clean = splits.train.images.astype(np.float32) / 255.0
 
@@ -148,7 +154,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     print(
         f"Training {cfg.arch} ({model.count_params():,} params) on {splits.source}: "
         f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
-        f"{cfg.noise_kind} noise {cfg.noise}, up to {cfg.epochs} epochs -> {paths.out}"
+        f"{cfg.noise_kind} noise {cfg.noise_label}, up to {cfg.epochs} epochs -> {paths.out}"
     )
     keeper = BestKeeper(paths.model, paths.checkpoints, cfg.patience, state)
     started = time.perf_counter()
