@@ -11,7 +11,8 @@ RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench constraints clean
+.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench constraints clean \
+	model-unet model-blind
 
 install: $(STAMP)
 
@@ -85,6 +86,17 @@ model: install
 ship: install
 	$(BIN)/dae export --model models/seed/model.keras --out models/seed/export --int8 --tflite --target rpi
 	$(BIN)/python -m dae_export.ship models/seed/export runtime/src/dae_runtime/models
+
+# Zoo recipes (issue 14; benchmarks/README.md "Model zoo"): train and export into models/<name>/.
+# Shorter than the seed's 150 epochs so each stays within about 30 minutes on 2 cores.
+model-unet: install
+	$(BIN)/dae train --data builtin --arch unet --epochs 40 --out models/unet --overwrite
+	$(BIN)/dae export --model models/unet/model.keras --out models/unet/export --int8 --tflite --target rpi
+
+model-blind: install
+	$(BIN)/dae train --data builtin --arch seed-skip --noise 0.1:0.7 --epochs 50 --out models/seed-skip-blind --overwrite
+	$(BIN)/dae export --model models/seed-skip-blind/model.keras --out models/seed-skip-blind/export --int8 --tflite \
+		--target rpi
 
 # Benchmarks (not tests): a short fresh training on the builtin digits, its export, every engine side
 # by side, the runtime's footprint and live FPS, then the gate on ratios. Results: benchmarks/results/.

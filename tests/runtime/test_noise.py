@@ -72,8 +72,12 @@ def test_noise_range_gives_each_image_its_own_level_in_range():
     blind = NoiseRange("gaussian", 0.05, 0.15)
     stds = (blind.apply(clean, np.random.default_rng(0)) - 0.5).std(axis=(1, 2))
     assert 0.045 < stds.min() < 0.06 and 0.14 < stds.max() < 0.16  # the whole range, nothing far outside it
-    np.testing.assert_array_equal(blind.apply(clean, np.random.default_rng(0)), blind.apply(clean, np.random.default_rng(0)))
-    assert not np.array_equal(blind.apply(clean, np.random.default_rng(0)), blind.apply(clean, np.random.default_rng(1)))
+    np.testing.assert_array_equal(
+        blind.apply(clean, np.random.default_rng(0)), blind.apply(clean, np.random.default_rng(0))
+    )
+    assert not np.array_equal(
+        blind.apply(clean, np.random.default_rng(0)), blind.apply(clean, np.random.default_rng(1))
+    )
     assert blind.level == pytest.approx(0.1)
 
 

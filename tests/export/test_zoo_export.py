@@ -1,0 +1,107 @@
+"""Every zoo architecture through the toolkit on a short run: train, export, runtime.
+
+One test per architecture (1 epoch, batch 64, builtin digits). The seed itself is covered
+by test_export_onnx.py; the U-Net case also trains blind (a noise range) so that path is
+exported and described end to end.
+"""
+
+import json
+from collections import Counter
+
+import keras
+import numpy as np
+import pytest
+
+from dae_runtime.denoiser import Denoiser
+from dae_runtime.manifest import verify_manifest
+from dae_runtime.metrics import psnr
+
+pytestmark = pytest.mark.slow
+
+CASES = {
+    # arch: (noise, ops the clean graph must carry for its skips)
+    "seed-skip": ({"noise": 0.5}, Counter(Add=2, Resize=2)),
+    "unet": ({"noise": 0.1, "noise_max": 0.7}, Counter(Concat=2, Resize=2)),
+}
+
+
+@pytest.mark.parametrize("arch", sorted(CASES))
+def test_architecture_trains_exports_and_runs(arch, tmp_path):
+    import onnx
+
+    from dae_export.pipeline import ExportConfig, run_export
+    from dae_train.config import TrainConfig
+    from dae_train.trainer import train
+
+    noise, skip_ops = CASES[arch]
+    report = train(
+        TrainConfig(data="builtin", epochs=1, batch_size=64, arch=arch, seed=3, **noise), tmp_path / "run", verbose=0
+    )
+    assert (
+        report["config"]["arch"] == arch and report["val_psnr_db"] > report["noisy_psnr_db"] + 1.0
+    )  # one epoch already denoises
+
+    out = tmp_path / "export"
+    summary = run_export(ExportConfig(str(tmp_path / "run" / "model.keras"), str(out), int8=True, tflite=True),
+                         step=lambda s: None)  # fmt: skip
+    manifest = verify_manifest(out)
+    assert {"model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite"} <= set(manifest["files"])
+    # the fast rewrites are the seed's; a graph with skips is exported plain, with Add/Concat in it
+    assert manifest["graph"]["form"] == "plain"
+    ops = Counter(n.op_type for n in onnx.load(str(out / "model.onnx")).graph.node)
+    assert ops & skip_ops == skip_ops
+    assert manifest["input"]["size_multiple"] == 4 and manifest["input"]["digit_size"] == 28
+    if "noise_max" in noise:
+        assert manifest["noise"] == {"kind": "gaussian", "level": pytest.approx(0.4), "range": [0.1, 0.7]}
+    m = summary.metrics
+    assert m["onnx_fp32"]["max_abs_diff_vs_keras"] <= 1e-4
+    assert m["onnx_int8"]["psnr_loss_vs_fp32_db"] <= 0.2
+    assert m["tflite_fp32"]["max_abs_diff_vs_keras"] <= 1e-4
+    assert m["tflite_int8"]["psnr_db"] > m["keras"]["psnr_db"] - 0.3
+
+    # the runtime: digits and a whole frame, the same function as Keras
+    model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
+    rng = np.random.default_rng(4)
+    frame = rng.random((90, 122), dtype=np.float32)  # not a multiple of 4: denoise() pads and crops
+    digits = np.load(out / "golden.npz")["noisy"][:16, ..., 0]
+    padded = np.pad(frame, ((0, 2), (0, 2)), mode="edge")
+    expected = np.asarray(model(padded[None, ..., None]))[0, :90, :122, 0]
+    expected_digits = np.asarray(model(digits[..., None]))[..., 0]
+    fp32 = Denoiser(out / "model.onnx")
+    assert fp32.size_multiple == 4 and fp32.precision == "fp32"
+    assert np.abs(fp32.denoise(frame) - expected).max() <= 1e-4
+    assert np.abs(fp32.denoise_digits(digits) - expected_digits).max() <= 1e-4
+    int8 = Denoiser(out / "model.int8.onnx")  # int8 rounds: close to Keras on the whole, not per pixel
+    assert int8.size_multiple == 4 and int8.precision == "int8"
+    assert psnr(int8.denoise(frame), expected) > 25.0
+    assert psnr(int8.denoise_digits(digits), expected_digits) > 25.0
+    props = {p.key: p.value for p in onnx.load(str(out / "model.int8.onnx")).metadata_props}
+    assert json.loads(props["input"])["size_multiple"] == 4
+    _runs_in_the_cli(out, tmp_path)
+
+
+def _runs_in_the_cli(out, tmp_path):
+    """`dae denoise`, `dae live` and `dae compare` take the zoo model by --model."""
+    import cv2
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+    from dae_runtime.synthetic import paper_frame, synthetic_digits
+
+    frame = paper_frame(synthetic_digits(8))
+    cv2.imwrite(str(tmp_path / "page.png"), frame)
+    video = tmp_path / "paper.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 15, (640, 480))
+    for _ in range(3):
+        writer.write(frame)
+    writer.release()
+    model = str(out / "model.int8.onnx")
+    runs = {
+        "denoise": ["denoise", str(tmp_path / "page.png"), "--digits", "--model", model, "--out", str(tmp_path / "d")],
+        "live": ["live", "--source", str(video), "--headless", "--out", str(tmp_path / "live.mp4"), "--model", model],
+        "compare": ["compare", "--golden", str(out / "golden.npz"), "--model", model, "--batch", "1", "--iters", "3"],
+    }
+    for name, args in runs.items():
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, f"dae {name}: {result.output}"
+    assert (tmp_path / "d" / "page.denoised.png").is_file() and (tmp_path / "live.mp4").stat().st_size > 0
