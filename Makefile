@@ -12,7 +12,7 @@ RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
 .PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench constraints clean \
-	model-unet model-blind
+    model-unet model-blind
 
 install: $(STAMP)
 
