@@ -91,3 +91,44 @@ def test_a_garbage_manifest_beside_a_tampered_model_refuses_it(tmp_path, junk):
     text = one_line_failure(result)
     assert "refusing" in text and "manifest.json" in text
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def add_member(tar, name, size, data=None):
+    info = tarfile.TarInfo(name)
+    info.size = size
+    tar.addfile(info, io.BytesIO(data) if data is not None else io.BufferedReader(Zeros(size), 1 << 20))
+
+
+def test_a_second_manifest_member_cannot_carry_a_bomb(tmp_path):
+    """A tar may hold one name twice and extraction keeps the last: the size check must not read an
+    honest first manifest.json while a huge second one is unpacked (and then read into memory)."""
+    from dae_runtime import bundle as bundle_module
+
+    manifest = json.dumps({"files": {"model.onnx": {"sha256": "0" * 64, "bytes": 4}}}).encode()
+    path = tmp_path / "two-manifests.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        add_member(tar, "dae-edge-rpi/manifest.json", len(manifest), manifest)
+        add_member(tar, "dae-edge-rpi/model.onnx", 4, b"onnx")
+        add_member(tar, "dae-edge-rpi/manifest.json", BOMB)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(bundle_module.ManifestError, match="more than once"):
+        bundle_module.extract_bundle(path, dest)
+    assert list(dest.iterdir()) == []
+
+
+def test_a_manifest_without_sizes_cannot_carry_a_bomb(tmp_path):
+    """dae export always writes each file's bytes; a manifest that leaves them out must not switch the
+    size check off (the bomb would fill the disk before the sha256 check refuses it)."""
+    from dae_runtime import bundle as bundle_module
+
+    manifest = json.dumps({"files": {"model.onnx": {"sha256": "0" * 64}}}).encode()
+    path = tmp_path / "no-sizes.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        add_member(tar, "dae-edge-rpi/manifest.json", len(manifest), manifest)
+        add_member(tar, "dae-edge-rpi/model.onnx", BOMB)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(bundle_module.ManifestError, match="no size"):
+        bundle_module.extract_bundle(path, dest)
+    assert list(dest.iterdir()) == []

@@ -17,7 +17,10 @@ def make_folder(folder):
     folder.mkdir()
     (folder / "model.onnx").write_bytes(b"onnx bytes")
     (folder / "golden.npz").write_bytes(b"golden bytes")
-    files = {n: {"sha256": sha256_file(folder / n)} for n in ("model.onnx", "golden.npz")}
+    files = {
+        n: {"sha256": sha256_file(folder / n), "bytes": (folder / n).stat().st_size}
+        for n in ("model.onnx", "golden.npz")
+    }
     (folder / "manifest.json").write_text(json.dumps({"files": files}))
     return folder
 

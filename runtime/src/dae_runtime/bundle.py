@@ -80,6 +80,12 @@ def check_sizes(tar: tarfile.TarFile, members: list[tarfile.TarInfo], top: str, 
     gives it, and all of them fit on the destination's disk. A small archive can hold a huge
     member (a decompression bomb); its header tells the size, so nothing needs writing to see it."""
     manifest_name = f"{top}/{MANIFEST_FILE}"
+    seen: set[str] = set()
+    for m in members:  # extraction keeps the last of two same names: it would not be the one checked here
+        name = PurePosixPath(m.name).as_posix()
+        if name in seen:
+            raise ManifestError(f"refusing bundle: {name} is in it more than once; nothing was extracted")
+        seen.add(name)
     found = [m for m in members if m.name.rstrip("/") == manifest_name and m.isfile()]
     if not found:
         raise ManifestError(f"bundle has no {manifest_name}")
@@ -98,7 +104,9 @@ def check_sizes(tar: tarfile.TarFile, members: list[tarfile.TarInfo], top: str, 
         if name not in files:
             raise ManifestError(f"refusing bundle: {name} (not in the manifest); nothing was extracted")
         declared = files[name].get("bytes")
-        if isinstance(declared, int) and m.size != declared:
+        if not isinstance(declared, int) or isinstance(declared, bool):  # dae export always writes it
+            raise ManifestError(f"refusing bundle: the manifest gives no size for {name}; nothing was extracted")
+        if m.size != declared:
             raise ManifestError(
                 f"refusing bundle: {name} ({m.size:,} bytes, the manifest says {declared:,}); nothing was extracted"
             )
