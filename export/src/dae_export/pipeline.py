@@ -213,6 +213,8 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    finally:
+        publish.release_stage(stage)
     publish.remove_old(old)
     summary.seconds = time.perf_counter() - started
     return summary

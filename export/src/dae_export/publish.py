@@ -16,8 +16,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import glob
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -28,35 +28,99 @@ from dae_runtime.manifest import MANIFEST_FILE
 STAGE_INFIX = ".dae-export-"  # .<OUT name>.dae-export-XXXX beside OUT
 OLD_INFIX = ".dae-old-"  # .<OUT name>.dae-old-XXXX beside OUT (fallback swap only)
 LEGACY_STAGE_PREFIX = ".dae-export-"  # older releases staged inside OUT itself
+# Exactly what mkdtemp (8 of [a-z0-9_]) and uuid4().hex[:8] append: a user's `.out.dae-old-backup` is not ours.
+_RANDOM_TAIL = "[a-z0-9_]{8}"
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
+_HELD: dict[Path, int] = {}  # stage -> open fd holding its flock while this process builds in it
 
 
 def _leftovers(out: Path, infix: str) -> list[Path]:
-    pattern = os.path.join(glob.escape(str(out.parent)), f".{glob.escape(out.name)}{infix}*")
-    return sorted(Path(p) for p in glob.glob(pattern))
+    ours = re.compile(re.escape(f".{out.name}{infix}") + _RANDOM_TAIL)
+    try:
+        names = os.listdir(out.parent)
+    except OSError:
+        return []
+    return sorted(out.parent / name for name in names if ours.fullmatch(name))
+
+
+def _is_legacy_stage(name: str) -> bool:
+    return re.fullmatch(re.escape(LEGACY_STAGE_PREFIX) + _RANDOM_TAIL, name) is not None
 
 
 def clean_leftovers(out: Path) -> None:
-    """Undo what a killed export left: restore OUT from a fallback swap cut in half, drop stale folders."""
+    """Undo what a killed export left: restore OUT from a fallback swap cut in half, drop stale folders.
+    A stage another running export holds locked is left alone (two exports into one OUT)."""
     olds = _leftovers(out, OLD_INFIX)
     if olds and not out.exists():
         os.rename(olds[-1], out)  # the fallback was killed between its two renames: the old export is whole
         olds = olds[:-1]
-    for path in [*olds, *_leftovers(out, STAGE_INFIX)]:
+    for path in [*olds, *(s for s in _leftovers(out, STAGE_INFIX) if not _in_use(s))]:
         shutil.rmtree(path, ignore_errors=True)
     if out.is_dir():
-        for path in out.glob(f"{LEGACY_STAGE_PREFIX}*"):
-            if path.is_dir():
+        for path in out.iterdir():
+            if _is_legacy_stage(path.name) and path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
 
 
 def new_stage(out: Path) -> Path:
-    """An empty staging folder beside OUT, with the permissions OUT has (mkdtemp makes 0700)."""
+    """An empty staging folder beside OUT, with the permissions OUT has (mkdtemp makes 0700), locked
+    until release_stage() (or this process's end) so that no other export takes it for a leftover."""
+    check_one_filesystem(out)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}{STAGE_INFIX}", dir=out.parent))
+    _hold(stage)
     mode = out.stat().st_mode & 0o7777 if out.is_dir() else 0o777 & ~_umask()
     os.chmod(stage, mode)
     return stage
+
+
+def release_stage(stage: Path) -> None:
+    fd = _HELD.pop(stage, None)
+    if fd is not None:
+        os.close(fd)
+
+
+def check_one_filesystem(out: Path) -> None:
+    """OUT and every folder in it must be on its parent's filesystem: a mount point cannot be swapped
+    (its user files would be copied across first), and one below OUT would be emptied with the old OUT."""
+    if not out.is_dir():
+        return
+    device = os.stat(out.parent).st_dev
+    for root, _dirs, _files in os.walk(out):  # symlinks are not followed: they are carried as links
+        if os.stat(root).st_dev != device:
+            raise OSError(errno.EXDEV, f"{root} is a mount point; export into a folder of its own instead")
+
+
+def _hold(stage: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no locking, the cleanup only runs between exports
+        return
+    fd = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # a filesystem without locks: as above
+        os.close(fd)
+        return
+    _HELD[stage] = fd
+
+
+def _in_use(stage: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing drops our own probe lock
 
 
 def carry_user_files(out: Path, stage: Path, export_files: set[str]) -> None:
@@ -66,7 +130,7 @@ def carry_user_files(out: Path, stage: Path, export_files: set[str]) -> None:
         return
     for entry in sorted(out.iterdir()):
         name = entry.name
-        if name in export_files or name == MANIFEST_FILE or name.startswith(LEGACY_STAGE_PREFIX):
+        if name in export_files or name == MANIFEST_FILE or _is_legacy_stage(name):
             continue
         target = stage / name
         if os.path.lexists(target):
