@@ -94,3 +94,18 @@ def test_a_full_disk_floods_no_library_warnings(inputs, small_disk):
     result = dae("denoise", inputs / "clip.mp4", inputs / "clip.mp4", "--out", small_disk / "out")
     one_line_failure(result)
     assert len(result.stderr.strip().splitlines()) <= 3, result.stderr  # progress label + one line per failure
+
+
+@pytest.mark.parametrize("kind", ["video", "image"])
+def test_a_disk_with_no_space_at_all_is_named_as_the_reason(inputs, small_disk, kind):
+    """0 bytes free: OpenCV cannot even open the video writer; the line must say the disk is full
+    (it said "use a .mp4 name" of a .mp4 name), and nothing may be replaced."""
+    source, output = CASES[kind]
+    out = small_disk / "out"
+    assert dae("denoise", inputs / source, "--out", out).returncode == 0
+    before = digest(out / output)
+    fill_disk(small_disk, 0)
+    text = one_line_failure(dae("denoise", inputs / source, "--out", out))
+    assert ("the disk is full" in text or "No space left on device" in text) and "nothing was replaced" in text
+    assert digest(out / output) == before
+    assert sorted(p.name for p in out.iterdir()) == [output]

@@ -128,9 +128,13 @@ class FileDenoiser:
         u8 = from_unit_float(to_unit_float(image), np.uint8)
         try:
             with atomic_path(path) as tmp:
-                # imwrite returns False on some failures and True on others (a full disk can leave a
-                # truncated file): read it back before it replaces anything.
-                if not cv2.imwrite(str(tmp), u8) or not _same_image(cv2.imread(str(tmp), cv2.IMREAD_UNCHANGED), u8):
+                # Encoded in memory and written by Python: a full disk is an OSError (imwrite let libpng
+                # print its own "libpng error" line). Read back before it replaces anything.
+                encoded, png = cv2.imencode(tmp.suffix, u8)
+                if not encoded:
+                    raise InputError(f"OpenCV cannot encode {path}")
+                tmp.write_bytes(png.tobytes())
+                if not _same_image(cv2.imread(str(tmp), cv2.IMREAD_UNCHANGED), u8):
                     raise InputError(f"could not write {path} ({_disk_note(path)}); nothing was replaced")
         except OSError as exc:
             raise InputError(f"could not write {path} ({exc.strerror or exc}); nothing was replaced") from None

@@ -55,6 +55,8 @@ class _Sink:
                 str(self.tmp), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (w, h), frame.ndim == 3
             )
             if not self.writer.isOpened():
+                if free_bytes(self.tmp.parent) < LOW_SPACE_BYTES:  # FFmpeg cannot even write the header
+                    raise VideoWriteError(self._failed("the disk is full"))
                 raise VideoWriteError(f"OpenCV cannot write the video {self.target} (use a .mp4 name)")
         self.writer.write(frame)
         self.frames += 1
