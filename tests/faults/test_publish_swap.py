@@ -2,6 +2,8 @@
 
 import json
 import os
+import signal
+import stat
 import subprocess
 
 import pytest
@@ -145,3 +147,25 @@ def test_a_mount_point_inside_out_is_refused_not_emptied(tmp_path, small_disk):
         assert (mnt / "photo.png").read_text() == "mine"
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_fifo_in_out_does_not_hang_the_export(tmp_path):
+    """sync_tree opened every carried file to fsync it: opening a FIFO waits for a writer, forever."""
+    out = make_export(tmp_path / "out", "old")
+    os.mkfifo(out / "pipe")
+    stage = publish.new_stage(out)
+    (stage / "model.onnx").write_text("model new")
+    publish.carry_user_files(out, stage, {"model.onnx"})
+
+    def hung(*_):
+        raise TimeoutError("publishing hung on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        publish.remove_old(publish.swap_into_place(stage, out))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        publish.release_stage(stage)
+    assert (out / "model.onnx").read_text() == "model new" and stat.S_ISFIFO(os.lstat(out / "pipe").st_mode)

@@ -19,6 +19,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 import uuid
 from pathlib import Path
@@ -182,7 +183,7 @@ def sync_tree(folder: Path) -> None:
     for root, _dirs, files in os.walk(folder):
         for name in files:
             path = os.path.join(root, name)
-            if not os.path.islink(path):
+            if stat.S_ISREG(os.lstat(path).st_mode):  # not links, nor a user's FIFO (open would wait for a writer)
                 fd = os.open(path, os.O_RDONLY)
                 try:
                     os.fsync(fd)
