@@ -30,14 +30,37 @@ def mark() -> int:
     return tag
 
 
-def onnx_runner(path: str, session: dict):
+def onnx_runner(path: str, session: dict, call: str = "denoiser"):
+    """call: denoiser (Denoiser.denoise_batch, as the runtime runs it), raw (the C++ session's run on a
+    ready feed: no Python checks), iobinding (input and output bound once, run_with_iobinding)."""
     from dae_runtime.denoiser import Denoiser, SessionConfig
 
     denoiser = Denoiser(Path(path), session=SessionConfig(threads=1, spinning=False, **session))
-    return denoiser.denoise_batch
+    if call == "denoiser":
+        return denoiser.denoise_batch
+    sess = denoiser.session
+    name, out = sess.get_inputs()[0].name, [sess.get_outputs()[0].name]
+    if call == "raw":
+        return lambda x: sess._sess.run(out, {name: x}, None)[0]
+    import onnxruntime as ort
+
+    bound = {}
+
+    def run_bound(x: np.ndarray) -> np.ndarray:
+        if bound.get("shape") != x.shape:
+            binding = sess.io_binding()
+            binding.bind_cpu_input(name, x)
+            y = np.empty(x.shape, np.float32)
+            binding.bind_output(out[0], "cpu", 0, np.float32, list(y.shape), y.ctypes.data)
+            bound.update(shape=x.shape, binding=binding, x=x, y=y, options=ort.RunOptions())
+        np.copyto(bound["x"], x)
+        sess._sess.run_with_iobinding(bound["binding"]._iobinding, bound["options"])
+        return bound["y"]
+
+    return run_bound
 
 
-def litert_runner(path: str, _session: dict):
+def litert_runner(path: str, _session: dict, call: str = "invoke"):
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=path, num_threads=1)
@@ -78,7 +101,9 @@ def main(plan_path: str, marks_path: str) -> int:
     rng = np.random.default_rng(0)
     marks = []
     for model in plan["models"]:
-        run = RUNNERS[model["engine"]](model["path"], plan.get("session", {}))
+        run = RUNNERS[model["engine"]](
+            model["path"], plan.get("session", {}), *([model["call"]] if "call" in model else [])
+        )
         for batch in plan["batches"]:
             x = rng.random((batch, 28, 28, 1), dtype=np.float32)
             runs = int(plan["runs"][str(batch)])

@@ -119,6 +119,7 @@ def count_cpu(cpu: str, models: list[dict], batches: list[int], session: dict, w
     for m in json.loads(marks_json.read_text()):
         rows.append({
             "engine": m["engine"], "precision": m["precision"], "model": m["name"], "batch": m["batch"],
+            "call": m.get("call", "invoke"),
             "cpu": cpu, "runs": m["runs"], "per_inference": per_inference(marks, m["tags"], m["runs"]),
         })  # fmt: skip
     return rows
@@ -166,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", default="1,64")
     parser.add_argument("--only", default="", help="engine:precision pairs to run, e.g. onnxruntime:int8")
     parser.add_argument("--session", default="{}", help="JSON SessionConfig fields for onnxruntime")
+    parser.add_argument("--call", default="denoiser", choices=("denoiser", "raw", "iobinding"),
+                        help="how onnxruntime is called (guest_count.py onnx_runner)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/arm_cost.json")
     parser.add_argument("--markdown", type=Path, default=REPO / "benchmarks/results/arm_cost.md")
     args = parser.parse_args(argv)
@@ -177,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     models_dir = args.models.resolve()
     models = [
         {"engine": e, "precision": p, "name": n, "path": f"/mnt{models_dir / n}"}
+        | ({"call": args.call} if e == "onnxruntime" else {})
         for e, p, n in MODELS
         if (models_dir / n).is_file() and (not only or (e, p) in only)
     ]
