@@ -4,7 +4,9 @@ from dae_runtime.bench.report import github_benchmark
 from dae_runtime.bench.runner import cpu_features
 
 X86_CPUINFO = "processor\t: 0\nmodel name\t: Xeon\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni amx_int8 erms\n"
-PI5_CPUINFO = "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid asimdrdm lrcpc dcpop asimddp\nCPU part\t: 0xd0b\n"
+PI5_CPUINFO = (
+    "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid asimdrdm lrcpc dcpop asimddp\nCPU part\t: 0xd0b\n"
+)
 
 
 def result():
