@@ -26,6 +26,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "runtime/src"))  # dae_runtime.atomic is standard library only
+from dae_runtime.atomic import atomic_path, write_json  # noqa: E402
+
 CLASSES = ("dot", "fp_mul", "int_mac", "other")
 CLASS_TITLES = {"dot": "dot product (SDOT/UDOT)", "fp_mul": "FMLA/FMUL", "int_mac": "int MAC (SMLAL/UMLAL/SADALP..)"}
 # A Raspberry Pi style /proc/cpuinfo (64-bit Raspberry Pi OS): qemu 7.2 shows the guest the host's x86
@@ -228,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         "results": rows,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=1) + "\n")
-    args.markdown.write_text(markdown(result))
+    write_json(args.json, result)
+    with atomic_path(args.markdown) as tmp:
+        tmp.write_text(markdown(result))
     print(markdown(result))
     return 0
 

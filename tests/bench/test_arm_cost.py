@@ -54,9 +54,10 @@ def test_markdown_table_and_breakdown():
     assert "| onnxruntime | int8 | 1 | cortex-a76 | 50.0 % |" in text
 
 
-def test_not_root_is_one_line(monkeypatch, capsys):
+def test_not_root_is_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(arm_cost.os, "geteuid", lambda: 1000)
-    assert arm_cost.main(["--json", "/dev/null", "--markdown", "/dev/null"]) == 2
+    assert arm_cost.main(["--json", str(tmp_path / "a.json"), "--markdown", str(tmp_path / "a.md")]) == 2
+    assert not list(tmp_path.iterdir())  # nothing written
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("arm-cost: cannot run: needs root (apt-get for the QEMU build, chroot and mount")
     assert len([line for line in err if "cannot run" in line]) == 1
