@@ -11,8 +11,8 @@ RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench constraints clean \
-    model-unet model-blind
+.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost \
+    constraints clean model-unet model-blind
 
 install: $(STAMP)
 
@@ -113,6 +113,12 @@ bench: install
 	$(BIN)/python benchmarks/live_serve.py
 	$(BIN)/python benchmarks/digit_finder.py
 	$(BIN)/python benchmarks/gate.py $(RESULTS)/compare.json
+
+# A benchmark, not a test (as root): instructions per inference of the Pi bundle and its LiteRT peers on
+# emulated Cortex-A72 (Pi 4) and Cortex-A76 (Pi 5), counted by a QEMU TCG plugin. The first run builds
+# QEMU 7.2 with plugins into /var/cache/dae-edge (minutes) and shares make pi-check's arm64 root.
+arm-cost:
+	$(PYTHON) benchmarks/arm_cost/run.py
 
 # Re-pin constraints.txt to what .venv holds now (after deliberately upgrading something).
 constraints: install

@@ -113,3 +113,45 @@ def test_unreadable_file_fails(tmp_path):
     path = tmp_path / "compare.json"
     path.write_text("{not json")
     assert gate.main(["gate", str(path)]) == 1
+
+
+VNNI_X86 = {"machine": "x86_64", "cpu_features": ["avx2", "avx512_vnni", "avx512f"]}
+PLAIN_X86 = {"machine": "x86_64", "cpu_features": ["avx2", "avx512f"]}  # e.g. a GitHub runner without VNNI
+ARM64 = {"machine": "aarch64", "cpu_features": ["asimd", "asimddp", "i8mm"]}  # ubuntu-24.04-arm
+
+
+def slower_than_tflite():
+    result = good()
+    result["results"][2]["p50_ms"] = 0.3  # onnxruntime int8 1.9x TFLite int8 at batch 1
+    return result
+
+
+def test_engine_checks_fail_on_a_validated_cpu():
+    result = {**slower_than_tflite(), "machine": VNNI_X86}
+    notes = []
+    failures = gate.check(result, notes=notes)
+    assert len(failures) == 1 and "1.88x TFLite int8" in failures[0] and notes == []
+
+
+@pytest.mark.parametrize("machine, missing", [(PLAIN_X86, "avx2, avx512f"), (ARM64, "asimd, asimddp, i8mm")])
+def test_engine_checks_are_notes_on_cpus_they_were_not_validated_on(machine, missing):
+    result = {**slower_than_tflite(), "machine": machine}
+    notes = []
+    assert gate.check(result, notes=notes) == []
+    assert "validated only on x86_64 with avx512_vnni" in notes[0] and missing in notes[0]
+    assert any("(not enforced)" in n and "TFLite int8" in n for n in notes[1:])
+
+
+def test_other_checks_still_fail_without_the_feature():
+    result = {**slower_than_tflite(), "machine": PLAIN_X86}
+    result["results"][1]["max_abs_diff_vs_keras"] = 1e-2
+    failures = gate.check(result)
+    assert len(failures) == 1 and failures[0].startswith("parity")
+
+
+def test_main_prints_the_notes(tmp_path, capsys):
+    path = tmp_path / "compare.json"
+    path.write_text(json.dumps({**slower_than_tflite(), "machine": ARM64}))
+    assert gate.main(["gate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "NOTE onnxruntime-vs-TFLite speed checks not enforced" in out and "gate: passed" in out

@@ -66,10 +66,31 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _machine_line(machine: dict) -> str:
+    versions = machine.get("versions") or {}
+    threads = machine.get("threads") or "all"
+    return (
+        f"{machine.get('cpu') or 'unknown CPU'} ({machine.get('machine', '?')}, {machine.get('cores')} cores, "
+        f"threads {threads}); features {','.join(machine.get('cpu_features') or []) or 'unknown'}; "
+        f"python {machine.get('python', '?')}; onnxruntime {versions.get('onnxruntime', '?')}"
+    )
+
+
 def github_benchmark(result: dict) -> list[dict]:
-    """customSmallerIsBetter entries: one p50 latency per engine, precision and batch."""
+    """customSmallerIsBetter entries: one p50 latency per engine, precision and batch.
+
+    `range` is the run's own p50-to-p90 spread (github-action-benchmark shows it as an error bar);
+    `extra` names the machine, so the history chart tells a runner change from a regression.
+    """
+    extra = _machine_line(result.get("machine") or {})
     return [
-        {"name": f"{r['engine']} {r['precision']} batch {r['batch']} p50", "unit": "ms", "value": round(r["p50_ms"], 4)}
+        {
+            "name": f"{r['engine']} {r['precision']} batch {r['batch']} p50",
+            "unit": "ms",
+            "value": round(r["p50_ms"], 4),
+            "range": f"+{max(r['p90_ms'] - r['p50_ms'], 0.0):.4f} (p90)",
+            "extra": extra,
+        }
         for r in result["results"]
     ]
 

@@ -40,6 +40,27 @@ def _rss_mb() -> float:
         return float("nan")
 
 
+# The CPU features the engines' int8/fp32 kernels choose by (x86 /proc/cpuinfo "flags", ARM "Features"):
+# the gate enforces engine-vs-engine ratios only on CPUs with the features they were validated on.
+KERNEL_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "asimd", "asimddp", "i8mm", "sve", "bf16")
+
+
+def cpu_features(cpuinfo: str | None = None) -> list[str] | None:
+    """The KERNEL_FEATURES this CPU has, from /proc/cpuinfo; None when it cannot be read (not Linux)."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return None
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            flags.update(value.split())
+    return sorted(f for f in KERNEL_FEATURES if f in flags) if flags else None
+
+
 def machine_info(threads: int | None) -> dict:
     from dae_runtime.versions import package_versions
 
@@ -52,6 +73,7 @@ def machine_info(threads: int | None) -> dict:
     versions = package_versions("onnxruntime", "numpy", "tensorflow", "keras", "ai-edge-litert", "dae-edge-runtime")
     return {
         "cpu": cpu,
+        "cpu_features": cpu_features(),
         "cores": os.cpu_count(),
         "threads": threads,
         "machine": platform.machine(),

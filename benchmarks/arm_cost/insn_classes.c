@@ -1,0 +1,146 @@
+/*
+ * insn_classes: a QEMU TCG plugin that counts executed guest instructions, split into kernel
+ * classes by encoding (dot product, vector fp multiply(-add), integer
+ * multiply-accumulate, other).
+ *
+ * Counting is inline (one add per class per translation block executed), so it costs little.
+ * The guest asks for a snapshot of the counters with a marker system call: syscall(MARK_SYSCALL, tag)
+ * (an unused number; Linux and qemu-user answer ENOSYS). Each marker appends one line to the
+ * output file:  mark <tag> <total> <dot> <fp_mul> <int_mac> <other>
+ * Plugin arguments: out=PATH (default stderr).  One vCPU (one guest thread) is assumed: the inline
+ * counters are shared and not atomic, so the benchmark runs every engine with one thread.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef INSN_CLASSES_TEST
+#include <qemu-plugin.h>
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+#endif
+
+#define MARK_SYSCALL 7777
+
+enum insn_class { CLASS_DOT, CLASS_FP_MUL, CLASS_INT_MAC, CLASS_OTHER, N_CLASSES };
+
+static uint64_t counts[N_CLASSES];
+static FILE *out;
+
+/*
+ * Classes by encoding (Arm ARM, A64 Advanced SIMD), not by disassembly: Debian's QEMU 7.2 source has
+ * no AArch64 disassembler (libvixl is removed from its tarball). Each entry: (word & mask) == value.
+ * Checked against objdump's mnemonics over onnxruntime's and LiteRT's aarch64 libraries
+ * (check_classes.sh).
+ */
+struct pattern {
+    uint32_t mask, value;
+    enum insn_class cls;
+};
+
+static const struct pattern patterns[] = {
+    {0x9FE0FC00, 0x0E809400, CLASS_DOT},     /* SDOT/UDOT (vector) */
+    {0x9FC0F400, 0x0F80E000, CLASS_DOT},     /* SDOT/UDOT (by element) */
+    {0xBF20FC00, 0x0E20CC00, CLASS_FP_MUL},  /* FMLA/FMLS (vector), single/double */
+    {0xBFA0FC00, 0x2E20DC00, CLASS_FP_MUL},  /* FMUL (vector) */
+    {0xBFA0FC00, 0x0E20DC00, CLASS_FP_MUL},  /* FMULX (vector) */
+    {0xBF80B400, 0x0F801000, CLASS_FP_MUL},  /* FMLA/FMLS (by element) */
+    {0x9F80F400, 0x0F809000, CLASS_FP_MUL},  /* FMUL/FMULX (by element) */
+    {0x9F20DC00, 0x0E208000, CLASS_INT_MAC}, /* SMLAL/UMLAL/SMLSL/UMLSL{2} (vector) */
+    {0x9F20FC00, 0x0E20C000, CLASS_INT_MAC}, /* SMULL/UMULL{2} (vector) */
+    {0x9F3FFC00, 0x0E206800, CLASS_INT_MAC}, /* SADALP/UADALP */
+    {0x9F20FC00, 0x0E209400, CLASS_INT_MAC}, /* MLA/MLS (vector) */
+    {0x9F00B400, 0x0F002000, CLASS_INT_MAC}, /* SMLAL/UMLAL/SMLSL/UMLSL{2} (by element) */
+    {0x9F00F400, 0x0F00A000, CLASS_INT_MAC}, /* SMULL/UMULL{2} (by element) */
+    {0xBF00B400, 0x2F000000, CLASS_INT_MAC}, /* MLA/MLS (by element) */
+};
+
+static enum insn_class classify(uint32_t word)
+{
+    for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+        if ((word & patterns[i].mask) == patterns[i].value) {
+            return patterns[i].cls;
+        }
+    }
+    return CLASS_OTHER;
+}
+
+#ifndef INSN_CLASSES_TEST
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    uint64_t per_class[N_CLASSES] = {0};
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint32_t word = 0;
+        if (qemu_plugin_insn_size(insn) == sizeof(word)) {
+            memcpy(&word, qemu_plugin_insn_data(insn), sizeof(word)); /* A64: little-endian, 4 bytes */
+        }
+        per_class[classify(word)]++;
+    }
+    for (int c = 0; c < N_CLASSES; c++) {
+        if (per_class[c]) {
+            qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &counts[c], per_class[c]);
+        }
+    }
+}
+
+static void write_mark(const char *tag)
+{
+    uint64_t total = 0;
+    for (int c = 0; c < N_CLASSES; c++) {
+        total += counts[c];
+    }
+    fprintf(out, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", tag, total,
+            counts[CLASS_DOT], counts[CLASS_FP_MUL], counts[CLASS_INT_MAC], counts[CLASS_OTHER]);
+    fflush(out);
+}
+
+static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, uint64_t a1, uint64_t a2,
+                       uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
+{
+    if (num == MARK_SYSCALL) {
+        char tag[32];
+        snprintf(tag, sizeof(tag), "%" PRIu64, a1);
+        write_mark(tag);
+    }
+}
+
+static void at_plugin_exit(qemu_plugin_id_t id, void *p)
+{
+    write_mark("exit");
+    if (out != stderr) {
+        fclose(out);
+    }
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+{
+    out = stderr;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "out=", 4) == 0) {
+            out = fopen(argv[i] + 4, "w");
+            if (!out) {
+                fprintf(stderr, "insn_classes: cannot open %s\n", argv[i] + 4);
+                return -1;
+            }
+        }
+    }
+    qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+    qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);
+    qemu_plugin_register_atexit_cb(id, at_plugin_exit, NULL);
+    return 0;
+}
+#else
+/* check_classes.sh: hex instruction words on stdin -> one class name per line. */
+int main(void)
+{
+    static const char *const names[] = {"dot", "fp_mul", "int_mac", "other"};
+    unsigned int word;
+    while (scanf("%x", &word) == 1) {
+        printf("%s\n", names[classify(word)]);
+    }
+    return 0;
+}
+#endif

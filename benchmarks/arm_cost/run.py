@@ -1,0 +1,242 @@
+"""`make arm-cost`: instructions per inference on emulated Raspberry Pi CPUs (a benchmark, not a test).
+
+    python benchmarks/arm_cost/run.py [--models DIR] [--cpus cortex-a72,cortex-a76] [--json J] [--markdown M]
+
+Builds (once, cached) a plugin-enabled qemu-aarch64 and the counting plugin (build_qemu.sh), reuses the
+shared arm64 root of `make pi-check` with a venv of its own (guest.sh), then for each CPU model runs every
+model of the Pi bundle (ONNX fp32 and int8, through dae_runtime's Denoiser) and its LiteRT peers at batch 1
+and 64 under the plugin, one thread, PYTHONHASHSEED=0:
+    instructions per inference = (count over N inferences - count over 0 inferences) / N, after warm-up.
+Counts are not time (no caches, memory or per-class throughput): compare engines and graphs on one CPU model.
+Standard library only on the host side. Exits 2 with one line when it cannot run here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "runtime/src"))  # dae_runtime.atomic is standard library only
+from dae_runtime.atomic import atomic_path, write_json  # noqa: E402
+
+CLASSES = ("dot", "fp_mul", "int_mac", "other")
+CLASS_TITLES = {"dot": "dot product (SDOT/UDOT)", "fp_mul": "FMLA/FMUL", "int_mac": "int MAC (SMLAL/UMLAL/SADALP..)"}
+# A Raspberry Pi style /proc/cpuinfo (64-bit Raspberry Pi OS): qemu 7.2 shows the guest the host's x86
+# one, and onnxruntime's CPU detection crashes on it. Features as the Pi's kernel reports them.
+CPUS = {
+    "cortex-a72": ("Raspberry Pi 4 (Cortex-A72)", "0xd08", "0x0", "3", "fp asimd evtstrm crc32 cpuid"),
+    "cortex-a76": (
+        "Raspberry Pi 5 (Cortex-A76)", "0xd0b", "0x4", "1",
+        "fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp",
+    ),
+}  # fmt: skip
+MODELS = (
+    ("onnxruntime", "fp32", "model.onnx"),
+    ("onnxruntime", "int8", "model.int8.onnx"),
+    ("litert", "fp32", "model.tflite"),
+    ("litert", "int8", "model.int8.tflite"),
+)
+RUNS = {1: 10, 64: 2}  # inferences counted per batch size (counts repeat within 1e-4, so few are needed)
+WARMUP = 2
+
+
+class CannotRun(Exception):
+    pass
+
+
+def cpuinfo_text(cpu: str, cores: int = 4) -> str:
+    name, part, variant, revision, features = CPUS[cpu]
+    block = (
+        "processor\t: {i}\nBogoMIPS\t: 108.00\nFeatures\t: {features}\nCPU implementer\t: 0x41\n"
+        "CPU architecture: 8\nCPU variant\t: {variant}\nCPU part\t: {part}\nCPU revision\t: {revision}\n\n"
+    )
+    blocks = "".join(
+        block.format(i=i, features=features, variant=variant, part=part, revision=revision) for i in range(cores)
+    )
+    return blocks + f"Hardware\t: BCM2835\nModel\t\t: {name}\n"
+
+
+def preflight() -> None:
+    if os.name != "posix" or os.geteuid() != 0:
+        raise CannotRun("needs root (apt-get for the QEMU build, chroot and mount namespaces for the arm64 root)")
+    missing = [tool for tool in ("unshare", "chroot", "flock", "mount") if shutil.which(tool) is None]
+    if missing:
+        raise CannotRun(f"missing tools: {', '.join(missing)}")
+    if not Path("/lib64/ld-linux-x86-64.so.2").exists():
+        raise CannotRun("the host must be x86_64 Linux (qemu runs from the host inside the arm64 root)")
+
+
+def _step(args: list[str]) -> None:
+    proc = subprocess.run(args, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines()
+        raise CannotRun(lines[-1].removeprefix("arm-cost: ") if lines else f"{args[0]} failed")
+
+
+def parse_marks(text: str) -> dict[str, dict[str, int]]:
+    marks = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 7 and parts[0] == "mark":
+            marks[parts[1]] = dict(zip(("total", *CLASSES), map(int, parts[2:]), strict=True))
+    return marks
+
+
+def per_inference(marks: dict[str, dict[str, int]], tags: dict[str, int], runs: int) -> dict[str, float]:
+    """(count over N - count over 0) / N, for the total and each class."""
+
+    def span(a: str, b: str, key: str) -> int:
+        return marks[str(tags[b])][key] - marks[str(tags[a])][key]
+
+    return {
+        key: (span("n_start", "n_end", key) - span("zero_start", "zero_end", key)) / runs for key in ("total", *CLASSES)
+    }
+
+
+def count_cpu(cpu: str, models: list[dict], batches: list[int], session: dict, work: Path) -> list[dict]:
+    (work / f"cpuinfo-{cpu}").write_text(cpuinfo_text(cpu))
+    plan = {"models": models, "batches": batches, "runs": {str(b): RUNS.get(b, 2) for b in batches}, "warmup": WARMUP,
+            "session": session}  # fmt: skip
+    (work / f"plan-{cpu}.json").write_text(json.dumps(plan))
+    counts, marks_json = work / f"counts-{cpu}.txt", work / f"marks-{cpu}.json"
+    env = {**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src"}
+    guest_cmd = ["/opt/arm-cost-venv/bin/python", f"/mnt{HERE}/guest_count.py", f"/mnt{work}/plan-{cpu}.json",
+                 f"/mnt{marks_json}"]  # fmt: skip
+    cmd = [str(HERE / "guest.sh"), "count", cpu, str(work / f"cpuinfo-{cpu}"), str(counts), "--", *guest_cmd]
+    proc = subprocess.run(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0 or not marks_json.exists():
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"the guest failed on {cpu} (exit {proc.returncode}):\n{tail}")
+    marks = parse_marks(counts.read_text())
+    rows = []
+    for m in json.loads(marks_json.read_text()):
+        rows.append({
+            "engine": m["engine"], "precision": m["precision"], "model": m["name"], "batch": m["batch"],
+            "call": m.get("call", "invoke"),
+            "cpu": cpu, "runs": m["runs"], "per_inference": per_inference(marks, m["tags"], m["runs"]),
+        })  # fmt: skip
+    return rows
+
+
+def guest_packages() -> str:
+    return (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0]
+
+
+def markdown(result: dict) -> str:
+    cpus = result["cpus"]
+    head = " | ".join(CPUS[c][0] for c in cpus)
+    lines = [
+        f"Instructions per inference under QEMU {result['qemu']} TCG (counting plugin), one thread, "
+        f"{result['date']}; models: {result['models_dir']}; guest: {result['guest']}.",
+        "",
+        f"| engine | precision | batch | {head} |",
+        "|---|---|---:|" + "---:|" * len(cpus),
+    ]
+    rows = result["results"]
+    keys = sorted({(r["engine"], r["precision"], r["batch"]) for r in rows}, key=lambda k: (k[2], k[0], k[1]))
+    by = {(r["engine"], r["precision"], r["batch"], r["cpu"]): r for r in rows}
+    for key in keys:
+        cells = [f"{by[(*key, c)]['per_inference']['total']:,.0f}" if (*key, c) in by else "-" for c in cpus]
+        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(cells) + " |")
+    lines += ["", "Kernel classes (share of the instructions per inference):", ""]
+    lines += [
+        "| engine | precision | batch | CPU | " + " | ".join(CLASS_TITLES.get(c, c) for c in CLASSES) + " |",
+        "|---|---|---:|---|" + "---:|" * len(CLASSES),
+    ]
+    for key in keys:
+        for c in cpus:
+            if (*key, c) not in by:
+                continue
+            p = by[(*key, c)]["per_inference"]
+            shares = " | ".join(f"{100 * p[k] / p['total']:.1f} %" for k in CLASSES)
+            lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {c} | {shares} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
+    parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
+    parser.add_argument("--batches", default="1,64")
+    parser.add_argument("--only", default="", help="engine:precision pairs to run, e.g. onnxruntime:int8")
+    parser.add_argument("--session", default="{}", help="JSON SessionConfig fields for onnxruntime")
+    parser.add_argument("--call", default="denoiser", choices=("denoiser", "raw", "iobinding"),
+                        help="how onnxruntime is called (guest_count.py onnx_runner)")  # fmt: skip
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/arm_cost.json")
+    parser.add_argument("--markdown", type=Path, default=REPO / "benchmarks/results/arm_cost.md")
+    args = parser.parse_args(argv)
+    cpus = [c for c in args.cpus.split(",") if c]
+    if unknown := [c for c in cpus if c not in CPUS]:
+        print(f"arm-cost: unknown CPU model {unknown[0]} (choose from {', '.join(CPUS)})", file=sys.stderr)
+        return 2
+    only = {tuple(p.split(":")) for p in args.only.split(",") if p}
+    models_dir = args.models.resolve()
+    models = [
+        {"engine": e, "precision": p, "name": n, "path": f"/mnt{models_dir / n}"}
+        | ({"call": args.call} if e == "onnxruntime" else {})
+        for e, p, n in MODELS
+        if (models_dir / n).is_file() and (not only or (e, p) in only)
+    ]
+    if not models:
+        print(
+            f"arm-cost: no models in {models_dir} (run `make ship` or `dae export ... --int8 --tflite`)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        preflight()
+        print("arm-cost: plugin-enabled QEMU and counting plugin (cached after the first build)", file=sys.stderr)
+        _step([str(HERE / "build_qemu.sh")])
+        print("arm-cost: arm64 root and its venv (shared with make pi-check)", file=sys.stderr)
+        _step([str(HERE / "guest.sh"), "venv"])
+    except CannotRun as exc:
+        print(f"arm-cost: cannot run: {exc}", file=sys.stderr)
+        return 2
+    batches = [int(b) for b in args.batches.split(",")]
+    started, rows = time.time(), []
+    print(
+        f"arm-cost: counting on {', '.join(cpus)} at once ({len(models)} models x batches {batches})", file=sys.stderr
+    )
+    with tempfile.TemporaryDirectory(prefix="arm-cost-") as tmp, ThreadPoolExecutor(len(cpus)) as pool:
+        # one emulated process per CPU model, side by side: the counts do not depend on the host's load
+        jobs = [pool.submit(count_cpu, cpu, models, batches, json.loads(args.session), Path(tmp)) for cpu in cpus]
+        try:
+            for job in jobs:
+                rows += job.result()
+        except RuntimeError as exc:
+            print(f"arm-cost: {exc}", file=sys.stderr)
+            return 1
+    qemu = Path(os.environ.get("DAE_QEMU_CACHE", "/var/cache/dae-edge/qemu-plugins")) / "VERSION"
+    result = {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "qemu": qemu.read_text().strip() if qemu.exists() else "7.2",
+        "guest": "Debian 12 arm64, Python 3.11.2, "
+        + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
+        "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
+        "session": json.loads(args.session),
+        "cpus": cpus,
+        "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
+        "PYTHONHASHSEED=0",
+        "seconds": round(time.time() - started, 1),
+        "results": rows,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    write_json(args.json, result)
+    with atomic_path(args.markdown) as tmp:
+        tmp.write_text(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

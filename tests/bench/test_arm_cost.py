@@ -1,0 +1,68 @@
+"""The ARM cost benchmark's host side: the Pi's /proc/cpuinfo, the plugin's marks, the arithmetic, the table,
+and one clear line when it cannot run. (The emulated run itself is `make arm-cost`, a benchmark.)"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+RUN = Path(__file__).parents[2] / "benchmarks" / "arm_cost" / "run.py"
+spec = importlib.util.spec_from_file_location("arm_cost_run", RUN)
+arm_cost = importlib.util.module_from_spec(spec)
+sys.modules["arm_cost_run"] = arm_cost
+spec.loader.exec_module(arm_cost)
+
+
+def test_cpuinfo_is_raspberry_pi_style():
+    a72, a76 = arm_cost.cpuinfo_text("cortex-a72"), arm_cost.cpuinfo_text("cortex-a76")
+    for text, part in ((a72, "0xd08"), (a76, "0xd0b")):
+        assert text.count("processor\t:") == 4
+        assert text.count("CPU implementer\t: 0x41") == 4 and text.count("CPU architecture: 8") == 4
+        assert text.count(f"CPU part\t: {part}") == 4
+    assert "asimddp" in a76 and "asimddp" not in a72  # dot product on the Pi 5 only
+
+
+MARKS = """mark 1 1000 0 10 0 990
+mark 2 21000 400 2010 100 18490
+mark 3 21050 400 2010 100 18540
+mark 4 21090 400 2010 100 18580
+mark exit 30000 400 2010 100 27490
+"""
+
+
+def test_per_inference_subtracts_the_empty_loop():
+    marks = arm_cost.parse_marks(MARKS)
+    assert marks["2"] == {"total": 21000, "dot": 400, "fp_mul": 2010, "int_mac": 100, "other": 18490}
+    tags = {"n_start": 1, "n_end": 2, "zero_start": 3, "zero_end": 4}
+    per = arm_cost.per_inference(marks, tags, runs=4)
+    assert per["total"] == (20000 - 40) / 4
+    assert per["dot"] == 100 and per["fp_mul"] == 500 and per["int_mac"] == 25
+
+
+def test_markdown_table_and_breakdown():
+    rows = [
+        {"engine": e, "precision": "int8", "batch": 1, "cpu": c,
+         "per_inference": {"total": t, "dot": t / 2 if c == "cortex-a76" else 0, "fp_mul": 0, "int_mac": 0,
+                           "other": t / 2 if c == "cortex-a76" else t}}
+        for e, c, t in (("onnxruntime", "cortex-a72", 2_071_765), ("onnxruntime", "cortex-a76", 1_087_939),
+                        ("litert", "cortex-a72", 2_641_609))
+    ]  # fmt: skip
+    result = {"cpus": ["cortex-a72", "cortex-a76"], "qemu": "7.2.x", "date": "2026-11-26", "models_dir": "m",
+              "guest": "g", "results": rows}  # fmt: skip
+    text = arm_cost.markdown(result)
+    assert "| onnxruntime | int8 | 1 | 2,071,765 | 1,087,939 |" in text
+    assert "| litert | int8 | 1 | 2,641,609 | - |" in text
+    assert "| onnxruntime | int8 | 1 | cortex-a76 | 50.0 % |" in text
+
+
+def test_not_root_is_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(arm_cost.os, "geteuid", lambda: 1000)
+    assert arm_cost.main(["--json", str(tmp_path / "a.json"), "--markdown", str(tmp_path / "a.md")]) == 2
+    assert not list(tmp_path.iterdir())  # nothing written
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("arm-cost: cannot run: needs root (apt-get for the QEMU build, chroot and mount")
+    assert len([line for line in err if "cannot run" in line]) == 1
+
+
+def test_missing_models_is_one_line(tmp_path, capsys):
+    assert arm_cost.main(["--models", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().startswith(f"arm-cost: no models in {tmp_path}")
