@@ -37,7 +37,11 @@ def keras_engine(path: Path) -> Engine:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    model = keras.models.load_model(path, compile=False)
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for a file that is not a model
+        raise ValueError(f"{path} could not be loaded as a Keras model ({type(exc).__name__})") from None
+    check_keras_gray(model, path)
 
     def run(x: np.ndarray) -> np.ndarray:
         return keras.ops.convert_to_numpy(model(x, training=False))[..., 0]
@@ -45,6 +49,21 @@ def keras_engine(path: Path) -> Engine:
     engine = Engine("keras", "fp32", path, run, note="model(x); predict() adds per-call overhead")
     engine.predict = lambda x: model.predict(x, verbose=0, batch_size=len(x))  # type: ignore[attr-defined]
     return engine
+
+
+def check_keras_gray(model, path) -> None:
+    """A Keras model must take and give gray images (N, H, W, 1), or it fails later in a long traceback."""
+    for role in ("input", "output"):
+        try:
+            tensors = list(getattr(model, role + "s"))
+            shape = tuple(tensors[0].shape) if len(tensors) == 1 else None
+        except (AttributeError, TypeError, ValueError):
+            tensors, shape = [], None
+        if shape is None:
+            raise ValueError(f"{path} has {len(tensors)} {role}s: not a denoiser (one image in, one out)")
+        if len(shape) != 4 or shape[-1] != 1:
+            shown = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+            raise ValueError(f"{path}: its {role} has shape {shown}, not gray images (N, H, W, 1)")
 
 
 def onnx_engine(path: Path, threads: int | None) -> Engine:
