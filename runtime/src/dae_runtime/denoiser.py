@@ -94,6 +94,21 @@ def unit_scale(image: np.ndarray) -> float:
     return 255.0 if a.size and float(a.max()) > 2.0 else 1.0  # > 2: clearly a float image on the 0..255 scale
 
 
+def ort_reason(exc: Exception, limit: int = 300) -> str:
+    """onnxruntime's error, on one line, without the prefix, C++ source location and function
+    signature that come before the reason (and pushed it past any length limit)."""
+    import re
+
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : (Load model from .*? failed: ?)?", "", text)
+    located = re.match(r"^\S+\.(?:cc|h|cpp):\d+ .*?\) (?=[A-Z])", text)
+    if located:
+        text = text[located.end() :]
+    if len(text) > limit:
+        text = text[:limit].rsplit(". ", 1)[0].rstrip(".") + " ..."
+    return text
+
+
 def read_input_spec(path: Path, meta: dict[str, str]) -> dict:
     """The model's "input" metadata (written by dae export), checked; defaults for a plain ONNX model."""
     try:
@@ -192,8 +207,7 @@ class Denoiser:
                 str(self.path), _session_options(self.session_config), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            raise DenoiserError(f"{self.path} is not a usable ONNX model ({first})") from None
+            raise DenoiserError(f"{self.path} is not a usable ONNX model ({ort_reason(exc)})") from None
         meta = self.session.get_modelmeta().custom_metadata_map
         self.input_spec = read_input_spec(self.path, meta)
         self.precision = meta.get("precision", "unknown")
@@ -212,8 +226,7 @@ class Denoiser:
         try:
             out = self.denoise_batch(np.full((1, side, side), 0.5, np.float32))
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise DenoiserError(f"{self.path} cannot denoise a {side}x{side} image ({first})") from None
+            raise DenoiserError(f"{self.path} cannot denoise a {side}x{side} image ({ort_reason(exc)})") from None
         if out.shape != (1, side, side):
             raise DenoiserError(f"{self.path} turns a {side}x{side} image into shape {out.shape}: not a denoiser")
         if not np.isfinite(out).all():

@@ -31,8 +31,12 @@ def load_golden(path: str | Path) -> dict[str, np.ndarray]:
         raise GoldenError(f"{path} is not a readable golden.npz ({type(exc).__name__})") from None
     shapes = {k: data[k].shape for k in GOLDEN_KEYS}
     first = shapes["noisy"]
-    if len(set(shapes.values())) != 1 or len(first) not in (3, 4) or first[1] % 4 or first[2] % 4 or (
-        len(first) == 4 and first[3] != 1
+    if (
+        len(set(shapes.values())) != 1
+        or len(first) not in (3, 4)
+        or first[1] % 4
+        or first[2] % 4
+        or (len(first) == 4 and first[3] != 1)
     ):
         raise GoldenError(f"{path}: noisy, clean and keras must share one shape (N, H, W[, 1]) with H, W "
                           f"multiples of 4, got {shapes}")  # fmt: skip

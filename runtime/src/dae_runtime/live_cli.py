@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from dae_runtime.cli_types import FiniteFloatRange
-
 from dae_runtime.denoise_cli import load_denoiser, model_option, precision_option, threads_option
 
 

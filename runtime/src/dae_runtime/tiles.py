@@ -74,7 +74,7 @@ def read_window(image: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
     the last row/column, as np.pad(mode="edge") of the whole image would give. A view or a small copy."""
     h, w = image.shape
     part = image[rows.start : min(rows.stop, h), cols.start : min(cols.stop, w)]
-    extra_rows, extra_cols = rows.stop - max(rows.start, min(rows.stop, h)), cols.stop - max(cols.start, min(cols.stop, w))
+    extra_rows, extra_cols = rows.stop - rows.start - part.shape[0], cols.stop - cols.start - part.shape[1]
     if extra_rows or extra_cols:
         part = np.pad(part, ((0, extra_rows), (0, extra_cols)), mode="edge")
     return part

@@ -6,7 +6,6 @@ Importing this module must stay cheap and TensorFlow-free: `dae --help` and
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,9 @@ ARCHITECTURE_NAMES = tuple(ARCHITECTURES)
 
 def quiet_tensorflow() -> None:
     """Hide TensorFlow's C++ start-up chatter and print warnings as one line each."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from dae_runtime.quiet_tf import quiet_tensorflow as silence_import
+
+    silence_import()
     warnings.formatwarning = lambda message, *args, **kwargs: f"Warning: {message}\n"
 
 

@@ -32,9 +32,12 @@ class Engine:
 
 def keras_engine(path: Path) -> Engine:
     """The Keras model called directly (model(x)): the fastest way to run it without conversion."""
-    import os
+    from dae_runtime.quiet_tf import quiet_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    problem = keras_file_problem(path)  # before the slow TensorFlow import
+    if problem:
+        raise ValueError(problem)
+    quiet_tensorflow()
     import keras
 
     try:
@@ -49,6 +52,26 @@ def keras_engine(path: Path) -> Engine:
     engine = Engine("keras", "fp32", path, run, note="model(x); predict() adds per-call overhead")
     engine.predict = lambda x: model.predict(x, verbose=0, batch_size=len(x))  # type: ignore[attr-defined]
     return engine
+
+
+_KERAS_MAGIC = {".keras": (b"PK", "a .keras zip archive"), ".h5": (b"\x89HDF\r\n\x1a\n", "an HDF5 file")}
+
+
+def keras_file_problem(path) -> str | None:
+    """Why `path` cannot be a Keras model file, judged from its name and first bytes (Keras itself
+    says "File not found" for a file that exists but is not a model), or None."""
+    path = Path(path)
+    if not path.is_file():
+        return f"model file {path} does not exist"
+    if path.suffix not in _KERAS_MAGIC:
+        return f"{path} is not a Keras model file (.keras or .h5)"
+    magic, what = _KERAS_MAGIC[path.suffix]
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(magic))
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    return None if head == magic else f"{path} is not a Keras model: not {what}"
 
 
 def check_keras_gray(model, path) -> None:
@@ -81,9 +104,9 @@ def _tflite_interpreter_class():
         return Interpreter
     except ImportError:
         pass
-    import os
+    from dae_runtime.quiet_tf import quiet_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow()
     from tensorflow.lite.python.interpreter import Interpreter
 
     return Interpreter
