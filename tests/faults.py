@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# Lines a command prints on stderr on its way (progress bars), not errors.
+# Lines a command prints on stderr on its way (progress bars, export steps "[1/2] ..."), not errors.
 PROGRESS = ("Denoising", "Timing", "Measuring", "Engines:")
+STEP = re.compile(r"^\[\d+/\d+\] ")
 # What click adds around a usage error (exit code 2).
 USAGE = ("Usage:", "Try '")
 
@@ -24,7 +26,10 @@ class Run:
         return [
             line
             for line in self.err.splitlines()
-            if line.strip() and not line.startswith(PROGRESS) and not (self.code == 2 and line.startswith(USAGE))
+            if line.strip()
+            and not line.startswith(PROGRESS)
+            and not STEP.match(line)
+            and not (self.code == 2 and line.startswith(USAGE))
         ]
 
 
