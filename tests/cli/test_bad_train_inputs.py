@@ -46,3 +46,20 @@ def test_a_text_file_as_npz_data_is_not_called_pickled(tmp_path):
     run = invoke("train", "--data", tmp_path / "mnist.npz", "--out", tmp_path / "run")
     line = assert_one_line_error(run, "not an .npz file", code=1)
     assert "pickled" not in line and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment, code",
+    [
+        (["--sigmas", "0.3,nan"], "finite noise levels", 2),
+        (["--json", "{blocker}/rows.json"], "not a folder", 1),
+    ],
+)
+def test_evaluate_refuses_before_loading_anything(tmp_path, args, fragment, code):
+    """Checked before the model is even opened (it does not exist here): no evaluation is run and lost."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep")
+    args = [a.replace("{blocker}", str(blocker)) for a in args]
+    run = invoke("evaluate", "--model", tmp_path / "missing.keras", "--data", "builtin", *args)
+    assert_one_line_error(run, fragment, code=code)
+    assert blocker.read_text() == "keep"
