@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from dae_runtime.cli import main
-from faults import Run, assert_one_line_error
+from one_line_errors import Run, assert_one_line_error
 
 GOOD_STATE = {"config": {"data": "builtin", "epochs": 3}, "epoch": 1, "history": [], "best_val_psnr_db": 10.0,
               "best_epoch": 1, "wait": 0, "elapsed_s": 1.0, "finished": False}  # fmt: skip

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from dae_runtime.cli import main
 from dae_runtime.synthetic import synthetic_digits
-from faults import Run, assert_one_line_error, run_dae
+from one_line_errors import Run, assert_one_line_error, run_dae
 
 
 def invoke(*args) -> Run:

@@ -12,7 +12,7 @@ import pytest
 
 from bad_onnx import identity_model
 from dae_runtime.synthetic import paper_frame, synthetic_digits
-from faults import assert_one_line_error, run_dae
+from one_line_errors import assert_one_line_error, run_dae
 
 
 @pytest.fixture(scope="module")
