@@ -116,8 +116,8 @@ def test_a_broken_array_does_not_stop_the_others_and_outputs_never_collide(tmp_p
     written = sorted(p.name for p in (out / "mix").iterdir())
     assert written == ["a.denoised.png", "c.denoised.png"]
     for bad in (
-        "b.npz: cannot be processed",
-        "d.npy: cannot be processed",
+        "b.npz: not a readable array file",
+        "d.npy: not a .npy file",
         "another input's output",
         "holds no supported",
     ):

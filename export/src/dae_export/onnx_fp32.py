@@ -118,6 +118,8 @@ def check_supported(model) -> None:
             raise ExportError(f"layer {layer.name}: only channels-last layers and nearest upsampling are supported")
         if isinstance(layer, keras.layers.Concatenate) and cfg.get("axis") not in (-1, 3):
             raise ExportError(f"layer {layer.name}: only concatenation along channels is supported")
+        if not all(np.isfinite(w).all() for w in layer.get_weights()):
+            raise ExportError(f"layer {layer.name} has NaN or infinite weights (did its training diverge?)")
 
 
 def pooling_depth(model) -> int:

@@ -16,7 +16,12 @@ from pathlib import Path
 
 import click
 
+from dae_runtime.cli_types import FiniteFloatRange
 from dae_runtime.denoise_cli import int8_option, load_denoiser, model_option, threads_option
+
+# Largest batch measured: 1024 digits hold about 100 MB per activation of the seed, which a Pi has;
+# beyond that a typo (--batch 99999999999) would spend minutes before failing for memory.
+MAX_BATCH = 1024
 
 
 def _sizes(batches: str) -> tuple[int, ...]:
@@ -26,7 +31,23 @@ def _sizes(batches: str) -> tuple[int, ...]:
             raise ValueError
     except ValueError:
         raise click.BadParameter(f"{batches!r} is not a list of positive integers", param_hint="--batch") from None
+    if max(sizes) > MAX_BATCH:
+        raise click.BadParameter(f"batch sizes go up to {MAX_BATCH}, got {max(sizes)}", param_hint="--batch")
     return sizes
+
+
+def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
+    """Refuse before measuring if a result could not be written afterwards."""
+    from dae_runtime.writable import first_unwritable
+
+    reason = first_unwritable([*paths, plot])
+    if reason:
+        raise click.ClickException(reason)
+    if plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise click.ClickException("--plot needs matplotlib: pip install matplotlib") from None
 
 
 @click.command()
@@ -36,11 +57,12 @@ def _sizes(batches: str) -> tuple[int, ...]:
 @model_option
 @int8_option
 @threads_option
-@click.option("--batch", "batches", default=None, help="Batch sizes [default: 1,64,256; with --golden alone 1,64].")
+@click.option("--batch", "batches", default=None,
+              help=f"Batch sizes, at most {MAX_BATCH} [default: 1,64,256; with --golden alone 1,64].")  # fmt: skip
 @click.option("--warmup", type=click.IntRange(min=0), default=10, show_default=True)
 @click.option("--iters", type=click.IntRange(min=1), default=200, show_default=True,
               help="Timed calls at batch 1 (fewer at large batches).")  # fmt: skip
-@click.option("--settle", type=click.FloatRange(min=0), default=0.25, show_default=True,
+@click.option("--settle", type=FiniteFloatRange(min=0, max=60), default=0.25, show_default=True,
               help="Pause (s) before each engine's turn, so the last engine's threads stop spinning.")  # fmt: skip
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write a Markdown table.")
@@ -55,7 +77,11 @@ def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, 
     if models_dir is None and keras_path is None:
         if golden is None:
             raise click.UsageError("give --golden FILE, or --models EXPORT_DIR (and --keras MODEL) to compare engines")
-        return _golden_only(golden, model_path, int8, threads, _sizes(batches or "1,64"), warmup, iters, json_path)
+        sizes = _sizes(batches or "1,64")
+        _check_outputs(json_path)
+        return _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, json_path)
+    sizes = _sizes(batches or "1,64,256")
+    _check_outputs(json_path, markdown_path, gab_path, plot=plot_path)
     golden = golden or (Path(models_dir) / "golden.npz" if models_dir else None)
     if golden is None or not Path(golden).is_file():
         raise click.UsageError("the comparison needs digits: --golden FILE or an export folder with golden.npz")
@@ -63,7 +89,7 @@ def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, 
         data = load_golden(golden)
     except GoldenError as exc:
         raise click.ClickException(str(exc)) from None
-    _engines_side_by_side(data, keras_path, models_dir, threads, _sizes(batches or "1,64,256"), warmup, iters,
+    _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters,
                           settle, json_path, markdown_path, plot_path, gab_path)  # fmt: skip
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from dae_runtime.cli_types import FiniteFloatRange
+
 model_option = click.option(
     "--model",
     "model_path",
@@ -48,7 +50,7 @@ def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
 @click.option("--digits", is_flag=True, help="Find the digits on paper, denoise each as an MNIST crop, paste back.")
 @click.option(
     "--add-noise",
-    type=click.FloatRange(min=0, max=2),
+    type=FiniteFloatRange(min=0, max=2),
     default=0.0,
     help="Add Gaussian noise first (images also get a <name>.noisy.png copy).",
 )

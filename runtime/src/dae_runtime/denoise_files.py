@@ -6,13 +6,14 @@ cannot be read is reported and skipped while the others go on.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from dae_runtime.atomic import atomic_path
-from dae_runtime.denoiser import Denoiser, from_unit_float, to_gray, to_unit_float
+from dae_runtime.denoiser import Denoiser, from_unit_float, to_gray, to_unit_float, unit_scale
 from dae_runtime.noise import gaussian
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
@@ -50,8 +51,9 @@ def collect(inputs: list[str]) -> tuple[list[Job], list[tuple[Path, str]]]:
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
-            if not found:
+            found, unreadable = _walk(path)
+            refused += [(folder, f"cannot be read ({reason}); its files are skipped") for folder, reason in unreadable]
+            if not found and not unreadable:
                 refused.append((path, "holds no supported file (" + ", ".join(sorted(SUPPORTED)) + ")"))
             jobs += [Job(f, f.relative_to(path.parent)) for f in found]
         elif not path.exists():
@@ -61,6 +63,28 @@ def collect(inputs: list[str]) -> tuple[list[Job], list[tuple[Path, str]]]:
         else:
             jobs.append(Job(path, Path(path.name)))
     return jobs, refused
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Supported files below `folder` (sorted) and the subfolders that could not be listed."""
+    import os
+
+    found, unreadable = [], []
+
+    def failed(exc: OSError) -> None:
+        unreadable.append((Path(exc.filename or folder), exc.strerror or type(exc).__name__))
+
+    for root, _, files in os.walk(folder, onerror=failed):
+        found += [Path(root, f) for f in files if Path(f).suffix.lower() in SUPPORTED and Path(root, f).is_file()]
+    return sorted(found), unreadable
+
+
+def _uint16_to_uint8(image: np.ndarray, rows_per_step: int = 1024) -> np.ndarray:
+    """16-bit -> 8-bit (v // 257, as (v / 257).astype(uint8)), in bands: no full-size float copy."""
+    out = np.empty(image.shape, np.uint8)
+    for r in range(0, len(image), rows_per_step):
+        out[r : r + rows_per_step] = image[r : r + rows_per_step] // 257
+    return out
 
 
 def output_path(out: Path, job: Job, suffix: str | None = None) -> Path:
@@ -77,11 +101,21 @@ class FileDenoiser:
         """Denoised gray image (same dtype) and the noisy input if noise was added."""
         noisy = None
         if self.options.add_noise > 0:
-            noisy = from_unit_float(gaussian(to_unit_float(gray), self.options.add_noise, self.rng), gray.dtype)
+            noisy = self._add_noise(gray)
             gray = noisy
         if self.options.digits:
             return self._digits(gray), noisy
         return self.denoiser.denoise(gray), noisy
+
+    def _add_noise(self, gray: np.ndarray, rows_per_step: int = 256) -> np.ndarray:
+        """Gaussian noise, a band of rows at a time: no full-size float copy of a big image. The
+        generator draws the same numbers in bands as in one call, so the result does not change."""
+        scale = unit_scale(gray)
+        out = np.empty(gray.shape, gray.dtype if gray.dtype == np.uint8 else np.float32)
+        for r in range(0, len(gray), rows_per_step):
+            band = to_unit_float(gray[r : r + rows_per_step], scale)
+            out[r : r + rows_per_step] = from_unit_float(gaussian(band, self.options.add_noise, self.rng), out.dtype)
+        return out
 
     def _digits(self, gray: np.ndarray) -> np.ndarray:
         from dae_runtime.digits import extract_digits, from_mnist, paste_ink
@@ -95,11 +129,14 @@ class FileDenoiser:
 
     def run(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
         suffix = job.source.suffix.lower()
-        if suffix in IMAGE_SUFFIXES:
-            return self._image_file(job, out, inputs)
-        if suffix in ARRAY_SUFFIXES:
-            return self._array_file(job, out, inputs)
-        return self._video_file(job, out, inputs)
+        try:
+            if suffix in IMAGE_SUFFIXES:
+                return self._image_file(job, out, inputs)
+            if suffix in ARRAY_SUFFIXES:
+                return self._array_file(job, out, inputs)
+            return self._video_file(job, out, inputs)
+        except ValueError as exc:  # the denoiser's word on a bad image (NaN pixels, wrong shape)
+            raise InputError(str(exc)) from None
 
     def _target(self, path: Path, inputs: set[Path]) -> Path:
         if path.resolve() in inputs:
@@ -109,12 +146,15 @@ class FileDenoiser:
     def _image_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
         import cv2
 
-        image = cv2.imread(str(job.source), cv2.IMREAD_UNCHANGED)
+        # Gray straight from the decoder: no 3-channel copy of a big image ever exists (ANYDEPTH keeps
+        # 16-bit and float TIFFs as they are; OpenCV refuses images above 2^30 pixels).
+        image = cv2.imread(str(job.source), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
         if image is None:
             raise InputError("not a readable image")
         if image.dtype == np.uint16:
-            image = (image / 257).astype(np.uint8)
-        denoised, noisy = self.image(to_gray(image))
+            image = _uint16_to_uint8(image)
+        denoised, noisy = self.image(image)
+        del image  # freed before the output is written and read back: a big image is held twice, not three times
         written = [self._write_image(self._target(output_path(out, job, ".png"), inputs), denoised)]
         if noisy is not None:
             noisy_path = out / job.relative.parent / f"{job.relative.stem}.noisy.png"
@@ -125,7 +165,7 @@ class FileDenoiser:
     def _write_image(path: Path, image: np.ndarray) -> Path:
         import cv2
 
-        u8 = from_unit_float(to_unit_float(image), np.uint8)
+        u8 = image if image.dtype == np.uint8 else from_unit_float(to_unit_float(image), np.uint8)
         try:
             with atomic_path(path) as tmp:
                 # Encoded in memory and written by Python: a full disk is an OSError (imwrite let libpng
@@ -154,26 +194,30 @@ class FileDenoiser:
 
     def _array_file(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:
         target = self._target(output_path(out, job), inputs)
+        npy = job.source.suffix.lower() == ".npy"
         try:
-            if job.source.suffix.lower() == ".npy":
-                result = self._array(np.load(job.source, allow_pickle=False))
+            with open(job.source, "rb") as f:
+                head = f.read(6)
+            if not head.startswith(b"\x93NUMPY" if npy else b"PK"):
+                raise InputError(f"not a {'.npy' if npy else '.npz'} file (no NumPy {'header' if npy else 'zip'})")
+            if npy:
+                loaded = {"arr_0": np.load(job.source, allow_pickle=False)}
             else:
                 with np.load(job.source, allow_pickle=False) as z:
-                    arrays = {k: self._array(z[k]) for k in z.files}
-        except (ValueError, OSError) as exc:
-            raise InputError(f"not a readable array file ({exc})") from exc
+                    loaded = {k: z[k] for k in z.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputError(f"not a readable array file ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+        expected = {k: self._array(a) for k, a in loaded.items()}
         try:
             with atomic_path(target) as tmp:
-                if job.source.suffix.lower() == ".npy":
+                if npy:
                     with open(tmp, "wb") as f:
-                        np.save(f, result)
+                        np.save(f, expected["arr_0"])
                     readback = {"arr_0": np.load(tmp, mmap_mode="r", allow_pickle=False)}
-                    expected = {"arr_0": result}
                 else:
-                    np.savez_compressed(tmp, **arrays)
+                    np.savez_compressed(tmp, **expected)
                     with np.load(tmp, allow_pickle=False) as z:  # reads every member: CRCs are checked
                         readback = {k: z[k] for k in z.files}
-                    expected = arrays
                 if readback.keys() != expected.keys() or not all(
                     readback[k].shape == np.shape(v) for k, v in expected.items()
                 ):

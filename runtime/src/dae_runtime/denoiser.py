@@ -11,6 +11,7 @@ import numpy as np
 
 from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest, sha256_file
 from dae_runtime.models import default_model_path
+from dae_runtime.tiles import TileConfig
 
 
 class DenoiserError(Exception):
@@ -76,18 +77,85 @@ def _check_against_manifest(path: Path) -> None:
         raise DenoiserError(f"{path} does not match the sha256 in {manifest_path}: refusing a modified model")
 
 
-def to_unit_float(image: np.ndarray) -> np.ndarray:
-    """uint8 0..255 or float 0..1 -> float32 0..1."""
+def unit_scale(image: np.ndarray) -> float:
+    """What divides `image` to bring it to 0..1: 255 (uint8 or a float image on the 0..255 scale),
+    65535 (uint16) or 1. Decided on the whole image, so that tiles of it are scaled alike.
+    Refuses NaN and infinite pixels, which would spread through the network's output."""
     a = np.asarray(image)
     if a.dtype == np.uint8:
-        return a.astype(np.float32) / 255.0
+        return 255.0
     if a.dtype == np.uint16:
-        return a.astype(np.float32) / 65535.0
+        return 65535.0
     if not np.issubdtype(a.dtype, np.floating):
         raise ValueError(f"unsupported image dtype {a.dtype}: use uint8, uint16 or float")
+    if a.size and not np.isfinite(a).all():
+        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"the image holds {bad} NaN or infinite pixel(s); clean them first (e.g. numpy.nan_to_num)")
+    return 255.0 if a.size and float(a.max()) > 2.0 else 1.0  # > 2: clearly a float image on the 0..255 scale
+
+
+def ort_reason(exc: Exception, limit: int = 300) -> str:
+    """onnxruntime's error, on one line, without the prefix, C++ source location and function
+    signature that come before the reason (and pushed it past any length limit)."""
+    import re
+
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : (Load model from .*? failed: ?)?", "", text)
+    located = re.match(r"^\S+\.(?:cc|h|cpp):\d+ .*?\) (?=[A-Z])", text)
+    if located:
+        text = text[located.end() :]
+    if len(text) > limit:
+        text = text[:limit].rsplit(". ", 1)[0].rstrip(".") + " ..."
+    return text
+
+
+def read_input_spec(path: Path, meta: dict[str, str]) -> dict:
+    """The model's "input" metadata (written by dae export), checked; defaults for a plain ONNX model."""
+    try:
+        spec = json.loads(meta.get("input", "{}"))
+    except ValueError:
+        raise DenoiserError(f"{path}: its ONNX metadata 'input' is not JSON; re-export the model") from None
+    if not isinstance(spec, dict):
+        raise DenoiserError(f"{path}: its ONNX metadata 'input' is not a JSON object; re-export the model")
+    spec = {"size_multiple": 4, "digit_size": 28, "layout": "NHWC", **spec}
+    for key, most in (("size_multiple", 256), ("digit_size", 4096)):
+        value = spec[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            raise DenoiserError(f"{path}: its metadata {key}={value!r} is not an integer in 1..{most}")
+    if spec["layout"] not in ("NHWC", "NCHW"):
+        raise DenoiserError(f"{path}: its metadata layout={spec['layout']!r} is neither NHWC nor NCHW")
+    return spec
+
+
+def check_io(path: Path, session, channels_last: bool) -> str:
+    """The name of the model's one input, after checking that it takes and gives float32 gray
+    images (N, H, W, 1) (or (N, 1, H, W)); anything else would fail later, inside onnxruntime."""
+    layout = "(N, H, W, 1)" if channels_last else "(N, 1, H, W)"
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1 or not outputs:
+        raise DenoiserError(f"{path} has {len(inputs)} inputs and {len(outputs)} outputs: not a denoiser "
+                            "(one image in, one out)")  # fmt: skip
+    for role, arg in (("input", inputs[0]), ("output", outputs[0])):
+        if arg.type != "tensor(float)":
+            raise DenoiserError(f"{path}: its {role} {arg.name!r} is {arg.type}, not float32 images {layout}")
+        shape = arg.shape
+        channels = None if not isinstance(shape, list) or len(shape) != 4 else shape[3 if channels_last else 1]
+        if not isinstance(shape, list) or len(shape) != 4 or (isinstance(channels, int) and channels != 1):
+            raise DenoiserError(
+                f"{path}: its {role} {arg.name!r} has shape {shape}, not gray images {layout} (1 channel)"
+            )
+    return inputs[0].name
+
+
+def to_unit_float(image: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """uint8 0..255, uint16 or float 0..1 (or 0..255) -> float32 0..1; `scale` from unit_scale()."""
+    a = np.asarray(image)
+    scale = unit_scale(a) if scale is None else scale
+    if a.dtype in (np.uint8, np.uint16):
+        return a.astype(np.float32) / scale
     a = a.astype(np.float32)
-    if a.size and float(a.max()) > 2.0:  # clearly a float image on the 0..255 scale
-        a = a / 255.0
+    if scale != 1.0:
+        a = a / scale
     return np.clip(a, 0.0, 1.0)
 
 
@@ -122,6 +190,7 @@ class Denoiser:
         threads: int | None = None,
         precision: str = "fp32",
         session: SessionConfig | None = None,
+        tiles: TileConfig | None = None,
     ):
         import onnxruntime as ort
 
@@ -138,17 +207,30 @@ class Denoiser:
                 str(self.path), _session_options(self.session_config), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
-            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-            raise DenoiserError(f"{self.path} is not a usable ONNX model ({first})") from None
+            raise DenoiserError(f"{self.path} is not a usable ONNX model ({ort_reason(exc)})") from None
         meta = self.session.get_modelmeta().custom_metadata_map
-        self.input_spec = json.loads(meta.get("input", "{}"))
+        self.input_spec = read_input_spec(self.path, meta)
         self.precision = meta.get("precision", "unknown")
-        self.size_multiple = int(self.input_spec.get("size_multiple", 4))
-        self.digit_size = int(self.input_spec.get("digit_size", 28))
-        inp = self.session.get_inputs()[0]
-        self.input_name = inp.name
-        self.channels_last = self.input_spec.get("layout", "NHWC") == "NHWC"
+        self.size_multiple = self.input_spec["size_multiple"]
+        self.digit_size = self.input_spec["digit_size"]
+        self.channels_last = self.input_spec["layout"] == "NHWC"
+        self.input_name = check_io(self.path, self.session, self.channels_last)
+        self.tiles = tiles or TileConfig()
         self._run = _fast_run(self.session)
+        self._probe()
+
+    def _probe(self) -> None:
+        """One tiny run at load, so a model that cannot run or gives NaN (damaged weights) is refused
+        here, in one line, instead of failing or writing garbage on every input later."""
+        side = -(-self.digit_size // self.size_multiple) * self.size_multiple
+        try:
+            out = self.denoise_batch(np.full((1, side, side), 0.5, np.float32))
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
+            raise DenoiserError(f"{self.path} cannot denoise a {side}x{side} image ({ort_reason(exc)})") from None
+        if out.shape != (1, side, side):
+            raise DenoiserError(f"{self.path} turns a {side}x{side} image into shape {out.shape}: not a denoiser")
+        if not np.isfinite(out).all():
+            raise DenoiserError(f"{self.path} gives NaN or infinite pixels: its weights are damaged")
 
     def denoise_batch(self, x: np.ndarray) -> np.ndarray:
         """(N, H, W[, 1]) in [0, 1] (or uint8) with H, W multiples of 4 -> float32 (N, H, W)."""
@@ -170,14 +252,22 @@ class Denoiser:
         return out[..., 0] if self.channels_last else out[:, 0]
 
     def denoise(self, image: np.ndarray) -> np.ndarray:
-        """One image of any size: padded (edge-replicated) to a multiple of 4, denoised, cropped back."""
+        """One image of any size: padded (edge-replicated) to a multiple of 4, denoised, cropped back.
+
+        An image larger than the tile (self.tiles) goes through the model in overlapping windows, so
+        memory stays bounded whatever its size; only the uint8 (or float) image and output are whole.
+        """
+        from dae_runtime.tiles import read_window, windows
+
         gray = to_gray(image)
-        x = to_unit_float(gray)
-        h, w = x.shape
-        m = self.size_multiple
-        padded = np.pad(x, ((0, -h % m), (0, -w % m)), mode="edge")
-        out = self.denoise_batch(padded[None])[0, :h, :w]
-        return from_unit_float(out, np.asarray(gray).dtype)
+        scale = unit_scale(gray)
+        h, w = gray.shape
+        out = np.empty((h, w), np.uint8 if gray.dtype == np.uint8 else np.float32)
+        for win in windows(h, w, self.size_multiple, self.tiles):
+            x = to_unit_float(read_window(gray, win.rows, win.cols), scale)
+            y = self.denoise_batch(x[None])[0]
+            out[win.out_rows, win.out_cols] = from_unit_float(y[win.keep_rows, win.keep_cols], out.dtype)
+        return out
 
     def denoise_digits(self, crops: np.ndarray) -> np.ndarray:
         """Digit crops of any one size (N, h, w) -> resized to 28x28, denoised in one batch, resized back."""

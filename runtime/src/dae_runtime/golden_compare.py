@@ -31,11 +31,21 @@ def load_golden(path: str | Path) -> dict[str, np.ndarray]:
         raise GoldenError(f"{path} is not a readable golden.npz ({type(exc).__name__})") from None
     shapes = {k: data[k].shape for k in GOLDEN_KEYS}
     first = shapes["noisy"]
-    if len(set(shapes.values())) != 1 or len(first) not in (3, 4) or first[1] % 4 or first[2] % 4:
+    if (
+        len(set(shapes.values())) != 1
+        or len(first) not in (3, 4)
+        or first[1] % 4
+        or first[2] % 4
+        or (len(first) == 4 and first[3] != 1)
+    ):
         raise GoldenError(f"{path}: noisy, clean and keras must share one shape (N, H, W[, 1]) with H, W "
                           f"multiples of 4, got {shapes}")  # fmt: skip
+    if first[0] == 0:
+        raise GoldenError(f"{path} holds no digits (its arrays are empty)")
     if not all(np.issubdtype(data[k].dtype, np.floating) for k in GOLDEN_KEYS):
         raise GoldenError(f"{path}: golden arrays must be float images in [0, 1]")
+    if not all(np.isfinite(data[k]).all() for k in GOLDEN_KEYS):
+        raise GoldenError(f"{path}: golden arrays hold NaN or infinite values")
     return data
 
 

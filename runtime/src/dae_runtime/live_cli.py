@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from dae_runtime.cli_types import FiniteFloatRange
 from dae_runtime.denoise_cli import load_denoiser, model_option, precision_option, threads_option
 
 
@@ -37,7 +38,7 @@ def _address(ctx, param, value):
 @threads_option
 @click.option(
     "--add-noise",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloatRange(0, 1),
     default=0.3,
     show_default=True,
     help="Gaussian noise added to each digit crop (keys + and - change it).",

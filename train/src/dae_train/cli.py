@@ -6,7 +6,7 @@ Importing this module must stay cheap and TensorFlow-free: `dae --help` and
 
 from __future__ import annotations
 
-import os
+import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +23,9 @@ ARCHITECTURE_NAMES = tuple(ARCHITECTURES)
 
 def quiet_tensorflow() -> None:
     """Hide TensorFlow's C++ start-up chatter and print warnings as one line each."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from dae_runtime.quiet_tf import quiet_tensorflow as silence_import
+
+    silence_import()
     warnings.formatwarning = lambda message, *args, **kwargs: f"Warning: {message}\n"
 
 
@@ -164,6 +166,7 @@ def evaluate(
     """PSNR/SSIM of a Keras model and classical filters (median, Gaussian, non-local means) per noise level."""
     quiet_tensorflow()
     from dae_runtime.atomic import write_json
+    from dae_runtime.writable import why_unwritable
     from dae_train.evaluate import EvalConfig, format_table
     from dae_train.evaluate import evaluate as run_evaluation
 
@@ -173,8 +176,10 @@ def evaluate(
         raise click.BadParameter(
             f"{sigmas!r} is not a comma-separated list of numbers", param_hint="--sigmas"
         ) from None
-    if not levels:
-        raise click.BadParameter("give at least one noise level", param_hint="--sigmas")
+    if not levels or not all(math.isfinite(level) for level in levels):
+        raise click.BadParameter("give one or more finite noise levels", param_hint="--sigmas")
+    if json_path and (reason := why_unwritable(json_path)):
+        raise click.ClickException(reason)  # now, not after the whole evaluation
     with user_errors():
         cfg = EvalConfig(model_path, data, noise_kind, levels, limit, seed, baselines=not no_baselines)
         rows = run_evaluation(cfg)

@@ -158,6 +158,13 @@ def _check_images(a: np.ndarray, what: str) -> np.ndarray:
 def load_npz(path: Path) -> tuple[Digits, Digits | None]:
     """A Keras-format mnist.npz: x_train (+ y_train, x_test, y_test)."""
     try:
+        with open(path, "rb") as f:
+            is_zip = f.read(2) == b"PK"  # np.load takes anything else for a pickle, and says so
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if not is_zip:
+        raise DataError(f"{path} is not an .npz file (not a zip archive); expected Keras mnist.npz arrays")
+    try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except ValueError as exc:

@@ -26,17 +26,22 @@ class EvalConfig:
 
 def load_keras_model(path: str | Path):
     """keras.models.load_model with the user-facing errors the CLI needs."""
+    from dae_runtime.bench.engines import check_keras_gray, keras_file_problem
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} does not exist")
-    if path.suffix not in (".keras", ".h5"):
-        raise ValueError(f"{path} is not a Keras model file (.keras or .h5)")
+    problem = keras_file_problem(path)
+    if problem:
+        raise ValueError(problem)
     import keras
 
     try:
-        return keras.models.load_model(path, compile=False)
+        model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001 - Keras raises many types for a damaged file
         raise ValueError(f"{path} could not be loaded as a Keras model ({type(exc).__name__})") from exc
+    check_keras_gray(model, path)
+    return model
 
 
 def evaluate(cfg: EvalConfig) -> list[dict]:

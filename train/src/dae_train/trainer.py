@@ -85,6 +85,31 @@ def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
 
 
+_STATE_TYPES = {"epoch": int, "best_epoch": int, "wait": int, "history": list, "best_val_psnr_db": (int, float),
+                "elapsed_s": (int, float), "finished": bool}  # fmt: skip
+
+
+def _state_type_problem(state: dict) -> str | None:
+    """What is wrong with the saved state's types (a hand-edited or foreign state.json), or None."""
+    for key, kind in _STATE_TYPES.items():
+        value = state.get(key, False if key == "finished" else 0)
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            return f"{key} is {type(value).__name__} {value!r}"
+    if min(state["epoch"], state["best_epoch"], state["wait"]) < 0:
+        return "a negative epoch count"
+    defaults = TrainConfig()
+    for key, value in state["config"].items():
+        if hasattr(defaults, key):
+            kind = type(getattr(defaults, key))
+            if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+                return f"config {key} is {type(value).__name__} {value!r}"
+    try:
+        TrainConfig.from_dict(state["config"]).validate()
+    except (TypeError, ValueError) as exc:
+        return f"config: {exc}"
+    return None
+
+
 def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: bool) -> dict | None:
     """The saved state to resume from, or None for a fresh run; refuses to clobber a finished run."""
     if resume:
@@ -97,6 +122,9 @@ def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: boo
         needed = {"config", "epoch", "history", "best_val_psnr_db", "best_epoch", "wait", "elapsed_s"}
         if not isinstance(state, dict) or not needed <= set(state) or not isinstance(state["config"], dict):
             raise TrainError(f"{paths.state} is not a dae-edge training state; cannot resume")
+        problem = _state_type_problem(state)
+        if problem:
+            raise TrainError(f"{paths.state} is damaged ({problem}); cannot resume")
         if state.get("finished"):
             raise TrainError(f"the run in {paths.out} already finished at epoch {state['epoch']}; nothing to resume")
         return state

@@ -32,12 +32,19 @@ class Engine:
 
 def keras_engine(path: Path) -> Engine:
     """The Keras model called directly (model(x)): the fastest way to run it without conversion."""
-    import os
+    from dae_runtime.quiet_tf import quiet_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    problem = keras_file_problem(path)  # before the slow TensorFlow import
+    if problem:
+        raise ValueError(problem)
+    quiet_tensorflow()
     import keras
 
-    model = keras.models.load_model(path, compile=False)
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for a file that is not a model
+        raise ValueError(f"{path} could not be loaded as a Keras model ({type(exc).__name__})") from None
+    check_keras_gray(model, path)
 
     def run(x: np.ndarray) -> np.ndarray:
         return keras.ops.convert_to_numpy(model(x, training=False))[..., 0]
@@ -45,6 +52,41 @@ def keras_engine(path: Path) -> Engine:
     engine = Engine("keras", "fp32", path, run, note="model(x); predict() adds per-call overhead")
     engine.predict = lambda x: model.predict(x, verbose=0, batch_size=len(x))  # type: ignore[attr-defined]
     return engine
+
+
+_KERAS_MAGIC = {".keras": (b"PK", "a .keras zip archive"), ".h5": (b"\x89HDF\r\n\x1a\n", "an HDF5 file")}
+
+
+def keras_file_problem(path) -> str | None:
+    """Why `path` cannot be a Keras model file, judged from its name and first bytes (Keras itself
+    says "File not found" for a file that exists but is not a model), or None."""
+    path = Path(path)
+    if not path.is_file():
+        return f"model file {path} does not exist"
+    if path.suffix not in _KERAS_MAGIC:
+        return f"{path} is not a Keras model file (.keras or .h5)"
+    magic, what = _KERAS_MAGIC[path.suffix]
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(magic))
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    return None if head == magic else f"{path} is not a Keras model: not {what}"
+
+
+def check_keras_gray(model, path) -> None:
+    """A Keras model must take and give gray images (N, H, W, 1), or it fails later in a long traceback."""
+    for role in ("input", "output"):
+        try:
+            tensors = list(getattr(model, role + "s"))
+            shape = tuple(tensors[0].shape) if len(tensors) == 1 else None
+        except (AttributeError, TypeError, ValueError):
+            tensors, shape = [], None
+        if shape is None:
+            raise ValueError(f"{path} has {len(tensors)} {role}s: not a denoiser (one image in, one out)")
+        if len(shape) != 4 or shape[-1] != 1:
+            shown = "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+            raise ValueError(f"{path}: its {role} has shape {shown}, not gray images (N, H, W, 1)")
 
 
 def onnx_engine(path: Path, threads: int | None) -> Engine:
@@ -62,9 +104,9 @@ def _tflite_interpreter_class():
         return Interpreter
     except ImportError:
         pass
-    import os
+    from dae_runtime.quiet_tf import quiet_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow()
     from tensorflow.lite.python.interpreter import Interpreter
 
     return Interpreter

@@ -1,0 +1,65 @@
+"""Fault suite, training half (issue 12, defects 6 and 10): a damaged state.json or a text file given as
+data is one line and exit code 1, and the run folder is left as it was."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from dae_runtime.cli import main
+from one_line_errors import Run, assert_one_line_error
+
+GOOD_STATE = {"config": {"data": "builtin", "epochs": 3}, "epoch": 1, "history": [], "best_val_psnr_db": 10.0,
+              "best_epoch": 1, "wait": 0, "elapsed_s": 1.0, "finished": False}  # fmt: skip
+
+
+def invoke(*args) -> Run:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"epoch": "three"}, "epoch is str 'three'"),
+        ({"history": {}}, "history is dict"),
+        ({"wait": None}, "wait is NoneType"),
+        ({"finished": "no"}, "finished is str"),
+        ({"epoch": -2}, "negative"),
+        ({"config": {"epochs": "5"}}, "config epochs is str '5'"),
+        ({"config": {"batch_size": 0}}, "batch size must be at least 1"),
+    ],
+)
+def test_resume_with_a_wrong_typed_state_is_one_line(tmp_path, change, fragment):
+    (tmp_path / "checkpoints").mkdir()
+    state = tmp_path / "checkpoints" / "state.json"
+    state.write_text(json.dumps(GOOD_STATE | change))
+    (tmp_path / "checkpoints" / "last.keras").write_bytes(b"PK last")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    run = invoke("train", "--resume", "--out", tmp_path)
+    assert_one_line_error(run, "is damaged", fragment, code=1)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_a_text_file_as_npz_data_is_not_called_pickled(tmp_path):
+    (tmp_path / "mnist.npz").write_text("just text")
+    run = invoke("train", "--data", tmp_path / "mnist.npz", "--out", tmp_path / "run")
+    line = assert_one_line_error(run, "not an .npz file", code=1)
+    assert "pickled" not in line and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment, code",
+    [
+        (["--sigmas", "0.3,nan"], "finite noise levels", 2),
+        (["--json", "{blocker}/rows.json"], "not a folder", 1),
+    ],
+)
+def test_evaluate_refuses_before_loading_anything(tmp_path, args, fragment, code):
+    """Checked before the model is even opened (it does not exist here): no evaluation is run and lost."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep")
+    args = [a.replace("{blocker}", str(blocker)) for a in args]
+    run = invoke("evaluate", "--model", tmp_path / "missing.keras", "--data", "builtin", *args)
+    assert_one_line_error(run, fragment, code=code)
+    assert blocker.read_text() == "keep"
