@@ -45,7 +45,8 @@ test-runtime-only: $(RT_STAMP)
 	@for m in tensorflow keras tf2onnx dae_train dae_export; do \
 		! $(RT_VENV)/bin/python -c "import $$m" 2>/dev/null || { echo "$$m leaked into the runtime-only venv"; exit 1; }; \
 	done
-	$(RT_VENV)/bin/python -m pytest tests/runtime
+	@# -m 'not slow': the slow runtime test (a 20000x20000 image, about a minute) runs once, in test-all
+	$(RT_VENV)/bin/python -m pytest -m 'not slow' tests/runtime
 
 # Raspberry Pi OS bookworm runs Debian's Python 3.11.2, older than tarfile's extraction filters (3.11.4):
 # the runtime tests run under Debian's own python3.11 too (apt-get install python3.11-venv), so code that
@@ -66,7 +67,7 @@ $(OLD_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
 test-old-python: $(OLD_STAMP)
 	$(OLD_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --force-reinstall ./runtime
 	@# plus the hostile-archive refusals of the fault suite (oversized members): runtime-only too
-	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/runtime tests/faults/test_hostile_files.py
+	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider -m 'not slow' tests/runtime tests/faults/test_hostile_files.py
 
 # The Pi bundle on an emulated Raspberry Pi OS 64-bit (arm64 bookworm root, qemu-user; as root, not in
 # `make test`): see benchmarks/pi/pi_check.py. Report: benchmarks/results/pi_check.json.
