@@ -1,5 +1,6 @@
 """Big images in overlapping tiles: the same result as one pass, and bounded memory for 20000x20000."""
 
+import json
 import resource
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+import dae_runtime
 from dae_runtime.denoiser import Denoiser
 from dae_runtime.synthetic import paper_frame
 from dae_runtime.tiles import SEED_RECEPTIVE_RADIUS, TileConfig, read_window, windows
@@ -126,3 +128,23 @@ def test_a_20000_pixel_square_png_is_denoised_in_under_1_5_gb(tmp_path):
     expected = Denoiser(precision="int8", tiles=ONE_PASS).denoise(crop)[64:-64, 64:-64]
     assert np.abs(denoised[window].astype(int) - expected).max() <= 1
     assert (out / "b_small.denoised.png").is_file()
+
+
+def test_the_tile_overlap_follows_the_models_receptive_radius(tmp_path):
+    """A deeper zoo model reaches further than the seed: its export's receptive_radius sets the overlap."""
+    import onnx
+
+    shipped = onnx.load(str(dae_runtime.default_model_path("fp32")))
+    spec = json.loads(next(p.value for p in shipped.metadata_props if p.key == "input"))
+    assert "receptive_radius" not in spec  # exported before the zoo: the seed's radius is the default
+    assert Denoiser().tiles.margin == SEED_RECEPTIVE_RADIUS
+    for prop in shipped.metadata_props:
+        if prop.key == "input":
+            prop.value = json.dumps({**spec, "receptive_radius": 37})
+    deeper = tmp_path / "deeper.onnx"
+    onnx.save(shipped, str(deeper))
+    denoiser = Denoiser(deeper)
+    assert denoiser.tiles.margin == 37
+    windows_seen = list(windows(3000, 800, denoiser.size_multiple, denoiser.tiles))
+    second_row = next(w for w in windows_seen if w.rows.start > 0)
+    assert second_row.rows.start == 768 - 40  # 37 rounded up to the size multiple 4

@@ -40,3 +40,20 @@ def test_train_help_lists_every_architecture():
         assert name in result.output
     bad = CliRunner().invoke(train, ["--arch", "resnet", "--out", "x"])
     assert bad.exit_code == 2 and "resnet" in bad.output
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_the_receptive_radius_bounds_how_far_a_pixel_reaches(name):
+    """The export's receptive_radius sets the runtime's tile overlap: it must never be too small."""
+    from dae_export.onnx_fp32 import receptive_radius
+
+    model = build_model(name)
+    rng = np.random.default_rng(0)
+    x = rng.random((1, 96, 96, 1), dtype=np.float32)
+    poked = x.copy()
+    poked[0, 48, 48, 0] = 1.0 - poked[0, 48, 48, 0]
+    changed = np.argwhere(np.abs(np.asarray(model(poked)) - np.asarray(model(x)))[0, ..., 0] > 0)
+    reach = int(np.abs(changed - 48).max())
+    assert 0 < reach <= receptive_radius(model)
+    if name == "seed":
+        assert receptive_radius(model) == 16  # exact radius 11 (dae_runtime.tiles); the bound adds 5

@@ -21,7 +21,7 @@ def input_spec(model) -> dict:
     Derived from the model: each 2x2 pooling halves the sides, so they must be multiples of
     2 ** depth (other sizes come back rounded up); the seed's two poolings give 4.
     """
-    from dae_export.onnx_fp32 import pooling_depth
+    from dae_export.onnx_fp32 import pooling_depth, receptive_radius
 
     return {
         "name": INPUT_NAME,
@@ -32,6 +32,7 @@ def input_spec(model) -> dict:
         "scaling": "uint8 pixel / 255; white digit on black background, as MNIST",
         "size_multiple": 2 ** pooling_depth(model),
         "digit_size": DIGIT_SIZE,
+        "receptive_radius": receptive_radius(model),  # overlap the runtime's tiles need (dae_runtime.tiles)
     }
 
 

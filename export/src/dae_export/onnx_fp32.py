@@ -133,6 +133,30 @@ def pooling_depth(model) -> int:
     return len(pools)
 
 
+def receptive_radius(model) -> int:
+    """An upper bound of how many input pixels either side of an output pixel can reach it.
+
+    The runtime denoises big images in overlapping tiles and needs at least this overlap for tiles
+    to equal one pass. Walking the layers in order and adding every conv's and pooling's reach at
+    the current stride is exact for a chain and an upper bound for models with skips (a branch's
+    layers are counted as if in series). The seed gives 16 (its exact radius is 11).
+    """
+    import keras
+
+    radius, stride = 0, 1
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            k = max(layer.kernel_size)
+            radius += (k // 2) * max(layer.dilation_rate) * stride
+        elif isinstance(layer, keras.layers.MaxPooling2D):
+            radius += (max(layer.pool_size) - 1) * stride
+            stride *= max(layer.strides)
+        elif isinstance(layer, keras.layers.UpSampling2D):
+            stride = max(1, stride // max(layer.size))
+            radius += stride  # nearest: an output pixel reads the low-res pixel up to one step away
+    return int(radius)
+
+
 def _resize_handler(scales_by_op):
     import tf2onnx
     from tf2onnx import constants

@@ -11,7 +11,7 @@ import numpy as np
 
 from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest, sha256_file
 from dae_runtime.models import default_model_path
-from dae_runtime.tiles import TileConfig
+from dae_runtime.tiles import SEED_RECEPTIVE_RADIUS, TileConfig
 
 
 class DenoiserError(Exception):
@@ -117,11 +117,13 @@ def read_input_spec(path: Path, meta: dict[str, str]) -> dict:
         raise DenoiserError(f"{path}: its ONNX metadata 'input' is not JSON; re-export the model") from None
     if not isinstance(spec, dict):
         raise DenoiserError(f"{path}: its ONNX metadata 'input' is not a JSON object; re-export the model")
-    spec = {"size_multiple": 4, "digit_size": 28, "layout": "NHWC", **spec}
-    for key, most in (("size_multiple", 256), ("digit_size", 4096)):
+    # Exports before the zoo carry no receptive_radius: they are the seed (radius 11, dae_runtime.tiles).
+    defaults = {"size_multiple": 4, "digit_size": 28, "layout": "NHWC", "receptive_radius": SEED_RECEPTIVE_RADIUS}
+    spec = {**defaults, **spec}
+    for key, least, most in (("size_multiple", 1, 256), ("digit_size", 1, 4096), ("receptive_radius", 0, 4096)):
         value = spec[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-            raise DenoiserError(f"{path}: its metadata {key}={value!r} is not an integer in 1..{most}")
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            raise DenoiserError(f"{path}: its metadata {key}={value!r} is not an integer in {least}..{most}")
     if spec["layout"] not in ("NHWC", "NCHW"):
         raise DenoiserError(f"{path}: its metadata layout={spec['layout']!r} is neither NHWC nor NCHW")
     return spec
@@ -215,7 +217,8 @@ class Denoiser:
         self.digit_size = self.input_spec["digit_size"]
         self.channels_last = self.input_spec["layout"] == "NHWC"
         self.input_name = check_io(self.path, self.session, self.channels_last)
-        self.tiles = tiles or TileConfig()
+        # The overlap must cover the receptive field, or tiles would differ from one pass at their seams.
+        self.tiles = tiles or TileConfig(margin=self.input_spec["receptive_radius"])
         self._run = _fast_run(self.session)
         self._probe()
 
