@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import socket
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
+from click.testing import CliRunner
 
+from dae_runtime.cli import main
 from dae_runtime.serve import LiveServer
+from dae_runtime.sources import FrameSource, SourceError, register, unregister
+from dae_runtime.synthetic import paper_frame, synthetic_digits
+
+STANDINS = Path(__file__).parent / "standins"
+
+
+@pytest.fixture
+def picamera2(monkeypatch):
+    """The stand-in picamera2 package on sys.path, fresh for each test."""
+    monkeypatch.syspath_prepend(str(STANDINS))
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
+    import picamera2
+
+    picamera2.Picamera2.instances, picamera2.Picamera2.cameras = [], 1
+    picamera2.Picamera2.force_format, picamera2.Picamera2._in_use = None, set()
+    yield picamera2.Picamera2
+    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
 
 
 def raw_http(port: int, request: bytes, host: str = "127.0.0.1") -> bytes:
@@ -39,3 +61,76 @@ def test_a_post_body_cannot_smuggle_a_control_request_past_the_header_check():
         own = b"POST /control?action=mode HTTP/1.1\r\nHost: x\r\nX-Dae-Control: 1\r\nConnection: close\r\n\r\n"
         assert b'{"queued": "mode"}' in raw_http(server.port, own)
         assert server.pending_keys() == [ord("f")]
+
+
+def video_frames(path) -> int:
+    import cv2
+
+    capture, n = cv2.VideoCapture(str(path)), 0
+    while capture.read()[0]:
+        n += 1
+    return n
+
+
+def one_error_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output, output
+    return lines[0]
+
+
+def test_a_source_that_fails_mid_session_keeps_the_video_recorded_so_far(tmp_path):
+    # Like a network stream that stays away past its reconnect time: one line, exit 1, and the frames
+    # already written stay in --out.
+    @register("failing", "camera", accepts=lambda spec: spec == "failing", example="failing")
+    class Failing(FrameSource):
+        def __init__(self, spec, settings):
+            self.left = 4
+
+        def open(self):
+            pass
+
+        def read(self):
+            if not self.left:
+                raise SourceError("the stand-in camera went away")
+            self.left -= 1
+            return paper_frame(synthetic_digits(4, seed=1), (240, 320))
+
+        def release(self):
+            pass
+
+    out = tmp_path / "kept.mp4"
+    try:
+        result = CliRunner().invoke(main, ["live", "--camera", "failing", "--headless", "--out", str(out)])
+    finally:
+        unregister("failing")
+    assert result.exit_code == 1
+    assert "went away" in one_error_line(result.output)
+    assert video_frames(out) == 4
+
+
+def test_a_pi_camera_that_fails_mid_session_is_one_line_and_keeps_the_video(picamera2, monkeypatch, tmp_path):
+    capture = picamera2.capture_array
+
+    def failing_capture(self, name="main"):
+        if self.frame >= 3:
+            raise RuntimeError("Camera frontend has timed out!")  # what libcamera says when the ribbon slips
+        return capture(self, name)
+
+    monkeypatch.setattr(picamera2, "capture_array", failing_capture)
+    out = tmp_path / "picam.mp4"
+    result = CliRunner().invoke(main, ["live", "--camera", "picam", "--headless", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "timed out" in one_error_line(result.output)
+    assert video_frames(out) == 3 and picamera2.instances[0].closed
+
+
+def test_the_give_up_line_of_a_stream_does_not_print_its_password():
+    import cv2
+
+    from dae_runtime.sources import CaptureSettings, make_source
+
+    source = make_source("source", "rtsp://admin:secret@127.0.0.1:9/live", CaptureSettings(reconnect_seconds=0))
+    source.capture, source.notify = cv2.VideoCapture(), lambda message: None
+    with pytest.raises(SourceError, match="did not come back") as error:
+        source._reconnect()
+    assert "secret" not in str(error.value) and "127.0.0.1:9/live" in str(error.value)

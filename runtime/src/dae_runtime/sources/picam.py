@@ -81,7 +81,11 @@ class PiCamera(FrameSource):
         self.camera, self.fps = camera, float(s.fps or 30.0)
 
     def read(self) -> np.ndarray | None:
-        return to_bgr(self.camera.capture_array("main"), self.format)
+        try:
+            array = self.camera.capture_array("main")
+        except PICAMERA_ERRORS as exc:  # e.g. "Camera frontend has timed out!" when the ribbon cable slips
+            raise SourceError(f"{self.name} stopped giving frames: {exc}") from None
+        return to_bgr(array, self.format)
 
     def release(self) -> None:
         if self.camera is not None:
