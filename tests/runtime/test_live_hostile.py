@@ -134,3 +134,19 @@ def test_the_give_up_line_of_a_stream_does_not_print_its_password():
     with pytest.raises(SourceError, match="did not come back") as error:
         source._reconnect()
     assert "secret" not in str(error.value) and "127.0.0.1:9/live" in str(error.value)
+
+
+def test_out_keeps_every_frame_when_the_view_changes_size(tmp_path):
+    # The mode button (or key f) switches to full frame, whose view is narrower; OpenCV's writer silently
+    # drops frames of another size, so they must be fitted to the first frame's size.
+    import cv2
+
+    from dae_runtime.live_out import VideoOut
+
+    out = tmp_path / "sizes.mp4"
+    with VideoOut(str(out), 15) as video:
+        for width in (504, 504, 426, 426, 600, 504):
+            video.write(np.full((240, width, 3), 128, np.uint8))
+    assert video_frames(out) == 6
+    capture = cv2.VideoCapture(str(out))
+    assert capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 504 and capture.get(cv2.CAP_PROP_FRAME_HEIGHT) == 240
