@@ -150,3 +150,15 @@ def test_out_keeps_every_frame_when_the_view_changes_size(tmp_path):
     assert video_frames(out) == 6
     capture = cv2.VideoCapture(str(out))
     assert capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 504 and capture.get(cv2.CAP_PROP_FRAME_HEIGHT) == 240
+
+
+@pytest.mark.parametrize("full_frame", [False, True])
+@pytest.mark.parametrize("shape", [(1, 1, 3), (2, 2, 3), (16, 16, 3), (19, 640, 3), (8, 400, 3), (400, 8, 3), (4, 4)])
+def test_tiny_or_odd_frames_do_not_crash_the_pipeline(shape, full_frame):
+    # A file or camera can give frames of any size (a thumbnail video, a 1-line test pattern).
+    from dae_runtime.denoiser import Denoiser
+    from dae_runtime.live import LiveConfig, LivePipeline
+
+    pipeline = LivePipeline(Denoiser(), LiveConfig(full_frame=full_frame))
+    result = pipeline.process(np.full(shape, 200, np.uint8))
+    assert result.view.shape[0] == shape[0] and result.view.shape[1] > shape[1] and result.view.ndim == 3
