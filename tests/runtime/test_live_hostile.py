@@ -162,3 +162,26 @@ def test_tiny_or_odd_frames_do_not_crash_the_pipeline(shape, full_frame):
     pipeline = LivePipeline(Denoiser(), LiveConfig(full_frame=full_frame))
     result = pipeline.process(np.full(shape, 200, np.uint8))
     assert result.view.shape[0] == shape[0] and result.view.shape[1] > shape[1] and result.view.ndim == 3
+
+
+def test_a_webcam_index_too_big_for_opencv_is_one_line(tmp_path):
+    out = tmp_path / "x.mp4"
+    result = CliRunner().invoke(main, ["live", "--camera", "99999999999999999999", "--headless", "--out", str(out)])
+    assert result.exit_code in (1, 2)
+    assert "camera 99999999999999999999" in one_error_line(result.output) and not out.exists()
+
+
+@pytest.mark.parametrize("step", ["global_camera_info", "stop", "close"])
+def test_a_pi_camera_that_fails_to_list_or_stop_is_one_line_or_none(picamera2, monkeypatch, tmp_path, step):
+    def fail(*args, **kwargs):
+        raise RuntimeError(f"libcamera: {step} failed")
+
+    monkeypatch.setattr(picamera2, step, staticmethod(fail) if step == "global_camera_info" else fail)
+    out = tmp_path / "x.mp4"
+    args = ["live", "--camera", "picam", "--headless", "--out", str(out), "--max-frames", "3"]
+    result = CliRunner().invoke(main, args)
+    if step == "global_camera_info":  # before any frame: an error, no video
+        assert result.exit_code == 1 and "failed" in one_error_line(result.output) and not out.exists()
+    else:  # after the last frame: the video is whole and the session ends as usual
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output and video_frames(out) == 3
