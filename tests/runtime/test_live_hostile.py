@@ -185,3 +185,23 @@ def test_a_pi_camera_that_fails_to_list_or_stop_is_one_line_or_none(picamera2, m
     else:  # after the last frame: the video is whole and the session ends as usual
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output and video_frames(out) == 3
+
+
+def test_ipv6_addresses_serve_and_ambiguous_ones_are_refused():
+    import json
+    import urllib.request
+
+    from dae_runtime.serve import parse_address
+
+    assert parse_address("[::1]:0") == ("::1", 0)
+    for bad in ("::1", "fe80::1:4912", "²", "٣"):  # an unbracketed IPv6 address; digits that are not 0-9
+        with pytest.raises(ValueError, match=r"is not \[HOST:\]PORT"):
+            parse_address(bad)
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 here")
+    with LiveServer("::1", 0, stats=lambda: {"frames": 1}) as server:
+        assert server.url == f"http://[::1]:{server.port}/"
+        with urllib.request.urlopen(server.url + "stats", timeout=10) as response:
+            assert json.loads(response.read())["frames"] == 1

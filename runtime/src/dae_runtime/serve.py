@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 import time
 from http import HTTPStatus
@@ -28,10 +29,11 @@ CONTROL_KEYS = {"noise_up": "+", "noise_down": "-", "mode": "f"}  # the window's
 def parse_address(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
     """'4912' or 'HOST:4912' -> (host, port); ValueError with a short reason otherwise."""
     host, _, port = text.rpartition(":")
-    host = host.strip("[]") or default_host
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not [HOST:]PORT")
-    return host, int(port)
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    if not (port.isascii() and port.isdigit()) or int(port) > 65535 or (":" in host and not bracketed):
+        raise ValueError(f"{text!r} is not [HOST:]PORT (an IPv6 address goes in brackets: [::1]:4912)")
+    return host or default_host, int(port)
 
 
 class FrameHub:
@@ -120,8 +122,9 @@ class LiveServer:
         self.stats = stats  # callable -> dict of the figures, called from server threads
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         handler = type("Handler", (_Handler,), {"live": self})
+        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
         try:
-            self.httpd = ThreadingHTTPServer((host, port), handler)
+            self.httpd = server_class((host, port), handler)
         except OSError as exc:
             self.hub.close()
             raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
@@ -132,10 +135,8 @@ class LiveServer:
     @property
     def url(self) -> str:
         if self.host in ("0.0.0.0", "::"):  # every interface: name the machine as the LAN knows it (mDNS)
-            import socket
-
             return f"http://{socket.gethostname()}.local:{self.port}/ (or http://<this machine's IP>:{self.port}/)"
-        return f"http://{self.host}:{self.port}/"
+        return f"http://[{self.host}]:{self.port}/" if ":" in self.host else f"http://{self.host}:{self.port}/"
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
@@ -159,6 +160,10 @@ class LiveServer:
     def figures(self) -> dict:
         hub = self.hub
         return {**self.stats(), "latency_ms": round(1e3 * hub.latency, 1), "viewers": hub.viewers}
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):
