@@ -205,3 +205,29 @@ def test_ipv6_addresses_serve_and_ambiguous_ones_are_refused():
         assert server.url == f"http://[::1]:{server.port}/"
         with urllib.request.urlopen(server.url + "stats", timeout=10) as response:
             assert json.loads(response.read())["frames"] == 1
+
+
+def test_a_display_that_does_not_answer_is_one_line_not_an_abort(monkeypatch, tmp_path):
+    # An ssh session or sudo that kept DISPLAY, with no X server behind it: Qt would abort (exit 134).
+    from dae_runtime.display import window_problem, x_display_answers
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the display check is Linux's")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":99")
+    if x_display_answers(":99"):
+        pytest.skip("an X server answers at :99 here")
+    assert ":99" in window_problem() and "--serve" in window_problem()
+    result = CliRunner().invoke(main, ["live", "--source", str(tmp_path / "a.mp4")])
+    assert result.exit_code == 1 and "DISPLAY=:99" in one_error_line(result.output)
+    # One that answers (an X server over TCP on 6000 + N, as ssh -X forwards it) is taken as there.
+    with socket.socket() as listener:
+        for number in range(50, 100):
+            try:
+                listener.bind(("127.0.0.1", 6000 + number))
+                break
+            except OSError:
+                continue
+        listener.listen()
+        assert x_display_answers(f"127.0.0.1:{number}.0")
+    assert not x_display_answers(f"127.0.0.1:{number}")
