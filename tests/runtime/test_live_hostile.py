@@ -231,3 +231,21 @@ def test_a_display_that_does_not_answer_is_one_line_not_an_abort(monkeypatch, tm
         listener.listen()
         assert x_display_answers(f"127.0.0.1:{number}.0")
     assert not x_display_answers(f"127.0.0.1:{number}")
+
+
+def test_an_out_folder_that_refuses_files_is_one_line(tmp_path):
+    # /proc passes os.access for root but refuses new files: the temporary file's error must be one line.
+    if not Path("/proc/self").exists():
+        pytest.skip("no /proc here")
+    video = tmp_path / "paper.mp4"
+    writer = cv2_writer(video, (240, 320))
+    writer.write(paper_frame(synthetic_digits(4, seed=1), (240, 320)))
+    writer.release()
+    result = CliRunner().invoke(main, ["live", "--source", str(video), "--headless", "--out", "/proc/dae-x.mp4"])
+    assert result.exit_code == 1 and "/proc" in one_error_line(result.output)
+
+
+def cv2_writer(path, size):
+    import cv2
+
+    return cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15, (size[1], size[0]))
