@@ -249,3 +249,25 @@ def cv2_writer(path, size):
     import cv2
 
     return cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15, (size[1], size[0]))
+
+
+def test_clients_that_reset_print_nothing_on_the_console(capfd):
+    # A tab closed mid-request, a phone leaving the Wi-Fi: socketserver would print a traceback for each.
+    import struct
+    import time
+
+    def reset_after(port: int, data: bytes, wait: float) -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+            s.sendall(data)
+            time.sleep(wait)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+
+    with LiveServer("127.0.0.1", 0, stats=lambda: {"frames": 1}) as server:
+        server.publish(np.zeros((8, 8, 3), np.uint8), 0.0)
+        reset_after(server.port, b"GET /sta", 0.2)
+        for path in ("/stats", "/", "/stream.mjpg"):
+            for _ in range(5):
+                reset_after(server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 0.0)
+        time.sleep(0.5)
+        assert b'"frames": 1' in raw_http(server.port, b"GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert "Traceback" not in capfd.readouterr().err

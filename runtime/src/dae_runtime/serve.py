@@ -174,6 +174,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # no line per request on the console
         pass
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:  # the client went away (reset, broken pipe): socketserver would print a traceback
+            self.close_connection = True
+
     def parse_request(self) -> bool:
         if not super().parse_request():
             return False
