@@ -271,3 +271,29 @@ def test_clients_that_reset_print_nothing_on_the_console(capfd):
         time.sleep(0.5)
         assert b'"frames": 1' in raw_http(server.port, b"GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n")
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_idle_connections_beyond_the_bound_are_closed_at_once(monkeypatch, capfd):
+    # One thread per connection: without a bound, a LAN client holding thousands of silent connections
+    # would start thousands of threads (and print a traceback for each one the system refuses).
+    import time
+
+    from dae_runtime import serve
+
+    monkeypatch.setattr(serve._Server, "max_connections", 4)
+    with LiveServer("127.0.0.1", 0, stats=lambda: {"frames": 1}) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=3) for _ in range(4)]
+        time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=3) as extra:
+            extra.sendall(b"GET /stats HTTP/1.1\r\n\r\n")
+            started = time.monotonic()
+            try:
+                assert extra.recv(100) == b""  # closed, not left waiting for a free thread
+            except ConnectionResetError:
+                pass
+            assert time.monotonic() - started < 2
+        for s in idle:
+            s.close()
+        time.sleep(0.3)
+        assert b'"frames": 1' in raw_http(server.port, b"GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert "Traceback" not in capfd.readouterr().err

@@ -1,12 +1,12 @@
 """`dae live --serve`: the composed view as MJPEG in any browser, figures as JSON, a few buttons.
 
 The standard library's ThreadingHTTPServer is enough here and is what runs on a Pi without one
-more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads, and a
-socket timeout that frees the slot of a viewer that stalls. (http.server is not hardened for the
-open internet -- bind 127.0.0.1 or a trusted LAN, as the default does.) The camera loop never waits
-for a viewer: it hands the newest view to one encoder thread, which encodes JPEG once per frame
-(at most `max_fps`) and every viewer sends the latest bytes it has not sent yet; a slow viewer
-therefore skips frames instead of holding anything up.
+more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads (and four
+times that many connections), and a socket timeout that frees the slot of a viewer that stalls.
+(http.server is not hardened for the open internet -- bind 127.0.0.1 or a trusted LAN, as the
+default does.) The camera loop never waits for a viewer: it hands the newest view to one encoder
+thread, which encodes JPEG once per frame (at most `max_fps`) and every viewer sends the latest
+bytes it has not sent yet; a slow viewer therefore skips frames instead of holding anything up.
 """
 
 from __future__ import annotations
@@ -122,13 +122,12 @@ class LiveServer:
         self.stats = stats  # callable -> dict of the figures, called from server threads
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         handler = type("Handler", (_Handler,), {"live": self})
-        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        server_class = _IPv6Server if ":" in host else _Server
         try:
             self.httpd = server_class((host, port), handler)
         except OSError as exc:
             self.hub.close()
             raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
-        self.httpd.daemon_threads = True
         self.host, self.port = self.httpd.server_address[:2]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="dae-live-http", daemon=True)
 
@@ -162,7 +161,34 @@ class LiveServer:
         return {**self.stats(), "latency_ms": round(1e3 * hub.latency, 1), "viewers": hub.viewers}
 
 
-class _IPv6Server(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most `max_connections` at once: more are closed as they come."""
+
+    daemon_threads = True
+    max_connections = 4 * MAX_VIEWERS  # viewers, their pages' /stats polls and button presses
+
+    def server_activate(self) -> None:
+        self._connections = threading.BoundedSemaphore(self.max_connections)
+        super().server_activate()
+
+    def process_request(self, request, client_address) -> None:
+        if not self._connections.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+
+class _IPv6Server(_Server):
     address_family = socket.AF_INET6
 
 
