@@ -152,14 +152,20 @@ def test_out_keeps_every_frame_when_the_view_changes_size(tmp_path):
     assert capture.get(cv2.CAP_PROP_FRAME_WIDTH) == 504 and capture.get(cv2.CAP_PROP_FRAME_HEIGHT) == 240
 
 
+@pytest.fixture(scope="module")
+def denoiser():
+    from dae_runtime.denoiser import Denoiser
+
+    return Denoiser()
+
+
 @pytest.mark.parametrize("full_frame", [False, True])
 @pytest.mark.parametrize("shape", [(1, 1, 3), (2, 2, 3), (16, 16, 3), (19, 640, 3), (8, 400, 3), (400, 8, 3), (4, 4)])
-def test_tiny_or_odd_frames_do_not_crash_the_pipeline(shape, full_frame):
+def test_tiny_or_odd_frames_do_not_crash_the_pipeline(denoiser, shape, full_frame):
     # A file or camera can give frames of any size (a thumbnail video, a 1-line test pattern).
-    from dae_runtime.denoiser import Denoiser
     from dae_runtime.live import LiveConfig, LivePipeline
 
-    pipeline = LivePipeline(Denoiser(), LiveConfig(full_frame=full_frame))
+    pipeline = LivePipeline(denoiser, LiveConfig(full_frame=full_frame))
     result = pipeline.process(np.full(shape, 200, np.uint8))
     assert result.view.shape[0] == shape[0] and result.view.shape[1] > shape[1] and result.view.ndim == 3
 
@@ -297,3 +303,13 @@ def test_idle_connections_beyond_the_bound_are_closed_at_once(monkeypatch, capfd
         time.sleep(0.3)
         assert b'"frames": 1' in raw_http(server.port, b"GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n")
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_full_frame_work_stays_bounded_on_a_frame_of_extreme_aspect(denoiser):
+    # Full frame scales to 160 wide: a 400x8 frame would become 8000x160 for the model (a 1000x1 one,
+    # 160000x160 -- gigabytes of activations). The height is capped; the picture is squeezed instead.
+    from dae_runtime.live import LiveConfig, LivePipeline
+
+    pipeline = LivePipeline(denoiser, LiveConfig(full_frame=True))
+    result = pipeline.process(np.full((400, 8, 3), 200, np.uint8))
+    assert result.clean.shape[1] == 160 and result.clean.shape[0] <= 8 * 160

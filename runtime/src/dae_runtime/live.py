@@ -99,7 +99,7 @@ class LivePipeline:
         import cv2
 
         w = self.config.full_frame_width
-        h = max(4, int(round(gray.shape[0] * w / gray.shape[1] / 4)) * 4)
+        h = min(8 * w, max(4, int(round(gray.shape[0] * w / gray.shape[1] / 4)) * 4))  # 8:1 at most
         clean = ink_map(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA))
         noisy = self._noisy(clean)
         denoised = self.denoiser.denoise(noisy)
