@@ -313,3 +313,22 @@ def test_full_frame_work_stays_bounded_on_a_frame_of_extreme_aspect(denoiser):
     pipeline = LivePipeline(denoiser, LiveConfig(full_frame=True))
     result = pipeline.process(np.full((400, 8, 3), 200, np.uint8))
     assert result.clean.shape[1] == 160 and result.clean.shape[0] <= 8 * 160
+
+
+def test_a_nonsense_frame_rate_neither_hangs_the_writer_nor_passes_the_cli(tmp_path):
+    # OpenCV's VideoWriter never returns from an infinite rate (not even on SIGTERM): run it in a child.
+    import subprocess
+
+    script = (
+        "import sys, numpy as np\n"
+        "from dae_runtime.live_out import VideoOut\n"
+        "for fps in (float('inf'), float('nan'), 0.0):\n"
+        "    with VideoOut(sys.argv[1] + f'/{fps}.mp4', fps) as video:\n"
+        "        video.write(np.zeros((32, 32, 3), np.uint8))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(video_frames(tmp_path / f"{fps}.mp4") == 1 for fps in ("inf", "nan", "0.0"))
+    for fps in ("inf", "nan", "100000"):
+        result = CliRunner().invoke(main, ["live", "--camera", "picam", "--fps", fps, "--headless", "--out", "x.mp4"])
+        assert result.exit_code == 2 and "--fps" in result.output, result.output

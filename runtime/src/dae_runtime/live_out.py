@@ -6,6 +6,7 @@ replace `VideoOut.write` alone.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -43,7 +44,8 @@ class VideoOut:
     check; on any failure the earlier file at `path` stays as it was (a SourceError, one line)."""
 
     def __init__(self, path: str, fps: float):
-        self.path, self.fps = path, fps
+        # OpenCV's writer hangs for good on an infinite rate and fails on nan or 0: keep to what files use.
+        self.path, self.fps = path, fps if math.isfinite(fps) and 1 <= fps <= 240 else 30.0
         self._file = None
         self._sink = None
         self._size: tuple[int, int] | None = None
