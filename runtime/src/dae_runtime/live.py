@@ -83,7 +83,7 @@ class LivePipeline:
         for c in crops:
             x, y, w, h = c.box
             cv2.rectangle(view, (x, y), (x + w, y + h), GREEN, 2)
-        rows = min(len(crops), (view.shape[0] - 20) // (TILE + 4))
+        rows = max(0, min(len(crops), (view.shape[0] - 20) // (TILE + 4)))  # none fit in a frame under 80 px
         if rows:
             # All tiles at once: (rows, 3, 28, 28) -> 2x nearest -> a grid with 4-pixel gaps.
             tiles = np.stack([clean[:rows], noisy[:rows], denoised[:rows]], axis=1)
@@ -99,13 +99,13 @@ class LivePipeline:
         import cv2
 
         w = self.config.full_frame_width
-        h = max(4, int(round(gray.shape[0] * w / gray.shape[1] / 4)) * 4)
+        h = min(8 * w, max(4, int(round(gray.shape[0] * w / gray.shape[1] / 4)) * 4))  # 8:1 at most
         clean = ink_map(cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA))
         noisy = self._noisy(clean)
         denoised = self.denoiser.denoise(noisy)
         strip = np.vstack([clean, noisy, denoised])
         scale = bgr.shape[0] / strip.shape[0]
-        strip = cv2.resize((strip * 255).astype(np.uint8), (int(w * scale), bgr.shape[0]))
+        strip = cv2.resize((strip * 255).astype(np.uint8), (max(1, int(w * scale)), bgr.shape[0]))
         return FrameResult(np.hstack([bgr, cv2.cvtColor(strip, cv2.COLOR_GRAY2BGR)]), clean, noisy, denoised)
 
     def _overlay(self, view: np.ndarray) -> None:

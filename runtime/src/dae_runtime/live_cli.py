@@ -23,6 +23,12 @@ def _address(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _finite(ctx, param, value):
+    if value is not None and value != value:  # nan passes every FloatRange
+        raise click.BadParameter("not a number")
+    return value
+
+
 @click.command()
 @click.option(
     "--camera",
@@ -32,7 +38,9 @@ def _address(ctx, param, value):
 @click.option("--source", default=None, help="A video file or a stream URL (http MJPEG, rtsp://, tcp://).")
 @click.option("--width", type=click.IntRange(min=16), default=None, help="Camera frame width (with --height).")
 @click.option("--height", type=click.IntRange(min=16), default=None, help="Camera frame height (with --width).")
-@click.option("--fps", type=click.FloatRange(min=1), default=None, help="Camera frame rate to ask for.")
+@click.option(
+    "--fps", type=click.FloatRange(1, 240), callback=_finite, default=None, help="Camera frame rate to ask for."
+)
 @model_option
 @precision_option(True)  # int8 by default: the fastest here (0.01 dB from fp32)
 @threads_option

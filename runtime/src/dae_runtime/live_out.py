@@ -6,6 +6,7 @@ replace `VideoOut.write` alone.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -24,15 +25,30 @@ def check_out_writable(out: str) -> str | None:
     return None
 
 
+def fit(view: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`view` scaled to fit inside (h, w), keeping its aspect, centred on black."""
+    import cv2
+
+    (h, w), (vh, vw) = size, view.shape[:2]
+    scale = min(h / vh, w / vw)
+    sh, sw = max(1, min(h, round(vh * scale))), max(1, min(w, round(vw * scale)))
+    canvas = np.zeros((h, w, 3), np.uint8)
+    y, x = (h - sh) // 2, (w - sw) // 2
+    canvas[y : y + sh, x : x + sw] = cv2.resize(view, (sw, sh), interpolation=cv2.INTER_AREA)
+    return canvas
+
+
 class VideoOut:
     """Frames into `path` through dae_runtime.video_out: written aside, reopened and its frames counted,
     then renamed into place. OpenCV does not report failed writes, so a full disk is caught by that
     check; on any failure the earlier file at `path` stays as it was (a SourceError, one line)."""
 
     def __init__(self, path: str, fps: float):
-        self.path, self.fps = path, fps
+        # OpenCV's writer hangs for good on an infinite rate and fails on nan or 0: keep to what files use.
+        self.path, self.fps = path, fps if math.isfinite(fps) and 1 <= fps <= 240 else 30.0
         self._file = None
         self._sink = None
+        self._size: tuple[int, int] | None = None
 
     def __enter__(self) -> VideoOut:
         from dae_runtime.video_out import VideoWriteError, video_file
@@ -47,6 +63,10 @@ class VideoOut:
     def write(self, view: np.ndarray) -> None:
         from dae_runtime.video_out import VideoWriteError
 
+        if self._size is None:
+            self._size = view.shape[:2]
+        elif view.shape[:2] != self._size:  # the writer silently drops frames of another size (f: full frame)
+            view = fit(view, self._size)
         try:
             self._sink.write(view)
         except VideoWriteError as exc:

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from dae_runtime.live import LiveError, LivePipeline
-from dae_runtime.sources.base import FrameSource
+from dae_runtime.sources.base import FrameSource, SourceError
 
 
 @dataclass
@@ -43,6 +43,7 @@ def run_session(
 
     frames, busy, started = 0, 0.0, time.perf_counter()
     found = 0
+    failure: SourceError | None = None  # a source that fails after frames came: --out keeps them
     with ExitStack() as stack:
         source.open()
         stack.callback(source.release)
@@ -70,7 +71,13 @@ def run_session(
             echo(f"Serving the live view on {server.url}  (Ctrl-C stops)")
         try:
             while options.max_frames is None or frames < options.max_frames:
-                frame = source.read()
+                try:
+                    frame = source.read()
+                except SourceError as exc:
+                    if frames == 0:
+                        raise
+                    failure = exc
+                    break
                 if frame is None:
                     break
                 captured_at = time.perf_counter()
@@ -94,6 +101,9 @@ def run_session(
             import cv2
 
             cv2.destroyAllWindows()
+    if failure is not None:
+        kept = f" (the {frames} frames before it are in {options.out})" if options.out else ""
+        raise LiveError(f"{failure}{kept}")
     return SessionSummary(frames, max(busy, 1e-9), time.perf_counter() - started)
 
 

@@ -1,18 +1,19 @@
 """`dae live --serve`: the composed view as MJPEG in any browser, figures as JSON, a few buttons.
 
 The standard library's ThreadingHTTPServer is enough here and is what runs on a Pi without one
-more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads, and a
-socket timeout that frees the slot of a viewer that stalls. (http.server is not hardened for the
-open internet -- bind 127.0.0.1 or a trusted LAN, as the default does.) The camera loop never waits
-for a viewer: it hands the newest view to one encoder thread, which encodes JPEG once per frame
-(at most `max_fps`) and every viewer sends the latest bytes it has not sent yet; a slow viewer
-therefore skips frames instead of holding anything up.
+more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads (and four
+times that many connections), and a socket timeout that frees the slot of a viewer that stalls.
+(http.server is not hardened for the open internet -- bind 127.0.0.1 or a trusted LAN, as the
+default does.) The camera loop never waits for a viewer: it hands the newest view to one encoder
+thread, which encodes JPEG once per frame (at most `max_fps`) and every viewer sends the latest
+bytes it has not sent yet; a slow viewer therefore skips frames instead of holding anything up.
 """
 
 from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 import time
 from http import HTTPStatus
@@ -28,10 +29,11 @@ CONTROL_KEYS = {"noise_up": "+", "noise_down": "-", "mode": "f"}  # the window's
 def parse_address(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
     """'4912' or 'HOST:4912' -> (host, port); ValueError with a short reason otherwise."""
     host, _, port = text.rpartition(":")
-    host = host.strip("[]") or default_host
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"{text!r} is not [HOST:]PORT")
-    return host, int(port)
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    if not (port.isascii() and port.isdigit()) or int(port) > 65535 or (":" in host and not bracketed):
+        raise ValueError(f"{text!r} is not [HOST:]PORT (an IPv6 address goes in brackets: [::1]:4912)")
+    return host or default_host, int(port)
 
 
 class FrameHub:
@@ -120,22 +122,20 @@ class LiveServer:
         self.stats = stats  # callable -> dict of the figures, called from server threads
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         handler = type("Handler", (_Handler,), {"live": self})
+        server_class = _IPv6Server if ":" in host else _Server
         try:
-            self.httpd = ThreadingHTTPServer((host, port), handler)
+            self.httpd = server_class((host, port), handler)
         except OSError as exc:
             self.hub.close()
             raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
-        self.httpd.daemon_threads = True
         self.host, self.port = self.httpd.server_address[:2]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="dae-live-http", daemon=True)
 
     @property
     def url(self) -> str:
         if self.host in ("0.0.0.0", "::"):  # every interface: name the machine as the LAN knows it (mDNS)
-            import socket
-
             return f"http://{socket.gethostname()}.local:{self.port}/ (or http://<this machine's IP>:{self.port}/)"
-        return f"http://{self.host}:{self.port}/"
+        return f"http://[{self.host}]:{self.port}/" if ":" in self.host else f"http://{self.host}:{self.port}/"
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
@@ -161,6 +161,37 @@ class LiveServer:
         return {**self.stats(), "latency_ms": round(1e3 * hub.latency, 1), "viewers": hub.viewers}
 
 
+class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most `max_connections` at once: more are closed as they come."""
+
+    daemon_threads = True
+    max_connections = 4 * MAX_VIEWERS  # viewers, their pages' /stats polls and button presses
+
+    def server_activate(self) -> None:
+        self._connections = threading.BoundedSemaphore(self.max_connections)
+        super().server_activate()
+
+    def process_request(self, request, client_address) -> None:
+        if not self._connections.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+
+class _IPv6Server(_Server):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     live: LiveServer
     timeout = 10  # a viewer that stops reading for this long is dropped and frees its slot
@@ -168,6 +199,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:  # no line per request on the console
         pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:  # the client went away (reset, broken pipe): socketserver would print a traceback
+            self.close_connection = True
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.headers.get("Content-Length", "0").strip() != "0" or "Transfer-Encoding" in self.headers:
+            # No route reads a body, and one left unread on a kept-alive connection would be parsed as the
+            # next request: a cross-site text/plain POST could smuggle a /control request, header and all.
+            self.close_connection = True
+        return True
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]

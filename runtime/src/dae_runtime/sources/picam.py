@@ -8,6 +8,7 @@ made with --system-site-packages to see it.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 
 import numpy as np
 
@@ -58,7 +59,10 @@ class PiCamera(FrameSource):
             from picamera2 import Picamera2
         except ImportError:
             raise SourceError(INSTALL_HINT) from None
-        found = len(Picamera2.global_camera_info())
+        try:
+            found = len(Picamera2.global_camera_info())
+        except PICAMERA_ERRORS as exc:  # libcamera itself fails to start
+            raise SourceError(f"cannot list the Pi cameras: {exc}") from None
         if self.index >= found:
             raise SourceError(f"cannot open {self.name}: libcamera sees {found} camera(s) (check the ribbon cable)")
         s = self.settings
@@ -76,17 +80,23 @@ class PiCamera(FrameSource):
             self.format = str((camera.camera_configuration() or config)["main"].get("format", FORMAT))
             camera.start()
         except PICAMERA_ERRORS as exc:
-            camera.close()
+            with suppress(*PICAMERA_ERRORS):
+                camera.close()
             raise SourceError(f"cannot start {self.name}: {exc}") from None
         self.camera, self.fps = camera, float(s.fps or 30.0)
 
     def read(self) -> np.ndarray | None:
-        return to_bgr(self.camera.capture_array("main"), self.format)
+        try:
+            array = self.camera.capture_array("main")
+        except PICAMERA_ERRORS as exc:  # e.g. "Camera frontend has timed out!" when the ribbon cable slips
+            raise SourceError(f"{self.name} stopped giving frames: {exc}") from None
+        return to_bgr(array, self.format)
 
     def release(self) -> None:
         if self.camera is not None:
             camera, self.camera = self.camera, None
-            try:
+            # Every frame is already processed (and --out finished): a camera that fails to stop costs nothing.
+            with suppress(*PICAMERA_ERRORS):
                 camera.stop()
-            finally:
+            with suppress(*PICAMERA_ERRORS):
                 camera.close()

@@ -102,7 +102,7 @@ class StreamSource(FrameSource):
             capture.release()
         self.capture = None
         raise SourceError(
-            f"stream {self.spec} dropped and did not come back within {self.settings.reconnect_seconds:g} s"
+            f"stream {self.name} dropped and did not come back within {self.settings.reconnect_seconds:g} s"
         )
 
     def release(self) -> None:

@@ -27,7 +27,10 @@ class OpenCVCamera(FrameSource):
         quiet_opencv()
         # V4L2 by name on Linux: OpenCV would otherwise try GStreamer/FFmpeg on an index first.
         backend = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
-        capture = cv2.VideoCapture(self.device, backend)
+        try:
+            capture = cv2.VideoCapture(self.device, backend)
+        except (cv2.error, OverflowError):  # an index too big for a C int
+            capture = cv2.VideoCapture()
         if not capture.isOpened():
             capture.release()
             raise SourceError(f"cannot open {self.name} (is a webcam plugged in? try `ls /dev/video*`)")
