@@ -9,6 +9,7 @@ from dae_runtime.denoiser import Denoiser
 from dae_runtime.live import LiveConfig, LivePipeline
 from dae_runtime.metrics import psnr
 from dae_runtime.synthetic import paper_frame
+from videos import frames_in
 
 
 @pytest.fixture(scope="module")
@@ -19,15 +20,6 @@ def paper_video(tmp_path_factory, digits):
         writer.write(paper_frame(digits[:8], shift=(i % 3, 2 * (i % 4))))
     writer.release()
     return path
-
-
-def frames_in(path):
-    capture, n, shape = cv2.VideoCapture(str(path)), 0, None
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return n, shape
-        n, shape = n + 1, frame.shape
 
 
 def test_headless_writes_the_composed_video(paper_video, tmp_path):

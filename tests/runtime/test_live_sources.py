@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -14,17 +13,9 @@ from dae_runtime.cli import main
 from dae_runtime.sources import CaptureSettings, FrameSource, SourceError, make_source, register, unregister
 from dae_runtime.sources.picam import INSTALL_HINT, to_bgr
 from dae_runtime.synthetic import paper_frame, synthetic_digits
+from videos import frames_in
 
 STANDINS = Path(__file__).parent / "standins"
-
-
-def frames_in(path):
-    capture, n, shape = cv2.VideoCapture(str(path)), 0, None
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            return n, shape
-        n, shape = n + 1, frame.shape
 
 
 @pytest.fixture
