@@ -1,7 +1,7 @@
 """Keep TensorFlow's start-up chatter off the terminal, so a command's own error is its only line.
 
 TF_CPP_MIN_LOG_LEVEL=3 hides TensorFlow's C++ log, but not what its libraries write before logging
-is set up (measured 2026-11-26, TensorFlow 2.20 on a machine without a GPU: absl's "All log messages
+is set up (measured 2026-11-26, TensorFlow 2.21 on a machine without a GPU: absl's "All log messages
 before absl::InitializeLog() ..." and "cudart_stub.cc: Could not find cuda drivers", twice each,
 during `import tensorflow`). Those go straight to file descriptor 2, so the import itself runs with
 descriptor 2 pointed at /dev/null. The hook waits for TensorFlow's first import: commands that fail
