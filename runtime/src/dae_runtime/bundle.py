@@ -91,7 +91,10 @@ def check_sizes(tar: tarfile.TarFile, members: list[tarfile.TarInfo], top: str, 
         raise ManifestError(f"bundle has no {manifest_name}")
     if found[0].size > MAX_MANIFEST_BYTES:
         raise ManifestError(f"refusing bundle: {manifest_name} is {found[0].size:,} bytes (a manifest is a few KB)")
-    data = tar.extractfile(found[0]).read(MAX_MANIFEST_BYTES + 1)
+    member = tar.extractfile(found[0])
+    if member is None:
+        raise ManifestError(f"bundle member {manifest_name} is not a regular file")
+    data = member.read(MAX_MANIFEST_BYTES + 1)
     files = parse_manifest(data, manifest_name)["files"]
     total = 0
     for m in members:

@@ -215,7 +215,7 @@ class FileDenoiser:
                         np.save(f, expected["arr_0"])
                     readback = {"arr_0": np.load(tmp, mmap_mode="r", allow_pickle=False)}
                 else:
-                    np.savez_compressed(tmp, **expected)
+                    np.savez_compressed(tmp, **expected)  # type: ignore[arg-type]
                     with np.load(tmp, allow_pickle=False) as z:  # reads every member: CRCs are checked
                         readback = {k: z[k] for k in z.files}
                 if readback.keys() != expected.keys() or not all(

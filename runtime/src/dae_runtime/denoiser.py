@@ -290,7 +290,7 @@ class Denoiser:
         return out
 
 
-def from_unit_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def from_unit_float(x: np.ndarray, dtype: np.dtype | type) -> np.ndarray:
     if dtype == np.uint8:
         return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
     return x.astype(np.float32)

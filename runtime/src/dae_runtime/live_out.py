@@ -6,6 +6,8 @@ replace `VideoOut.write` alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 import os
 from pathlib import Path
@@ -46,8 +48,8 @@ class VideoOut:
     def __init__(self, path: str, fps: float):
         # OpenCV's writer hangs for good on an infinite rate and fails on nan or 0: keep to what files use.
         self.path, self.fps = path, fps if math.isfinite(fps) and 1 <= fps <= 240 else 30.0
-        self._file = None
-        self._sink = None
+        self._file: Any = None
+        self._sink: Any = None
         self._size: tuple[int, int] | None = None
 
     def __enter__(self) -> VideoOut:

@@ -7,6 +7,8 @@ again and its frames counted; only a file holding every frame is renamed onto th
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +45,7 @@ def free_bytes(folder: str | os.PathLike) -> int:
 class _Sink:
     def __init__(self, tmp: Path, target: Path, fps: float, fourcc: str):
         self.tmp, self.target, self.fps, self.fourcc = tmp, target, fps, fourcc
-        self.writer = None
+        self.writer: Any = None  # cv2.VideoWriter, opened on the first frame
         self.frames = 0
 
     def write(self, frame) -> None:
@@ -51,9 +53,8 @@ class _Sink:
 
         if self.writer is None:
             h, w = frame.shape[:2]
-            self.writer = cv2.VideoWriter(
-                str(self.tmp), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (w, h), frame.ndim == 3
-            )
+            fourcc = cv2.VideoWriter.fourcc(*self.fourcc)
+            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (w, h), frame.ndim == 3)
             if not self.writer.isOpened():
                 if free_bytes(self.tmp.parent) < LOW_SPACE_BYTES:  # FFmpeg cannot even write the header
                     raise VideoWriteError(self._failed("the disk is full"))

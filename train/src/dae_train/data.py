@@ -185,7 +185,7 @@ def load_npz(path: Path) -> tuple[Digits, Digits | None]:
     return digits("train"), digits("test") if "x_test" in arrays else None
 
 
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_DTYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -213,7 +213,7 @@ def read_idx(path: Path) -> np.ndarray:
 def _find_one(folder: Path, prefix: str, kind: str) -> Path | None:
     hits = sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and kind in p.name and "idx" in p.name)
     raw = [p for p in hits if p.suffix != ".gz"]
-    return (raw or hits or [None])[0]
+    return (raw or hits)[0] if hits else None
 
 
 def load_idx_dir(folder: Path) -> tuple[Digits, Digits | None]:
@@ -225,7 +225,7 @@ def load_idx_dir(folder: Path) -> tuple[Digits, Digits | None]:
     def digits(images_path: Path, labels_path: Path | None) -> Digits:
         x = _check_images(read_idx(images_path), images_path.name)
         y = read_idx(labels_path) if labels_path is not None else None
-        if y is not None and len(y) != len(x):
+        if y is not None and labels_path is not None and len(y) != len(x):
             raise DataError(f"{labels_path.name} has {len(y)} labels for {len(x)} images")
         return Digits(x, y)
 

@@ -17,8 +17,8 @@ def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -
         return images
     n, h, w = images.shape
     padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
-    dy = rng.integers(0, 2 * max_shift + 1, n)
-    dx = rng.integers(0, 2 * max_shift + 1, n)
+    dy = rng.integers(0, 2 * max_shift + 1, size=(n,))
+    dx = rng.integers(0, 2 * max_shift + 1, size=(n,))
     rows = (dy[:, None] + np.arange(h))[:, :, None]
     cols = (dx[:, None] + np.arange(w))[:, None, :]
     return padded[np.arange(n)[:, None, None], rows, cols]

@@ -7,6 +7,8 @@ made with --system-site-packages to see it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from contextlib import suppress
 
@@ -48,10 +50,11 @@ def to_bgr(array: np.ndarray, fmt: str) -> np.ndarray:
 @register("picam", "camera", accepts=lambda spec: bool(_SPEC.match(spec)), example="picam or picam:N (Pi camera)")
 class PiCamera(FrameSource):
     def __init__(self, spec: str, settings: CaptureSettings):
-        self.index = int(_SPEC.match(spec).group(1) or 0)
+        match = _SPEC.match(spec)
+        self.index = int(match.group(1) or 0) if match else 0
         self.settings = settings
         self.name = f"Pi camera {self.index}"
-        self.camera = None
+        self.camera: Any = None  # picamera2.Picamera2 once open
         self.format = FORMAT
 
     def open(self) -> None:

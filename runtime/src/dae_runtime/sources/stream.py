@@ -7,6 +7,8 @@ never opens, or stays away longer than `reconnect_seconds`, is an error. A file 
 
 from __future__ import annotations
 
+from typing import Any
+
 import sys
 import time
 from collections.abc import Callable
@@ -48,7 +50,7 @@ class StreamSource(FrameSource):
         self.spec, self.settings, self.notify = spec, settings, notify
         self.live = is_live(spec)
         self.name = display_name(spec) if self.live else Path(spec).name
-        self.capture = None
+        self.capture: Any = None  # cv2.VideoCapture once open
         self.reconnects = 0
 
     def _open_capture(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 import sys
 
@@ -19,7 +21,7 @@ class OpenCVCamera(FrameSource):
         self.device: int | str = int(spec) if spec.isdigit() else spec
         self.settings = settings
         self.name = f"camera {spec}"
-        self.capture = None
+        self.capture: Any = None  # cv2.VideoCapture once open
 
     def open(self) -> None:
         import cv2
