@@ -6,11 +6,10 @@ replace `VideoOut.write` alone.
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 

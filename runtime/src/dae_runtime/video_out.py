@@ -7,12 +7,11 @@ again and its frames counted; only a file holding every frame is renamed onto th
 
 from __future__ import annotations
 
-from typing import Any
-
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dae_runtime.atomic import commit, temp_beside
 

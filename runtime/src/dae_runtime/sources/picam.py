@@ -7,10 +7,9 @@ made with --system-site-packages to see it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from contextlib import suppress
+from typing import Any
 
 import numpy as np
 

@@ -7,12 +7,11 @@ never opens, or stays away longer than `reconnect_seconds`, is an error. A file 
 
 from __future__ import annotations
 
-from typing import Any
-
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
