@@ -86,7 +86,7 @@ model: install
 
 ship: install
 	$(BIN)/dae export --model models/seed/model.keras --out models/seed/export --int8 --tflite --target rpi
-	$(BIN)/python -m dae_export.ship models/seed/export runtime/src/dae_runtime/models
+	$(BIN)/python -m dae_export.ship models/seed/export runtime/src/dae_runtime/models/seed
 
 # Zoo recipes (issue 14; benchmarks/README.md "Model zoo"): train and export into models/<name>/.
 # Shorter than the seed's 150 epochs so each stays within about 30 minutes on 2 cores.
@@ -98,6 +98,7 @@ model-blind: install
 	$(BIN)/dae train --data builtin --arch seed-skip --noise 0.1:0.7 --epochs 50 --out models/seed-skip-blind --overwrite
 	$(BIN)/dae export --model models/seed-skip-blind/model.keras --out models/seed-skip-blind/export --int8 --tflite \
 		--target rpi
+	$(BIN)/python -m dae_export.ship models/seed-skip-blind/export runtime/src/dae_runtime/models/seed-skip-blind
 
 # Benchmarks (not tests): a short fresh training on the builtin digits, its export, every engine side
 # by side, the runtime's footprint and live FPS, then the gate on ratios. Results: benchmarks/results/.

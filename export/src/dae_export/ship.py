@@ -1,6 +1,6 @@
 """Copy an export's ONNX models into the runtime package, so `pip install ./runtime` ships them.
 
-    python -m dae_export.ship EXPORT_DIR [DEST]      (DEST: runtime/src/dae_runtime/models)
+    python -m dae_export.ship EXPORT_DIR [DEST]      (DEST: runtime/src/dae_runtime/models/seed)
 
 The runtime's manifest lists only the files that travel with it (fp32 and int8 models);
 every other section is the export's own.
@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from dae_runtime.manifest import MANIFEST_FILE, verify_manifest
-from dae_runtime.models import MODELS_DIR, PRECISIONS
+from dae_runtime.models import DEFAULT_MODEL, MODELS_DIR, PRECISIONS
 
 
-def ship(export_dir: Path, dest: Path = MODELS_DIR) -> list[Path]:
+def ship(export_dir: Path, dest: Path = MODELS_DIR / DEFAULT_MODEL) -> list[Path]:
     manifest = verify_manifest(export_dir)
     names = list(PRECISIONS.values())
     missing = [n for n in names if n not in manifest["files"]]
@@ -34,5 +34,5 @@ def ship(export_dir: Path, dest: Path = MODELS_DIR) -> list[Path]:
 if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         raise SystemExit(__doc__)
-    for path in ship(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else MODELS_DIR):
+    for path in ship(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else MODELS_DIR / DEFAULT_MODEL):
         print(f"shipped {path}")

@@ -1,4 +1,8 @@
-"""The pretrained models shipped inside the runtime package (exported by `make model`)."""
+"""The pretrained models shipped inside the runtime package (`make ship`, `make ship-zoo`).
+
+Each shipped model is a folder models/<name>/ with the same three files (model.onnx, model.int8.onnx,
+manifest.json); "seed", the mission's model, is the default. A new shipped model is one folder.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,31 @@ from pathlib import Path
 
 MODELS_DIR = Path(__file__).parent / "models"
 PRECISIONS = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+DEFAULT_MODEL = "seed"
 
 
-def default_model_path(precision: str = "fp32") -> Path:
-    """Path of the shipped pretrained ONNX model: fp32 (default) or int8."""
+def shipped_models() -> dict[str, Path]:
+    """Name -> folder of every model shipped in the package, the default first."""
+    folders = sorted(p for p in MODELS_DIR.iterdir() if (p / "manifest.json").is_file()) if MODELS_DIR.is_dir() else []
+    found = {p.name: p for p in folders}
+    return {name: found[name] for name in sorted(found, key=lambda n: n != DEFAULT_MODEL)}
+
+
+def shipped_model_path(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Path:
+    """Path of a shipped ONNX model by name (see shipped_models()) and precision (fp32 or int8)."""
     try:
-        name = PRECISIONS[precision]
+        file_name = PRECISIONS[precision]
     except KeyError:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}") from None
-    path = MODELS_DIR / name
+    models = shipped_models()
+    if name not in models:
+        raise ValueError(f"no shipped model named {name!r}; shipped: {', '.join(models)}")
+    path = models[name] / file_name
     if not path.is_file():
         raise FileNotFoundError(f"the shipped model {path} is missing; reinstall dae-edge-runtime")
     return path
+
+
+def default_model_path(precision: str = "fp32") -> Path:
+    """Path of the shipped default (seed) ONNX model: fp32 (default) or int8."""
+    return shipped_model_path(DEFAULT_MODEL, precision)
