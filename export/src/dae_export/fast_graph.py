@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dae_export.graph_edit import Graph
 from dae_export.onnx_fp32 import INPUT_NAME, ExportError
 from dae_export.phase_kernels import column_phase_conv, shifted_upsample_conv_phases, upsample_conv_phases
 
@@ -29,64 +30,7 @@ FAST_OPS = {"Transpose", "Conv", "Relu", "MaxPool", "Sigmoid", "DepthToSpace", "
 _LAYOUT_TAIL = {"DepthToSpace", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Reshape"}
 
 
-class _Graph:
-    """Producer/consumer lookups and node replacement on a ModelProto's graph."""
-
-    def __init__(self, proto):
-        import onnx
-
-        self.proto = onnx.ModelProto()
-        self.proto.CopyFrom(proto)  # rewrites return a new model; the caller's stays as it was
-        self.g = self.proto.graph
-        self.weights = {i.name: i for i in self.g.initializer}
-
-    def consumer(self, tensor: str):
-        users = [n for n in self.g.node if tensor in n.input]
-        return users[0] if len(users) == 1 else None
-
-    def chain(self, start, ops: list[str]) -> list | None:
-        """[start, next, ...] if start and its single consumers have exactly these op types."""
-        nodes = [start]
-        while len(nodes) < len(ops):
-            nodes.append(self.consumer(nodes[-1].output[0]))
-            if nodes[-1] is None:
-                return None
-        return nodes if [n.op_type for n in nodes] == ops else None
-
-    def array(self, name: str) -> np.ndarray:
-        from onnx import numpy_helper
-
-        return numpy_helper.to_array(self.weights[name])
-
-    def add(self, name: str, value: np.ndarray) -> str:
-        from onnx import numpy_helper
-
-        self.g.initializer.append(numpy_helper.from_array(value, name))
-        return name
-
-    def replace(self, old: list, new: list) -> None:
-        """Put `new` where `old` (a run of this graph's nodes) was; node objects held before are stale after."""
-        nodes = list(self.g.node)
-        at = next(i for i, n in enumerate(nodes) if n is old[0])
-        kept = [n for n in nodes if all(n is not o for o in old)]
-        kept[at:at] = new
-        del self.g.node[:]
-        self.g.node.extend(kept)
-
-    def finish(self):
-        import onnx
-
-        used = {i for n in self.g.node for i in n.input}
-        live = [i for i in self.g.initializer if i.name in used]
-        del self.g.initializer[:]
-        self.g.initializer.extend(live)
-        del self.g.value_info[:]
-        proto = onnx.shape_inference.infer_shapes(self.proto, strict_mode=True)
-        onnx.checker.check_model(proto, full_check=True)
-        return proto
-
-
-def _is_conv3x3_same(g: _Graph, conv) -> bool:
+def _is_conv3x3_same(g: Graph, conv) -> bool:
     from onnx import helper
 
     attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
@@ -103,7 +47,7 @@ def _is_conv3x3_same(g: _Graph, conv) -> bool:
     )
 
 
-def _is_nearest_2x(g: _Graph, resize) -> bool:
+def _is_nearest_2x(g: Graph, resize) -> bool:
     from onnx import helper
 
     attrs = {a.name: helper.get_attribute_value(a) for a in resize.attribute}
@@ -120,7 +64,7 @@ def lowres_decoder(proto):
     """The decoder rewrite (see the module docstring); raises ExportError if the tail does not match."""
     from onnx import helper
 
-    g = _Graph(proto)
+    g = Graph(proto)
     tail = ["Resize", "Conv", "Relu", "Resize", "Conv", "Sigmoid"]
     found = next((c for n in g.g.node if n.op_type == "Resize" and (c := g.chain(n, tail))), None)
     if (
@@ -178,7 +122,7 @@ def column_phase_encoder(proto):
     """The int8 encoder rewrite (see the module docstring); raises ExportError if the head does not match."""
     from onnx import helper
 
-    g = _Graph(proto)
+    g = Graph(proto)
     head = g.chain(g.g.node[0], ["Transpose", "Conv", "Relu", "MaxPool"]) if len(g.g.node) else None
     conv = head[1] if head else None
     pool_attrs = {a.name: helper.get_attribute_value(a) for a in head[3].attribute} if head else {}
@@ -242,7 +186,7 @@ def transpose_edges(proto):
     cancels the input one."""
     from onnx import helper
 
-    g = _Graph(proto)
+    g = Graph(proto)
     nodes = list(g.g.node)
     head, tail = nodes[:2], nodes[-2:]
     if [n.op_type for n in head + tail] != ["Squeeze", "Unsqueeze", "Squeeze", "Unsqueeze"]:
@@ -253,8 +197,7 @@ def transpose_edges(proto):
             "Transpose", [tail[0].input[0]], [tail[1].output[0]], name="output_to_nhwc", perm=[0, 2, 3, 1]
         ),
     ]
-    del g.g.node[:]
-    g.g.node.extend(edges[:1] + nodes[2:-2] + edges[1:])
+    g.set_nodes(edges[:1] + nodes[2:-2] + edges[1:])
     return g.finish()
 
 
@@ -274,8 +217,8 @@ def check_fast_graph(proto) -> None:
 def dequantize_last(proto):
     """int8: move the final DequantizeLinear behind the layout nodes that end the graph, so they
     move bytes instead of floats (same values: a per-tensor dequantize commutes with them)."""
-    g = _Graph(proto)
-    producer = {o: n for n in g.g.node for o in n.output}
+    g = Graph(proto)
+    producer = g.producers()
     tail, name = [], g.g.output[0].name
     while name in producer and producer[name].op_type in _LAYOUT_TAIL:
         tail.append(producer[name])
@@ -289,7 +232,5 @@ def dequantize_last(proto):
     tail[-1].input[0] = dq.input[0]
     tail[0].output[0] = "output_uint8"
     dq.input[0], dq.output[0] = "output_uint8", output
-    nodes = [n for n in g.g.node if n is not dq] + [dq]
-    del g.g.node[:]
-    g.g.node.extend(nodes)
+    g.set_nodes([n for n in g.g.node if n is not dq] + [dq])
     return g.finish()
