@@ -19,9 +19,12 @@ supported layers is traced as it is).
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
+
+# Re-exported: they were defined here before dae_export.model_shape held them.
+from dae_export.model_shape import input_side
+from dae_export.model_shape import pooling_depth as pooling_depth
+from dae_export.model_shape import receptive_radius as receptive_radius
 
 ALLOWED_OPS = {"Conv", "Relu", "MaxPool", "Resize", "Sigmoid", "Squeeze", "Unsqueeze", "Add", "Concat"}
 EDGE_NODES = 4  # the Squeeze/Unsqueeze pairs at input and output
@@ -90,7 +93,8 @@ def exact_forward(model, upsample):
         return ExactUpsampling(layer) if isinstance(layer, keras.layers.UpSampling2D) else layer
 
     clone = keras.models.clone_model(model, clone_function=swap)
-    x = np.random.default_rng(0).random((1, 28, 28, 1), dtype=np.float32)
+    side = input_side(model)
+    x = np.random.default_rng(0).random((1, side, side, 1), dtype=np.float32)
     same = np.allclose(keras.ops.convert_to_numpy(clone(x)), keras.ops.convert_to_numpy(model(x)), atol=1e-5)
     if not same:
         raise ExportError("the model could not be re-traced exactly (its clone computes another function)")
@@ -120,41 +124,6 @@ def check_supported(model) -> None:
             raise ExportError(f"layer {layer.name}: only concatenation along channels is supported")
         if not all(np.isfinite(w).all() for w in layer.get_weights()):
             raise ExportError(f"layer {layer.name} has NaN or infinite weights (did its training diverge?)")
-
-
-def pooling_depth(model) -> int:
-    """How many 2x2 poolings an input goes through: a frame's sides must be multiples of 2 ** depth."""
-    import keras
-
-    pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
-    for layer in pools:
-        if tuple(layer.pool_size) != (2, 2) or tuple(layer.strides) != (2, 2):
-            raise ExportError(f"layer {layer.name}: only 2x2 pooling with stride 2 is supported")
-    return len(pools)
-
-
-def receptive_radius(model) -> int:
-    """An upper bound of how many input pixels either side of an output pixel can reach it.
-
-    The runtime denoises big images in overlapping tiles and needs at least this overlap for tiles
-    to equal one pass. Walking the layers in order and adding every conv's and pooling's reach at
-    the current stride is exact for a chain and an upper bound for models with skips (a branch's
-    layers are counted as if in series). The seed gives 16 (its exact radius is 11).
-    """
-    import keras
-
-    radius, stride = 0, 1
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            k = max(layer.kernel_size)
-            radius += (k // 2) * max(layer.dilation_rate) * stride
-        elif isinstance(layer, keras.layers.MaxPooling2D):
-            radius += (max(layer.pool_size) - 1) * stride
-            stride *= max(layer.strides)
-        elif isinstance(layer, keras.layers.UpSampling2D):
-            stride = max(1, stride // max(layer.size))
-            radius += stride  # nearest: an output pixel reads the low-res pixel up to one step away
-    return int(radius)
 
 
 def _resize_handler(scales_by_op):
@@ -191,13 +160,12 @@ def _canonical_io(model) -> None:
     import onnx
     from onnx import helper
 
-    g = model.graph
+    from dae_export.graph_edit import Graph, set_dims
+
+    graph = Graph(model, copy=False)
+    g = graph.g
     x_name, y_name = g.input[0].name, g.output[0].name
-    producer = {o: n for n in g.node for o in n.output}
-    consumers = collections.defaultdict(list)
-    for n in g.node:
-        for i in n.input:
-            consumers[i].append(n)
+    producer, consumers = graph.producers(), graph.consumers()
     drop, t = [], x_name
     while len(consumers[t]) == 1 and consumers[t][0].op_type in _LAYOUT_OPS:
         drop.append(consumers[t][0])
@@ -224,26 +192,11 @@ def _canonical_io(model) -> None:
         helper.make_node("Squeeze", [last_nchw, "axes_1"], ["output_nhw"], name="output_squeeze"),
         helper.make_node("Unsqueeze", ["output_nhw", "axes_3"], [OUTPUT_NAME], name="output_to_nhwc"),
     ]
-    del g.node[:]
-    g.node.extend(head + keep + tail)
-    used = {i for n in g.node for i in n.input}
-    live = [i for i in g.initializer if i.name in used]
-    del g.initializer[:]
-    g.initializer.extend(live)
-    del g.value_info[:]
-    for value, name, dims in (
-        (g.input[0], INPUT_NAME, ["batch", "height", "width", 1]),
-        (g.output[0], OUTPUT_NAME, ["batch", "out_height", "out_width", 1]),
-    ):
-        value.name = name
-        shape = value.type.tensor_type.shape
-        del shape.dim[:]
-        for d in dims:
-            dim = shape.dim.add()
-            if isinstance(d, int):
-                dim.dim_value = d
-            else:
-                dim.dim_param = d
+    graph.set_nodes(head + keep + tail)
+    graph.prune()
+    g.input[0].name, g.output[0].name = INPUT_NAME, OUTPUT_NAME
+    set_dims(g.input[0], ["batch", "height", "width", 1])
+    set_dims(g.output[0], ["batch", "out_height", "out_width", 1])
     imports = [o for o in model.opset_import if o.domain in ("", "ai.onnx")]  # drop the unused ai.onnx.ml
     del model.opset_import[:]
     model.opset_import.extend(imports)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dae_export.model_shape import input_side
 from dae_export.onnx_fp32 import INPUT_NAME, exact_forward
 
 
@@ -30,7 +31,9 @@ def _saved_model(model, folder: Path) -> None:
 
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.add_endpoint("serve", forward, input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32, INPUT_NAME)])
+    side = input_side(model)  # the digit size, rounded up to the model's size multiple
+    signature = tf.TensorSpec((None, side, side, 1), tf.float32, INPUT_NAME)
+    archive.add_endpoint("serve", forward, input_signature=[signature])
     archive.write_out(str(folder), verbose=False)
 
 
