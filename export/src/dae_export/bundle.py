@@ -92,8 +92,16 @@ def build_runtime_wheel(dest: Path, runtime_wheel: Path | None = None) -> Path:
         return Path(shutil.move(str(wheels[0]), dest / wheels[0].name))
 
 
-def write_bundle(target: Path, files: list[Path], sections: dict, runtime_wheel: Path | None = None) -> list[str]:
-    """Write target (a .tar.gz) holding `files`, the runtime wheel, requirements, instructions and a manifest."""
+def write_bundle(
+    target: Path,
+    files: list[Path],
+    sections: dict,
+    runtime_wheel: Path | None = None,
+    described: dict[str, dict] | None = None,
+) -> list[str]:
+    """Write target (a .tar.gz) holding `files`, the runtime wheel, requirements, instructions and a manifest.
+
+    `described`: extra manifest keys per file (a model's engine and precision)."""
     from dae_export.metadata import build_manifest
 
     with tempfile.TemporaryDirectory(prefix="dae-bundle-") as tmp:
@@ -116,7 +124,7 @@ def write_bundle(target: Path, files: list[Path], sections: dict, runtime_wheel:
             )
         )
         names = sorted(p.name for p in folder.iterdir())
-        build_manifest(folder, names, **sections, bundle={"target": "rpi", "requirements": RPI_REQUIREMENTS})
+        build_manifest(folder, names, described, **sections, bundle={"target": "rpi", "requirements": RPI_REQUIREMENTS})
         with tarfile.open(target, "w:gz") as tar:
             tar.add(folder, arcname=BUNDLE_DIR)
         return sorted([*names, "manifest.json"])

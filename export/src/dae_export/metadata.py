@@ -12,16 +12,15 @@ from dae_export.onnx_fp32 import INPUT_NAME, OUTPUT_NAME
 from dae_runtime.manifest import MANIFEST_FILE, sha256_file
 from dae_runtime.versions import package_versions
 
-DIGIT_SIZE = 28  # MNIST's digit size: what the models are trained on
-
 
 def input_spec(model) -> dict:
     """How a caller must feed `model`; the runtime reads this back from the ONNX metadata.
 
-    Derived from the model: each 2x2 pooling halves the sides, so they must be multiples of
-    2 ** depth (other sizes come back rounded up); the seed's two poolings give 4.
+    Derived from the model (dae_export.model_shape): each 2x2 pooling halves the sides, so they
+    must be multiples of 2 ** depth (other sizes come back rounded up); the seed's two poolings
+    give 4. The digit size is the model's declared input size, else MNIST's 28.
     """
-    from dae_export.onnx_fp32 import pooling_depth, receptive_radius
+    from dae_export.model_shape import digit_size, receptive_radius, size_multiple
 
     return {
         "name": INPUT_NAME,
@@ -30,8 +29,8 @@ def input_spec(model) -> dict:
         "dtype": "float32",
         "range": [0.0, 1.0],
         "scaling": "uint8 pixel / 255; white digit on black background, as MNIST",
-        "size_multiple": 2 ** pooling_depth(model),
-        "digit_size": DIGIT_SIZE,
+        "size_multiple": size_multiple(model),
+        "digit_size": digit_size(model),
         "receptive_radius": receptive_radius(model),  # overlap the runtime's tiles need (dae_runtime.tiles)
     }
 
@@ -74,13 +73,25 @@ def write_golden(path: Path, noisy: np.ndarray, clean: np.ndarray, keras_out: np
     )
 
 
-def build_manifest(folder: Path, files: list[str], **sections: object) -> dict:
-    """manifest.json; `sections` include "input" (input_spec(model)), noise, metrics, graph..."""
+def build_manifest(
+    folder: Path, files: list[str], described: dict[str, dict] | None = None, **sections: object
+) -> dict:
+    """manifest.json; `sections` include "input" (input_spec(model)), noise, metrics, graph...
+
+    `described` adds keys to a file's entry: a model's "engine" and "precision" (dae_export.steps).
+    Readers must not require them: manifests written before 2026-11-26 have only sha256 and bytes.
+    """
+    described = described or {}
     manifest = {
         "format": "dae-edge-export/1",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": {
-            name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size} for name in files
+            name: {
+                "sha256": sha256_file(folder / name),
+                "bytes": (folder / name).stat().st_size,
+                **described.get(name, {}),
+            }
+            for name in files
         },
         "output": OUTPUT_SPEC,
         **sections,

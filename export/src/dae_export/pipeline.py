@@ -1,4 +1,4 @@
-"""`dae export` as one function: convert, check, quantize, describe, bundle; then publish.
+"""`dae export`: prepare, run the selected steps (dae_export.steps), check, then publish.
 
 Everything is written to a staging folder beside OUT first. Only when every file is
 written and every check has passed does that folder take OUT's place, in one atomic swap
@@ -12,14 +12,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from dae_export.onnx_fp32 import ExportError
-from dae_runtime.manifest import sha256_file
-from dae_runtime.metrics import psnr, ssim
+from dae_runtime.manifest import MANIFEST_FILE, sha256_file
 from dae_runtime.noise import NoiseRange, NoiseSpec
 
 TARGETS = ("none", "rpi")
@@ -70,16 +69,26 @@ def _export_noise(cfg: ExportConfig, trained_cfg: dict) -> tuple[dict, NoiseSpec
     return {"kind": kind, "level": blind.level, "range": [low, high]}, blind
 
 
-def _noisy_digits(cfg: ExportConfig, noise: NoiseSpec | NoiseRange):
+def _noisy_digits(cfg: ExportConfig, noise: NoiseSpec | NoiseRange, side: int):
+    """Calibration and validation digits, padded with background to the model's input side if needed."""
     from dae_train.data import load_mnist
 
     splits = load_mnist(cfg.data)
-    calib_clean = splits.train.as_float()[: cfg.calib_samples]
-    val_clean = splits.validation.as_float()
+    calib_clean = _pad_to(splits.train.as_float()[: cfg.calib_samples], side)
+    val_clean = _pad_to(splits.validation.as_float(), side)
     calib = noise.apply(calib_clean, np.random.default_rng([cfg.seed, 1]))
     val_rng = np.random.default_rng([cfg.seed, 2])
     val = noise.apply_spread(val_clean, val_rng) if isinstance(noise, NoiseRange) else noise.apply(val_clean, val_rng)
     return calib, val, val_clean
+
+
+def _pad_to(digits: np.ndarray, side: int) -> np.ndarray:
+    """Centre (N, h, w, 1) digits on a black (N, side, side, 1) square; as they are if they fit already."""
+    h, w = digits.shape[1:3]
+    if (h, w) == (side, side):
+        return digits
+    top, left = (side - h) // 2, (side - w) // 2
+    return np.pad(digits, ((0, 0), (top, side - h - top), (left, side - w - left), (0, 0)))
 
 
 def _check_out(out: Path) -> None:
@@ -91,13 +100,13 @@ def _check_out(out: Path) -> None:
         raise ExportError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
 
-def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
-    from dae_export import bundle, fast_graph, metadata, publish, quantize
-    from dae_export.onnx_fp32 import convert_fp32
-    from dae_export.parity import check_parity, run_keras, run_onnx
+def _prepare(cfg: ExportConfig, step: Callable[[str], None]) -> dict:
+    """Everything the steps share, made and checked before the first slow step: the model, its
+    input spec (refuses unsupported pooling in one line), the noise and the digits."""
+    from dae_export import metadata, publish
+    from dae_export.model_shape import input_side
     from dae_train.evaluate import load_keras_model
 
-    started = time.perf_counter()
     if cfg.target not in TARGETS:
         raise ExportError(f"unknown target {cfg.target!r}; choose one of {', '.join(TARGETS)}")
     if cfg.graph not in GRAPHS:
@@ -110,101 +119,42 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         raise ExportError(f"cannot write beside {out}: {exc.strerror or exc}") from None
     _check_out(out)
     trained = _train_report(source)
-    train_metrics = {k: trained[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in trained}
-    trained_cfg = trained.get("config", {})
-    noise, noise_model = _export_noise(cfg, trained_cfg)
-    calib, val_noisy, val_clean = _noisy_digits(cfg, noise_model)
-    source_sha = sha256_file(source)
-    spec = metadata.input_spec(model)  # before the slow steps: refuses unsupported pooling in one line
-    summary = ExportSummary()
-    steps = 2 + cfg.int8 + cfg.tflite + (cfg.target == "rpi")
-    n = iter(range(1, steps + 1))
+    noise, noise_model = _export_noise(cfg, trained.get("config", {}))
+    spec = metadata.input_spec(model)
+    calib, val_noisy, val_clean = _noisy_digits(cfg, noise_model, input_side(model))
+    return dict(
+        cfg=cfg, model=model, spec=spec, noise=noise, noise_model=noise_model, calib=calib, val_noisy=val_noisy,
+        val_clean=val_clean, source=source, source_sha=sha256_file(source), say=step,
+        train_metrics={k: trained[k] for k in ("val_psnr_db", "val_ssim", "best_epoch") if k in trained},
+    )  # fmt: skip
 
+
+def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
+    """Run the selected export steps (dae_export.steps) in a staging folder, check, then publish to OUT."""
+    from dae_export import metadata, publish
+    from dae_export.steps import ExportContext, selected_steps
+
+    started = time.perf_counter()
+    shared, out = _prepare(cfg, step), Path(cfg.out)
+    steps, summary = selected_steps(cfg), ExportSummary()
     try:
         stage = publish.new_stage(out.resolve())
     except OSError as exc:
         raise ExportError(f"cannot write beside {out}: {exc.strerror or exc}") from None
     try:
-        step(f"[{next(n)}/{steps}] fp32 ONNX (tf2onnx, opset {cfg.opset}, {cfg.graph} graph) and parity with Keras")
-        proto = convert_fp32(model, cfg.opset)
-        form = cfg.graph
-        if form == "fast":
-            try:
-                proto = fast_graph.fast_fp32(proto)
-            except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
-                # ExportError: another architecture. Anything else would be a bug in the rewrite;
-                # the plain graph is right either way (parity is checked below), only slower.
-                reason = (
-                    str(exc) if isinstance(exc, ExportError) else f"fast graph failed ({type(exc).__name__}: {exc})"
-                )
-                step(f"      {reason}; writing the plain graph")
-                form = "plain"
-        metadata.set_onnx_metadata(proto, "fp32", noise, train_metrics, source_sha, spec)
-        _save(proto, stage / "model.onnx")
-        odd_frames = np.random.default_rng(cfg.seed).random((3, 56, 84, 1), dtype=np.float32)
-        diff = check_parity(stage / "model.onnx", model, [val_noisy[: cfg.parity_samples], odd_frames])
-        keras_val = run_keras(model, val_noisy)
-        fp32_val = run_onnx(stage / "model.onnx", val_noisy)
-        summary.nodes["model.onnx"] = len(proto.graph.node)
-        summary.metrics["keras"] = _quality(keras_val, val_clean)
-        summary.metrics["onnx_fp32"] = {**_quality(fp32_val, val_clean), "max_abs_diff_vs_keras": diff}
-
-        if cfg.int8:
-            step(f"[{next(n)}/{steps}] int8 ONNX ({cfg.int8_types}, QDQ, per-channel) on {len(calib)} digits")
-            result = quantize.quantize_with_gate(
-                stage / "model.onnx", stage / "model.int8.onnx", calib, val_noisy, val_clean,
-                cfg.max_int8_loss_db, cfg.int8_types, fast=form == "fast",
-            )  # fmt: skip
-            import onnx
-
-            q = onnx.load(str(stage / "model.int8.onnx"))
-            metadata.set_onnx_metadata(q, "int8", noise, train_metrics, source_sha, spec)
-            _save(q, stage / "model.int8.onnx")
-            int8_val = run_onnx(stage / "model.int8.onnx", val_noisy)
-            summary.nodes["model.int8.onnx"] = len(q.graph.node)
-            summary.metrics["onnx_int8"] = {
-                **_quality(int8_val, val_clean),
-                "max_abs_diff_vs_keras": float(np.abs(int8_val - keras_val).max()),
-                "psnr_loss_vs_fp32_db": result.psnr_loss_db,
-                "types": result.types,
-                "float_nodes": result.excluded_nodes,
-            }
-
-        if cfg.tflite:
-            from dae_export.tflite import convert_tflite, run_tflite
-
-            step(f"[{next(n)}/{steps}] TFLite fp32 and full-integer int8 (SavedModel route)")
-            for name, calibration in (("model.tflite", None), ("model.int8.tflite", calib)):
-                (stage / name).write_bytes(convert_tflite(model, calibration))
-                y = run_tflite(stage / name, val_noisy)
-                key = "tflite_int8" if calibration is not None else "tflite_fp32"
-                summary.metrics[key] = {
-                    **_quality(y, val_clean),
-                    "max_abs_diff_vs_keras": float(np.abs(y - keras_val).max()),
-                }
-
-        step(f"[{next(n)}/{steps}] golden set and manifest")
-        # Spread over the validation set (it is ordered by class), so every digit class is in it.
-        pick = np.linspace(0, len(val_noisy) - 1, min(cfg.golden_samples, len(val_noisy))).astype(int)
-        metadata.write_golden(stage / "golden.npz", val_noisy[pick], val_clean[pick], keras_val[pick], noise)
-        sections = {
-            "input": spec,
-            "noise": noise,
-            "metrics": {"validation_digits": len(val_noisy), "train": train_metrics, **summary.metrics},
-            "graph": {"form": form, "nodes": summary.nodes, "opset": cfg.opset},
-            "source_model": {"name": source.name, "sha256": source_sha},
-            "export_config": {k: v for k, v in asdict(cfg).items() if k not in ("model", "out")},
-        }
-        if cfg.target == "rpi":
-            step(f"[{next(n)}/{steps}] Raspberry Pi bundle (models, golden set, runtime wheel, requirements)")
-            models = [stage / f for f in ("model.onnx", "model.int8.onnx", "golden.npz") if (stage / f).exists()]
-            wheel = Path(cfg.runtime_wheel) if cfg.runtime_wheel else None
-            bundle.write_bundle(stage / "rpi-bundle.tar.gz", models, sections, wheel)
-        metadata.build_manifest(stage, sorted(p.name for p in stage.iterdir()), **sections)
+        ctx = ExportContext(**shared, stage=stage, summary=summary)
+        ctx.outputs = [f for s in steps for f in s.outputs(cfg)]
+        _check_declared(ctx.outputs)
+        for i, s in enumerate(steps, 1):
+            step(f"[{i}/{len(steps)}] {s.heading(ctx)}")
+            s.run(ctx)
+            _check_written(stage, ctx.outputs[: sum(len(t.outputs(cfg)) for t in steps[:i])], s.name)
+        names = sorted(f.name for f in ctx.outputs)
+        metadata.build_manifest(stage, names, {f.name: f.describe() for f in ctx.outputs}, **ctx.sections)
+        summary.files = {name: (stage / name).stat().st_size for name in sorted([*names, MANIFEST_FILE])}
 
         # Publish: every check passed. The user's own files in OUT go into the stage too, then the
         # stage and OUT trade places in one step; files of the earlier export stay behind with it.
-        summary.files = {f.name: f.stat().st_size for f in sorted(stage.iterdir())}
         try:
             publish.carry_user_files(out, stage, _previous_export_files(out))
             old = publish.swap_into_place(stage, out.resolve())
@@ -220,6 +170,29 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     return summary
 
 
+def _check_declared(outputs: list) -> None:
+    """Every declared file once, none named like the manifest, models with a known engine and precision."""
+    from dae_export.steps.base import ENGINES, PRECISIONS
+
+    names = [f.name for f in outputs]
+    for f in outputs:
+        if names.count(f.name) > 1 or f.name == MANIFEST_FILE or Path(f.name).name != f.name:
+            raise ExportError(f"export steps declare {f.name!r} twice, or as a path or the manifest")
+        if (f.engine is None) != (f.precision is None) or f.engine not in (None, *ENGINES):
+            raise ExportError(f"{f.name}: a model file needs an engine of {ENGINES} and a precision of {PRECISIONS}")
+        if f.precision not in (None, *PRECISIONS):
+            raise ExportError(f"{f.name}: precision must be one of {PRECISIONS}")
+
+
+def _check_written(stage: Path, outputs: list, step_name: str) -> None:
+    """After each step: every file declared so far is in the stage, and nothing else."""
+    declared = {f.name for f in outputs}
+    present = {p.name for p in stage.iterdir()}
+    if declared - present or present - declared:
+        missing, extra = sorted(declared - present), sorted(present - declared)
+        raise ExportError(f"export step {step_name}: files declared but not written {missing}, undeclared {extra}")
+
+
 def _previous_export_files(out: Path) -> set[str]:
     """Files listed by the manifest of an earlier export in OUT (only plain names, never paths)."""
     try:
@@ -227,16 +200,6 @@ def _previous_export_files(out: Path) -> set[str]:
     except (OSError, ValueError, AttributeError):
         return set()
     return {name for name in files if isinstance(name, str) and Path(name).name == name}
-
-
-def _save(proto, path: Path) -> None:
-    import onnx
-
-    onnx.save(proto, str(path))
-
-
-def _quality(pred: np.ndarray, clean: np.ndarray) -> dict:
-    return {"psnr_db": psnr(pred, clean), "ssim": ssim(pred, clean)}
 
 
 def _train_report(source: Path) -> dict:

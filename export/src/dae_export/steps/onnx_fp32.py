@@ -1,0 +1,54 @@
+"""fp32 ONNX through tf2onnx (fast or plain graph), checked against Keras."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dae_export.steps.base import ExportContext, ExportStep, OutputFile
+
+FP32_ONNX = "model.onnx"
+
+
+class OnnxFp32Step(ExportStep):
+    name, order = "onnx-fp32", 10
+
+    def outputs(self, cfg) -> list[OutputFile]:
+        return [OutputFile(FP32_ONNX, "onnxruntime", "fp32", in_bundle=True)]
+
+    def heading(self, ctx: ExportContext) -> str:
+        return f"fp32 ONNX (tf2onnx, opset {ctx.cfg.opset}, {ctx.cfg.graph} graph) and parity with Keras"
+
+    def run(self, ctx: ExportContext) -> None:
+        import onnx
+
+        from dae_export import metadata, parity
+        from dae_export.onnx_fp32 import convert_fp32
+
+        cfg, path = ctx.cfg, ctx.stage / FP32_ONNX
+        proto, ctx.form = _fast_or_plain(convert_fp32(ctx.model, cfg.opset), cfg.graph, ctx.say)
+        metadata.set_onnx_metadata(proto, "fp32", ctx.noise, ctx.train_metrics, ctx.source_sha, ctx.spec)
+        onnx.save(proto, str(path))
+        m = ctx.spec["size_multiple"]  # frames other than digits: 56x84 for the seed's multiple 4
+        odd_frames = np.random.default_rng(cfg.seed).random((3, 14 * m, 21 * m, 1), dtype=np.float32)
+        diff = parity.check_parity(path, ctx.model, [ctx.val_noisy[: cfg.parity_samples], odd_frames])
+        ctx.summary.nodes[FP32_ONNX] = len(proto.graph.node)
+        ctx.summary.metrics["keras"] = ctx.quality(ctx.keras_val, vs_keras=False)
+        fp32_val = parity.run_onnx(path, ctx.val_noisy)
+        ctx.summary.metrics["onnx_fp32"] = {**ctx.quality(fp32_val, vs_keras=False), "max_abs_diff_vs_keras": diff}
+
+
+def _fast_or_plain(proto, graph: str, say) -> tuple[object, str]:
+    """The fast graph when asked for and it applies; else the plain one, with a note saying why."""
+    from dae_export import fast_graph
+    from dae_export.onnx_fp32 import ExportError
+
+    if graph != "fast":
+        return proto, graph
+    try:
+        return fast_graph.fast_fp32(proto), "fast"
+    except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
+        # ExportError: another architecture. Anything else would be a bug in the rewrite;
+        # the plain graph is right either way (parity is checked after), only slower.
+        reason = str(exc) if isinstance(exc, ExportError) else f"fast graph failed ({type(exc).__name__}: {exc})"
+        say(f"      {reason}; writing the plain graph")
+        return proto, "plain"

@@ -1,0 +1,75 @@
+"""Export as steps: model files carry engine and precision, and a new format is one module + one registration."""
+
+import json
+import tarfile
+
+import numpy as np
+import pytest
+
+from dae_runtime.manifest import verify_manifest
+
+pytestmark = pytest.mark.slow
+
+
+def test_model_files_carry_their_engine_and_precision(full_export):
+    out, _ = full_export
+    expected = {
+        "model.onnx": ("onnxruntime", "fp32"),
+        "model.int8.onnx": ("onnxruntime", "int8"),
+        "model.tflite": ("tflite", "fp32"),
+        "model.int8.tflite": ("tflite", "int8"),
+    }
+    files = verify_manifest(out)["files"]
+    assert {n: (e["engine"], e["precision"]) for n, e in files.items() if "engine" in e} == expected
+    assert "engine" not in files["golden.npz"] and "precision" not in files["rpi-bundle.tar.gz"]
+    with tarfile.open(out / "rpi-bundle.tar.gz") as tar:
+        bundled = json.load(tar.extractfile("dae-edge-rpi/manifest.json"))["files"]
+    assert (bundled["model.int8.onnx"]["engine"], bundled["model.int8.onnx"]["precision"]) == ("onnxruntime", "int8")
+    assert "model.tflite" not in bundled  # the bundle carries what the steps mark in_bundle: ONNX + golden set
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """dae_export.steps' registry, restored after the test."""
+    from dae_export import steps
+
+    monkeypatch.setattr(steps, "STEPS", dict(steps.STEPS))
+    return steps
+
+
+def test_a_registered_format_is_written_listed_and_published(registry, trained_model, tmp_path):
+    from standin_format import WEIGHTS, WeightsStep
+
+    from dae_export.pipeline import ExportConfig, format_summary, run_export
+
+    registry.register(WeightsStep())
+    lines = []
+    out = tmp_path / "out"
+    summary = run_export(ExportConfig(str(trained_model), str(out)), step=lines.append)
+    assert [line.split("]")[0] for line in lines if line.startswith("[")] == ["[1/3", "[2/3", "[3/3"]
+    assert any(line.startswith("[2/3] the model's weights as .npz") for line in lines)
+    manifest = verify_manifest(out)  # published, and its sha256 matches
+    assert set(manifest["files"]) == {"model.onnx", WEIGHTS, "golden.npz"}
+    assert "weights_npz" in manifest["metrics"]
+    assert summary.files[WEIGHTS] == (out / WEIGHTS).stat().st_size
+    assert f"| {WEIGHTS} |" in format_summary(summary, out)
+    import keras
+
+    weights = np.load(out / WEIGHTS)
+    model = keras.models.load_model(trained_model, compile=False)
+    assert all(np.array_equal(weights[f"w{i}"], w) for i, w in enumerate(model.get_weights()))
+    with pytest.raises(ValueError, match="taken"):
+        registry.register(WeightsStep())
+
+
+def test_a_step_leaving_an_undeclared_file_fails_and_out_keeps_its_files(registry, trained_model, tmp_path):
+    from standin_format import UntidyStep
+
+    from dae_export.onnx_fp32 import ExportError
+    from dae_export.pipeline import ExportConfig, run_export
+
+    registry.register(UntidyStep())
+    (tmp_path / "model.onnx").write_bytes(b"the model that works")
+    with pytest.raises(ExportError, match=r"untidy.*scratch\.tmp"):
+        run_export(ExportConfig(str(trained_model), str(tmp_path)), step=lambda s: None)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
