@@ -145,10 +145,12 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
         ctx = ExportContext(**shared, stage=stage, summary=summary)
         ctx.outputs = [f for s in steps for f in s.outputs(cfg)]
         _check_declared(ctx.outputs)
+        written: list = []
         for i, s in enumerate(steps, 1):
             step(f"[{i}/{len(steps)}] {s.heading(ctx)}")
             s.run(ctx)
-            _check_written(stage, ctx.outputs[: sum(len(t.outputs(cfg)) for t in steps[:i])], s.name)
+            written += s.outputs(cfg)
+            _check_written(stage, written, s.name)
         names = sorted(f.name for f in ctx.outputs)
         metadata.build_manifest(stage, names, {f.name: f.describe() for f in ctx.outputs}, **ctx.sections)
         summary.files = {name: (stage / name).stat().st_size for name in sorted([*names, MANIFEST_FILE])}
