@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from dae_runtime.cli_types import FiniteFloatRange
-from dae_runtime.denoise_cli import load_denoiser, model_option, precision_option, threads_option
+from dae_runtime.cli.options import load_denoiser, model_option, precision_option, threads_option
+from dae_runtime.cli.types import FiniteFloatRange
 
 
 def _address(ctx, param, value):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from dae_runtime.cli_types import FiniteFloatRange
-from dae_runtime.denoise_cli import int8_option, load_denoiser, model_option, threads_option
+from dae_runtime.cli.options import int8_option, load_denoiser, model_option, threads_option
+from dae_runtime.cli.types import FiniteFloatRange
 
 # Largest batch measured: 1024 digits hold about 100 MB per activation of the seed, which a Pi has;
 # beyond that a typo (--batch 99999999999) would spend minutes before failing for memory.

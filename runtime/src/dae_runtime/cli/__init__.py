@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from dae_runtime import __version__
-from dae_runtime.compare_cli import compare
-from dae_runtime.denoise_cli import denoise
-from dae_runtime.lazy_group import LazyCommand, LazyGroup
-from dae_runtime.live_cli import live
-from dae_runtime.verify_cli import verify
+from dae_runtime.cli.compare import compare
+from dae_runtime.cli.denoise import denoise
+from dae_runtime.cli.lazy import LazyCommand, LazyGroup
+from dae_runtime.cli.live import live
+from dae_runtime.cli.verify import verify
 
 _TRAIN = ("dae-edge-train", "pip install ./train  (from a dae-edge checkout), or: make install")
 _EXPORT = ("dae-edge-export", "pip install ./export  (from a dae-edge checkout), or: make install")
