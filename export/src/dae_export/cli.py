@@ -11,6 +11,7 @@ import click
 
 from dae_export.pipeline import GRAPHS, TARGETS
 from dae_export.pipeline import ExportConfig as Defaults
+from dae_runtime.noise import NOISE_KINDS
 
 
 @click.command()
@@ -64,7 +65,7 @@ from dae_export.pipeline import ExportConfig as Defaults
 )
 @click.option(
     "--noise-kind",
-    type=click.Choice(("gaussian", "salt-pepper", "speckle")),
+    type=click.Choice(NOISE_KINDS),
     default=None,
     help="Noise for calibration, checks and metadata (default: the model's training noise).",
 )
@@ -81,7 +82,7 @@ def export(model_path: str, out: str, **options: object) -> None:
     --target rpi add their files. Files already in OUT are replaced only if the whole
     export succeeds.
     """
-    from dae_train.cli import quiet_tensorflow, user_errors
+    from dae_train.console import quiet_tensorflow, user_errors
 
     quiet_tensorflow()
     from dae_export.bundle import BundleError

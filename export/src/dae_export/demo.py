@@ -23,9 +23,9 @@ def shipped_keras_model() -> Path | None:
 
 
 def _figure(path: Path, rows: list[tuple[str, np.ndarray]]) -> None:
-    from dae_train.figures import _rows_figure
+    from dae_train.figures import rows_figure
 
-    _rows_figure(path, rows, "Noisy digits through each exported model")
+    rows_figure(path, rows, "Noisy digits through each exported model")
 
 
 @click.command()
@@ -38,7 +38,7 @@ def _figure(path: Path, rows: list[tuple[str, np.ndarray]]) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 def demo(out: str | None, epochs: int, shipped: bool, limit: int, seed: int) -> None:
     """Train, evaluate, export (fp32, int8, TFLite), denoise sample digits and compare every engine."""
-    from dae_train.cli import quiet_tensorflow, user_errors
+    from dae_train.console import quiet_tensorflow, user_errors
 
     quiet_tensorflow()
     from dae_export.bundle import BundleError

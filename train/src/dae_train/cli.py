@@ -7,40 +7,16 @@ Importing this module must stay cheap and TensorFlow-free: `dae --help` and
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 
 from dae_runtime.noise import NOISE_KINDS
 from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
 from dae_train.config import TrainConfig as Defaults
+from dae_train.console import quiet_tensorflow, user_errors
 from dae_train.model import ARCHITECTURES
 
 ARCHITECTURE_NAMES = tuple(ARCHITECTURES)
-
-
-def quiet_tensorflow() -> None:
-    """Hide TensorFlow's C++ start-up chatter and print warnings as one line each."""
-    from dae_runtime.quiet_tf import quiet_tensorflow as silence_import
-
-    silence_import()
-    warnings.formatwarning = lambda message, *args, **kwargs: f"Warning: {message}\n"
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Expected failures become one clear line and exit code 1, never a traceback."""
-    from dae_train.data import DataError
-    from dae_train.trainer import TrainError
-
-    try:
-        yield
-    except (DataError, TrainError, ValueError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
 
 
 class NoiseLevel(click.ParamType):

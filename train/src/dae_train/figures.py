@@ -9,7 +9,7 @@ import numpy as np
 from dae_runtime.atomic import atomic_path
 
 
-def _rows_figure(target: Path, rows: list[tuple[str, np.ndarray]], title: str, n: int = 10) -> Path:
+def rows_figure(target: Path, rows: list[tuple[str, np.ndarray]], title: str, n: int = 10) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never needs a display
@@ -40,6 +40,6 @@ def save_seed_figures(out: Path, clean: np.ndarray, noisy: np.ndarray, denoised:
     pick = np.linspace(0, len(clean) - 1, min(10, len(clean))).astype(int)
     clean, noisy, denoised = clean[pick], noisy[pick], denoised[pick]
     return [
-        _rows_figure(out / "clean_vs_noisy.png", [("clean", clean), ("noisy", noisy)], "Noise induced digits"),
-        _rows_figure(out / "noisy_vs_denoised.png", [("noisy", noisy), ("denoised", denoised)], "Noise removed"),
+        rows_figure(out / "clean_vs_noisy.png", [("clean", clean), ("noisy", noisy)], "Noise induced digits"),
+        rows_figure(out / "noisy_vs_denoised.png", [("noisy", noisy), ("denoised", denoised)], "Noise removed"),
     ]

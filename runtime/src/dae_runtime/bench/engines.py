@@ -32,7 +32,7 @@ class Engine:
 
 def keras_engine(path: Path) -> Engine:
     """The Keras model called directly (model(x)): the fastest way to run it without conversion."""
-    from dae_runtime.quiet_tf import quiet_tensorflow
+    from dae_train.console import quiet_tensorflow
 
     problem = keras_file_problem(path)  # before the slow TensorFlow import
     if problem:
@@ -104,7 +104,7 @@ def _tflite_interpreter_class():
         return Interpreter
     except ImportError:
         pass
-    from dae_runtime.quiet_tf import quiet_tensorflow
+    from dae_train.console import quiet_tensorflow
 
     quiet_tensorflow()
     from tensorflow.lite.python.interpreter import Interpreter

@@ -1,4 +1,7 @@
-"""Keep TensorFlow's start-up chatter off the terminal, so a command's own error is its only line.
+"""Console helpers for the TensorFlow-side commands (train, evaluate, export, demo): quiet TensorFlow, user errors.
+
+quiet_tensorflow keeps TensorFlow's start-up chatter off the terminal, so a command's own output
+and errors are its only lines.
 
 TF_CPP_MIN_LOG_LEVEL=3 hides TensorFlow's C++ log, but not what its libraries write before logging
 is set up (measured 2026-11-26, TensorFlow 2.21 on a machine without a GPU: absl's "All log messages
@@ -14,6 +17,11 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
 
 _QUIET_MODULES = ("tensorflow",)
 
@@ -53,7 +61,24 @@ class _QuietFinder(importlib.abc.MetaPathFinder):
 
 
 def quiet_tensorflow() -> None:
-    """Set TensorFlow's log level and silence its import. Idempotent; call before TensorFlow loads."""
+    """Silence TensorFlow's import and C++ log, and print warnings as one line each.
+
+    Idempotent; call before TensorFlow loads."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietFinder())
+    warnings.formatwarning = lambda message, *args, **kwargs: f"Warning: {message}\n"
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Expected failures become one clear line and exit code 1, never a traceback."""
+    from dae_train.data import DataError
+    from dae_train.trainer import TrainError
+
+    try:
+        yield
+    except (DataError, TrainError, ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
