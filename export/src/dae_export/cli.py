@@ -11,6 +11,7 @@ import click
 
 from dae_export.pipeline import GRAPHS, TARGETS
 from dae_export.pipeline import ExportConfig as Defaults
+from dae_runtime.cli.options import Console, quiet_option
 from dae_runtime.noise import NOISE_KINDS
 
 
@@ -75,7 +76,8 @@ from dae_runtime.noise import NOISE_KINDS
     type=click.Path(dir_okay=False, exists=True),
     help="Runtime wheel to put in the bundle (default: built from this checkout).",
 )
-def export(model_path: str, out: str, **options: object) -> None:
+@quiet_option
+def export(model_path: str, out: str, quiet: bool, **options: object) -> None:
     """Convert a trained Keras model to ONNX (fp32, optional int8), checked against Keras.
 
     Writes OUT/model.onnx, OUT/manifest.json and OUT/golden.npz; --int8, --tflite and
@@ -91,7 +93,7 @@ def export(model_path: str, out: str, **options: object) -> None:
 
     with user_errors():
         try:
-            summary = run_export(Defaults(model_path, out, **options), step=lambda s: click.echo(s, err=True))
+            summary = run_export(Defaults(model_path, out, **options), step=Console(quiet=quiet).progress)
         except (ExportError, BundleError) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(format_summary(summary, Path(out)))

@@ -10,6 +10,7 @@ import math
 
 import click
 
+from dae_runtime.cli.options import Console, file_target, json_option, quiet_option, write_json_output
 from dae_runtime.noise import NOISE_KINDS
 from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
 from dae_train.config import TrainConfig as Defaults
@@ -101,7 +102,10 @@ noise_kind_option = click.option(
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder for model, report, figures.")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out with its saved settings.")
 @click.option("--overwrite", is_flag=True, help="Replace a model already in --out.")
-def train(out: str, resume: bool, overwrite: bool, noise: tuple[float, float | None], **options: object) -> None:
+@quiet_option
+def train(
+    out: str, resume: bool, overwrite: bool, quiet: bool, noise: tuple[float, float | None], **options: object
+) -> None:
     """Train the denoising autoencoder on noisy MNIST.
 
     Writes OUT/model.keras (best by validation PSNR), OUT/train_report.json and two PNG
@@ -113,7 +117,7 @@ def train(out: str, resume: bool, overwrite: bool, noise: tuple[float, float | N
 
     with user_errors():
         cfg = TrainConfig(noise=noise[0], noise_max=noise[1], **options)
-        report = run_training(cfg, out, resume=resume, overwrite=overwrite)
+        report = run_training(cfg, out, resume=resume, overwrite=overwrite, verbose=0 if quiet else 1)
     if report["interrupted"]:
         raise SystemExit(130)  # the shell's code for Ctrl-C; the best model is saved all the same
 
@@ -128,7 +132,8 @@ def train(out: str, resume: bool, overwrite: bool, noise: tuple[float, float | N
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="Digits to evaluate.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--no-baselines", is_flag=True, help="Skip the classical filters.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the rows as JSON.")
+@json_option
+@quiet_option
 def evaluate(
     model_path: str,
     data: str,
@@ -138,10 +143,10 @@ def evaluate(
     seed: int,
     no_baselines: bool,
     json_path: str | None,
+    quiet: bool,
 ) -> None:
     """PSNR/SSIM of a Keras model and classical filters (median, Gaussian, non-local means) per noise level."""
     quiet_tensorflow()
-    from dae_runtime.atomic import write_json
     from dae_runtime.writable import why_unwritable
     from dae_train.evaluate import EvalConfig, format_table
     from dae_train.evaluate import evaluate as run_evaluation
@@ -154,12 +159,14 @@ def evaluate(
         ) from None
     if not levels or not all(math.isfinite(level) for level in levels):
         raise click.BadParameter("give one or more finite noise levels", param_hint="--sigmas")
-    if json_path and (reason := why_unwritable(json_path)):
+    if file_target(json_path) and (reason := why_unwritable(json_path)):
         raise click.ClickException(reason)  # now, not after the whole evaluation
     with user_errors():
         cfg = EvalConfig(model_path, data, noise_kind, levels, limit, seed, baselines=not no_baselines)
         rows = run_evaluation(cfg)
-        click.echo(format_table(rows))
+        console = Console(quiet=quiet, json_path=json_path)
+        console.result(format_table(rows))
         if json_path:
-            write_json(json_path, {"config": {**cfg.__dict__, "sigmas": list(levels)}, "rows": rows})
-            click.echo(f"Wrote {json_path}")
+            write_json_output(json_path, {"config": {**cfg.__dict__, "sigmas": list(levels)}, "rows": rows})
+        if file_target(json_path):
+            console.progress(f"Wrote {json_path}")

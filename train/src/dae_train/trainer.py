@@ -174,16 +174,18 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         }
     else:
         model = keras.models.load_model(paths.last)
-        print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
+        if verbose:
+            print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
     dataset = make_dataset(train_clean, noise, cfg.batch_size, cfg.max_shift, cfg.seed)
     if state["epoch"] == 0:
         _compile(model, cfg, len(dataset))
 
-    print(
-        f"Training {cfg.arch} ({model.count_params():,} params) on {splits.source}: "
-        f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
-        f"{cfg.noise_kind} noise {cfg.noise_label}, up to {cfg.epochs} epochs -> {paths.out}"
-    )
+    if verbose:
+        print(
+            f"Training {cfg.arch} ({model.count_params():,} params) on {splits.source}: "
+            f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
+            f"{cfg.noise_kind} noise {cfg.noise_label}, up to {cfg.epochs} epochs -> {paths.out}"
+        )
     keeper = BestKeeper(paths.model, paths.checkpoints, cfg.patience, state)
     started = time.perf_counter()
     elapsed_before = state["elapsed_s"]

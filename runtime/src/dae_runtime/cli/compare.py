@@ -10,13 +10,22 @@ Two uses:
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from dae_runtime.cli.options import int8_option, load_denoiser, model_option, threads_option
+from dae_runtime.cli.options import (
+    Console,
+    file_target,
+    int8_option,
+    json_option,
+    load_denoiser,
+    model_option,
+    quiet_option,
+    threads_option,
+    write_json_output,
+)
 from dae_runtime.cli.types import FiniteFloatRange
 
 # Largest batch measured: 1024 digits hold about 100 MB per activation of the seed, which a Pi has;
@@ -64,24 +73,26 @@ def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
               help="Timed calls at batch 1 (fewer at large batches).")  # fmt: skip
 @click.option("--settle", type=FiniteFloatRange(min=0, max=60), default=0.25, show_default=True,
               help="Pause (s) before each engine's turn, so the last engine's threads stop spinning.")  # fmt: skip
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
+@json_option
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write a Markdown table.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG chart (needs matplotlib).")
 @click.option("--github-benchmark", "gab_path", type=click.Path(dir_okay=False),
               help="Write github-action-benchmark input (customSmallerIsBetter).")  # fmt: skip
+@quiet_option
 def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, warmup, iters, settle, json_path,
-            markdown_path, plot_path, gab_path) -> None:  # fmt: skip
+            markdown_path, plot_path, gab_path, quiet) -> None:  # fmt: skip
     """Accuracy against the TensorFlow original and latency percentiles, for one model or every engine."""
     from dae_runtime.golden_compare import GoldenError, load_golden
 
+    console = Console(quiet=quiet, json_path=json_path)
     if models_dir is None and keras_path is None:
         if golden is None:
             raise click.UsageError("give --golden FILE, or --models EXPORT_DIR (and --keras MODEL) to compare engines")
         sizes = _sizes(batches or "1,64")
-        _check_outputs(json_path)
-        return _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, json_path)
+        _check_outputs(file_target(json_path))
+        return _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, console)
     sizes = _sizes(batches or "1,64,256")
-    _check_outputs(json_path, markdown_path, gab_path, plot=plot_path)
+    _check_outputs(file_target(json_path), markdown_path, gab_path, plot=plot_path)
     golden = golden or (Path(models_dir) / "golden.npz" if models_dir else None)
     if golden is None or not Path(golden).is_file():
         raise click.UsageError("the comparison needs digits: --golden FILE or an export folder with golden.npz")
@@ -90,10 +101,10 @@ def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, 
     except GoldenError as exc:
         raise click.ClickException(str(exc)) from None
     _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters,
-                          settle, json_path, markdown_path, plot_path, gab_path)  # fmt: skip
+                          settle, console, markdown_path, plot_path, gab_path)  # fmt: skip
 
 
-def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters, settle, json_path, markdown_path,
+def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters, settle, console, markdown_path,
                           plot_path, gab_path) -> None:  # fmt: skip
     from dae_runtime.atomic import atomic_path, write_json
     from dae_runtime.bench import report
@@ -111,16 +122,16 @@ def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, 
     clean = data["clean"][..., 0] if data["clean"].ndim == 4 else data["clean"]
     reference = data["keras"][..., 0] if data["keras"].ndim == 4 else data["keras"]
     cfg = BenchConfig(batches=sizes, warmup=warmup, iters=iters, threads=threads, settle_s=settle)
-    click.echo(f"Engines: {', '.join(e.name for e in engines)}; batches {', '.join(map(str, sizes))}", err=True)
-    with click.progressbar(length=len(sizes) * cfg.rounds, label="Measuring", file=sys.stderr) as bar:
+    console.progress(f"Engines: {', '.join(e.name for e in engines)}; batches {', '.join(map(str, sizes))}")
+    with console.bar(length=len(sizes) * cfg.rounds, label="Measuring") as bar:
         result = run_benchmark(engines, noisy, clean, reference, cfg, tick=lambda: bar.update(1 / len(engines)))
     problems = report.validate(result)
     if problems:
         raise click.ClickException(f"internal error, the results do not fit their schema: {problems[0]}")
     table = report.markdown(result)
-    click.echo(table)
-    if json_path:
-        write_json(json_path, result)
+    console.result(table)
+    if console.json_path:
+        write_json_output(console.json_path, result)
     if markdown_path:
         with atomic_path(markdown_path) as tmp:
             tmp.write_text(table)
@@ -132,13 +143,12 @@ def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, 
                 report.plot(result, tmp)
         except ImportError:
             raise click.ClickException("--plot needs matplotlib: pip install matplotlib") from None
-    written = [p for p in (json_path, markdown_path, plot_path, gab_path) if p]
+    written = [p for p in (file_target(console.json_path), markdown_path, plot_path, gab_path) if p]
     if written:
-        click.echo(f"Wrote {', '.join(written)}", err=True)
+        console.progress(f"Wrote {', '.join(written)}")
 
 
-def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, json_path) -> None:
-    from dae_runtime.atomic import write_json
+def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, console) -> None:
     from dae_runtime.golden_compare import GoldenError, compare_with_golden, load_golden, measure_latency
 
     denoiser = load_denoiser(model_path, int8, threads)
@@ -147,17 +157,19 @@ def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, json_p
     except GoldenError as exc:
         raise click.ClickException(str(exc)) from None
     accuracy = compare_with_golden(denoiser, data)
-    click.echo(
+    console.result(
         f"{denoiser.path.name} ({denoiser.precision}) on {accuracy['digits']} golden digits: "
         f"PSNR {accuracy['psnr_db']:.2f} dB (TensorFlow original {accuracy['keras_psnr_db']:.2f} dB), "
         f"SSIM {accuracy['ssim']:.3f}, max abs diff vs TensorFlow {accuracy['max_abs_diff_vs_keras']:.2e}"
     )
     rows = []
-    with click.progressbar(sizes, label="Timing", file=sys.stderr) as bar:
+    with console.bar(sizes, label="Timing") as bar:
         for size in bar:
             rows.append(measure_latency(denoiser, data["noisy"], size, warmup, iters))
-    click.echo("\n| batch | p50 ms | p90 ms | p99 ms | images/s |\n|---:|---:|---:|---:|---:|")
+    console.result("\n| batch | p50 ms | p90 ms | p99 ms | images/s |\n|---:|---:|---:|---:|---:|")
     for r in rows:
-        click.echo(f"| {r.batch} | {r.p50_ms:.3f} | {r.p90_ms:.3f} | {r.p99_ms:.3f} | {r.throughput_ips:,.0f} |")
-    if json_path:
-        write_json(json_path, {"model": str(denoiser.path), "accuracy": accuracy, "latency": [asdict(r) for r in rows]})
+        console.result(f"| {r.batch} | {r.p50_ms:.3f} | {r.p90_ms:.3f} | {r.p99_ms:.3f} | {r.throughput_ips:,.0f} |")
+    if console.json_path:
+        write_json_output(
+            console.json_path, {"model": str(denoiser.path), "accuracy": accuracy, "latency": [asdict(r) for r in rows]}
+        )

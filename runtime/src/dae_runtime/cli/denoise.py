@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from dae_runtime.cli.options import int8_option, load_denoiser, model_option, threads_option
+from dae_runtime.cli.options import Console, int8_option, load_denoiser, model_option, quiet_option, threads_option
 from dae_runtime.cli.types import FiniteFloatRange
 
 
@@ -25,7 +24,8 @@ from dae_runtime.cli.types import FiniteFloatRange
     help="Add Gaussian noise first (images also get a <name>.noisy.png copy).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the added noise.")
-def denoise(inputs, out, model_path, int8, threads, digits, add_noise, seed) -> None:
+@quiet_option
+def denoise(inputs, out, model_path, int8, threads, digits, add_noise, seed, quiet) -> None:
     """Denoise image files (png, jpg, bmp, tiff), folders (recursive), .npy/.npz arrays and videos.
 
     Writes OUT/<name>.denoised.<ext> (images as PNG, videos as MP4); never over an input.
@@ -41,7 +41,7 @@ def denoise(inputs, out, model_path, int8, threads, digits, add_noise, seed) -> 
         raise click.ClickException(f"cannot create {out_dir}: {exc.strerror or exc}") from None
     total = len(collect(list(inputs))[0])
     options = DenoiseOptions(digits=digits, add_noise=add_noise, seed=seed)
-    with click.progressbar(length=total, label="Denoising", file=sys.stderr) as bar:
+    with Console(quiet=quiet).bar(length=total, label="Denoising") as bar:
         report = denoise_files(list(inputs), out_dir, denoiser, options, progress=lambda job: bar.update(1))
     for path, reason in report.failed:
         click.echo(f"failed: {path}: {reason}", err=True)

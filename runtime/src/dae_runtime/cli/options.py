@@ -3,6 +3,11 @@ and from cli.types, never from each other."""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
 import click
 
 model_option = click.option(
@@ -35,3 +40,75 @@ def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
         return Denoiser(model_path, threads=threads, precision="int8" if int8 else "fp32")
     except (DenoiserError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+STDOUT = "-"  # --json - : the JSON goes to stdout
+
+json_option = click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the results as JSON; '-' writes them to stdout and everything else to stderr.",
+)
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress lines or bars; errors and the result still show."
+)
+
+
+def file_target(path: str | None) -> str | None:
+    """`path` if it names a file to write (for up-front writability checks), None for stdout or no path."""
+    return None if path in (None, STDOUT) else path
+
+
+def write_json_output(path: str, data: object) -> None:
+    """The JSON result to a file (atomically) or, for '-', to stdout."""
+    if path == STDOUT:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        from dae_runtime.atomic import write_json
+
+        write_json(path, data)
+
+
+class _SilentBar:
+    """click.progressbar's interface, showing nothing (for --quiet)."""
+
+    def __init__(self, iterable: Iterable | None = None):
+        self.iterable = iterable
+
+    def __enter__(self) -> _SilentBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self) -> Iterator:
+        return iter(self.iterable or ())
+
+    def update(self, steps: float) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Console:
+    """Where a command's lines go. The result goes to stdout, or to stderr when --json - has stdout;
+    progress goes to stderr unless --quiet; errors are raised as click exceptions and always show."""
+
+    quiet: bool = False
+    json_path: str | None = None
+
+    @property
+    def json_to_stdout(self) -> bool:
+        return self.json_path == STDOUT
+
+    def result(self, text: str) -> None:
+        click.echo(text, err=self.json_to_stdout)
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text, err=True)
+
+    def bar(self, iterable: Iterable | None = None, *, length: int | None = None, label: str = ""):
+        if self.quiet:
+            return _SilentBar(iterable)
+        return click.progressbar(iterable, length=length, label=label, file=sys.stderr)
