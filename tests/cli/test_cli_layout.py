@@ -41,3 +41,20 @@ def test_the_old_flat_modules_are_gone():
     old = ["cli.py", "lazy_group.py", "cli_types.py"]
     old += ["denoise_cli.py", "live_cli.py", "compare_cli.py", "verify_cli.py"]
     assert [name for name in old if (package / name).exists()] == []
+
+
+def test_shell_completion_as_the_readme_documents_it():
+    """README: eval "$(_DAE_COMPLETE=bash_source dae)"; click completes commands (lazy ones too) and options."""
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        cword = str(len(words.split(" ")) - 1)
+        env = {**os.environ, "_DAE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+        script = [sys.executable, "-c", "from dae_runtime.cli import main; main(prog_name='dae')"]
+        run = subprocess.run(script, env=env, capture_output=True, text=True, timeout=60)
+        return [line.split(",", 1)[1] for line in run.stdout.splitlines()]
+
+    assert {"compare", "demo", "denoise", "evaluate", "export", "live", "train", "verify"} <= set(complete("dae "))
+    assert complete("dae compare --js") == ["--json"]
