@@ -135,6 +135,20 @@ def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: boo
     return None
 
 
+def _fresh_state(cfg: TrainConfig) -> dict:
+    """The saved state of a run before its first epoch."""
+    return {
+        "config": cfg.to_dict(),
+        "epoch": 0,
+        "history": [],
+        "best_val_psnr_db": -math.inf,
+        "best_epoch": 0,
+        "wait": 0,
+        "finished": False,
+        "elapsed_s": 0.0,
+    }
+
+
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bool = False, verbose: int = 1) -> dict:
     """Run training and return the report (also written to out/train_report.json)."""
     paths = RunPaths(Path(out))
@@ -162,16 +176,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         paths.out.mkdir(parents=True, exist_ok=True)
         checkpoint.clear(paths.checkpoints)  # a fresh run (--overwrite) must not resume an older one's epochs
         model = build_model(cfg.arch)
-        state = {
-            "config": cfg.to_dict(),
-            "epoch": 0,
-            "history": [],
-            "best_val_psnr_db": -math.inf,
-            "best_epoch": 0,
-            "wait": 0,
-            "finished": False,
-            "elapsed_s": 0.0,
-        }
+        state = _fresh_state(cfg)
     else:
         model = keras.models.load_model(paths.last)
         if verbose:
