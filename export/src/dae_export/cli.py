@@ -6,6 +6,7 @@ Importing this module must stay cheap and TensorFlow-free (`dae --help` loads it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -77,7 +78,7 @@ from dae_runtime.noise import NOISE_KINDS
     help="Runtime wheel to put in the bundle (default: built from this checkout).",
 )
 @quiet_option
-def export(model_path: str, out: str, quiet: bool, **options: object) -> None:
+def export(model_path: str, out: str, quiet: bool, **options: Any) -> None:
     """Convert a trained Keras model to ONNX (fp32, optional int8), checked against Keras.
 
     Writes OUT/model.onnx, OUT/manifest.json and OUT/golden.npz; --int8, --tflite and

@@ -7,6 +7,7 @@ Importing this module must stay cheap and TensorFlow-free: `dae --help` and
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import click
 
@@ -104,7 +105,7 @@ noise_kind_option = click.option(
 @click.option("--overwrite", is_flag=True, help="Replace a model already in --out.")
 @quiet_option
 def train(
-    out: str, resume: bool, overwrite: bool, quiet: bool, noise: tuple[float, float | None], **options: object
+    out: str, resume: bool, overwrite: bool, quiet: bool, noise: tuple[float, float | None], **options: Any
 ) -> None:
     """Train the denoising autoencoder on noisy MNIST.
 
@@ -159,7 +160,8 @@ def evaluate(
         ) from None
     if not levels or not all(math.isfinite(level) for level in levels):
         raise click.BadParameter("give one or more finite noise levels", param_hint="--sigmas")
-    if file_target(json_path) and (reason := why_unwritable(json_path)):
+    target = file_target(json_path)
+    if target and (reason := why_unwritable(target)):
         raise click.ClickException(reason)  # now, not after the whole evaluation
     with user_errors():
         cfg = EvalConfig(model_path, data, noise_kind, levels, limit, seed, baselines=not no_baselines)
@@ -167,6 +169,6 @@ def evaluate(
         console = Console(quiet=quiet, json_path=json_path)
         console.result(format_table(rows))
         if json_path:
-            write_json_output(json_path, {"config": {**cfg.__dict__, "sigmas": list(levels)}, "rows": rows})
+            write_json_output(json_path, {"config": cfg.__dict__ | {"sigmas": list(levels)}, "rows": rows})
         if file_target(json_path):
             console.progress(f"Wrote {json_path}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -42,7 +43,7 @@ def _missing_command(name: str, spec: LazyCommand, missing: str) -> click.Comman
 
 
 class LazyGroup(click.Group):
-    def __init__(self, *args: object, lazy_commands: dict[str, LazyCommand] | None = None, **kwargs: object):
+    def __init__(self, *args: Any, lazy_commands: dict[str, LazyCommand] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
 
