@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import click
 
 from dae_runtime.noise import NOISE_KINDS
+from dae_train.architectures import ARCHITECTURES
 from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
 from dae_train.config import TrainConfig as Defaults
-from dae_train.model import ARCHITECTURES
 
 ARCHITECTURE_NAMES = tuple(ARCHITECTURES)
 
