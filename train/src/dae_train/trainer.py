@@ -135,6 +135,30 @@ def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: boo
     return None
 
 
+def _model_and_state(paths: RunPaths, cfg: TrainConfig, state: dict | None):
+    """A fresh model and state, or the interrupted run's last model and its state."""
+    import keras
+
+    from dae_train.architectures import build_model
+
+    if state is not None:
+        print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
+        return keras.models.load_model(paths.last), state
+    paths.out.mkdir(parents=True, exist_ok=True)
+    checkpoint.clear(paths.checkpoints)  # a fresh run (--overwrite) must not resume an older one's epochs
+    state = {
+        "config": cfg.to_dict(),
+        "epoch": 0,
+        "history": [],
+        "best_val_psnr_db": -math.inf,
+        "best_epoch": 0,
+        "wait": 0,
+        "finished": False,
+        "elapsed_s": 0.0,
+    }
+    return build_model(cfg.arch), state
+
+
 def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bool = False, verbose: int = 1) -> dict:
     """Run training and return the report (also written to out/train_report.json)."""
     paths = RunPaths(Path(out))
@@ -155,26 +179,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
 
     from dae_train.callbacks import BestKeeper, TrainingDiverged, ValidationPSNR
     from dae_train.dataset import epoch_sync, make_dataset
-    from dae_train.model import build_model
 
     keras.utils.set_random_seed(cfg.seed)
-    if state is None:
-        paths.out.mkdir(parents=True, exist_ok=True)
-        checkpoint.clear(paths.checkpoints)  # a fresh run (--overwrite) must not resume an older one's epochs
-        model = build_model(cfg.arch)
-        state = {
-            "config": cfg.to_dict(),
-            "epoch": 0,
-            "history": [],
-            "best_val_psnr_db": -math.inf,
-            "best_epoch": 0,
-            "wait": 0,
-            "finished": False,
-            "elapsed_s": 0.0,
-        }
-    else:
-        model = keras.models.load_model(paths.last)
-        print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
+    model, state = _model_and_state(paths, cfg, state)
     dataset = make_dataset(train_clean, noise, cfg.batch_size, cfg.max_shift, cfg.seed)
     if state["epoch"] == 0:
         _compile(model, cfg, len(dataset))
