@@ -163,7 +163,7 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
@@ -174,7 +174,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="how onnxruntime is called (guest_count.py onnx_runner)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/arm_cost.json")
     parser.add_argument("--markdown", type=Path, default=REPO / "benchmarks/results/arm_cost.md")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def _result_record(args: argparse.Namespace, models_dir: Path, cpus: list[str], started: float, rows: list) -> dict:
+    qemu = Path(os.environ.get("DAE_QEMU_CACHE", "/var/cache/dae-edge/qemu-plugins")) / "VERSION"
+    return {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "qemu": qemu.read_text().strip() if qemu.exists() else "7.2",
+        "guest": "Debian 12 arm64, Python 3.11.2, "
+        + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
+        "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
+        "session": json.loads(args.session),
+        "cpus": cpus,
+        "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
+        "PYTHONHASHSEED=0",
+        "seconds": round(time.time() - started, 1),
+        "results": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
     cpus = [c for c in args.cpus.split(",") if c]
     if unknown := [c for c in cpus if c not in CPUS]:
         print(f"arm-cost: unknown CPU model {unknown[0]} (choose from {', '.join(CPUS)})", file=sys.stderr)
@@ -216,20 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         except RuntimeError as exc:
             print(f"arm-cost: {exc}", file=sys.stderr)
             return 1
-    qemu = Path(os.environ.get("DAE_QEMU_CACHE", "/var/cache/dae-edge/qemu-plugins")) / "VERSION"
-    result = {
-        "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "qemu": qemu.read_text().strip() if qemu.exists() else "7.2",
-        "guest": "Debian 12 arm64, Python 3.11.2, "
-        + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
-        "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
-        "session": json.loads(args.session),
-        "cpus": cpus,
-        "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
-        "PYTHONHASHSEED=0",
-        "seconds": round(time.time() - started, 1),
-        "results": rows,
-    }
+    result = _result_record(args, models_dir, cpus, started, rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     write_json(args.json, result)
     with atomic_path(args.markdown) as tmp:

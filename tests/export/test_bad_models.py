@@ -21,7 +21,7 @@ def invoke(*args) -> Run:
 def models(tmp_path_factory):
     import keras
 
-    from dae_train.model import build_model
+    from dae_train.architectures import build_model
 
     d = tmp_path_factory.mktemp("bad_keras")
     inputs = keras.Input((None, None, 3))

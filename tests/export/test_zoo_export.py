@@ -70,11 +70,11 @@ def test_architecture_trains_exports_and_runs(arch, tmp_path):
     fp32 = Denoiser(out / "model.onnx")
     assert fp32.size_multiple == 4 and fp32.precision == "fp32"
     assert np.abs(fp32.denoise(frame) - expected).max() <= 1e-4
-    assert np.abs(fp32.denoise_digits(digits) - expected_digits).max() <= 1e-4
+    assert np.abs(fp32.denoise_batch(digits) - expected_digits).max() <= 1e-4
     int8 = Denoiser(out / "model.int8.onnx")  # int8 rounds: close to Keras on the whole, not per pixel
     assert int8.size_multiple == 4 and int8.precision == "int8"
     assert psnr(int8.denoise(frame), expected) > 25.0
-    assert psnr(int8.denoise_digits(digits), expected_digits) > 25.0
+    assert psnr(int8.denoise_batch(digits), expected_digits) > 25.0
     props = {p.key: p.value for p in onnx.load(str(out / "model.int8.onnx")).metadata_props}
     assert json.loads(props["input"])["size_multiple"] == 4
     _runs_in_the_cli(out, tmp_path)

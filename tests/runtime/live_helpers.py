@@ -144,3 +144,9 @@ def read_mjpeg(url: str, seconds: float, frames: list, timeout: float = 10.0) ->
                 response.readline()  # the blank line after the part's headers
                 frames.append(response.read(length))
                 deadline = deadline or time.monotonic() + seconds
+
+
+def one_error_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output, output
+    return lines[0]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from dae_runtime.cli import main
 from dae_runtime.metrics import psnr
 from dae_runtime.noise import gaussian
-from dae_runtime.synthetic import paper_frame
+from dae_runtime.synthetic import paper_frame, paper_page
 
 
 def digest(folder):
@@ -64,8 +64,11 @@ def test_folder_with_one_broken_file(inputs, tmp_path, digits):
 
 
 def test_add_noise_and_digit_mode(tmp_path, digits):
+    """--digits pastes denoised digits back: over the digits' boxes the page is closer to the clean one."""
+    page, boxes = paper_page(digits[:6], size=(240, 480), scale=2)
+    assert len(boxes) == 6
     frame = tmp_path / "paper.png"
-    cv2.imwrite(str(frame), paper_frame(digits[:6], size=(240, 480), scale=2))
+    cv2.imwrite(str(frame), page)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["denoise", str(frame), "--out", str(out), "--digits", "--add-noise", "0.3"])
     assert result.exit_code == 0, result.output
@@ -74,6 +77,14 @@ def test_add_noise_and_digit_mode(tmp_path, digits):
     original = cv2.imread(str(frame), cv2.IMREAD_GRAYSCALE)
     assert noisy.shape == cleaned.shape == original.shape
     assert not np.array_equal(noisy, original)
+    inside = np.zeros(original.shape, bool)
+    for x, y, w, h in boxes:
+        inside[y : y + h, x : x + w] = True
+
+    def psnr_inside(image):
+        return psnr(image[inside][None].astype(np.float32) / 255, original[inside][None].astype(np.float32) / 255)
+
+    assert psnr_inside(cleaned) > psnr_inside(noisy) + 3.0, (psnr_inside(cleaned), psnr_inside(noisy))
 
 
 def test_never_writes_over_an_input(tmp_path, digits):

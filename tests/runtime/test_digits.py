@@ -14,21 +14,23 @@ def test_finds_every_digit_on_paper_in_reading_order(digits):
     xs_first_row = [c.box[0] for c in crops[:5]]
     assert xs_first_row == sorted(xs_first_row)
     # Each found digit is the drawn one, in MNIST form: it matches its own source best.
-    sources = np.stack([to_mnist(d, _ink_box(d))[0] for d in digits[:8]])
+    sources = np.stack([_as_mnist(d) for d in digits[:8]])
     similarity = np.array([[psnr(found, src) for src in sources] for found in batch])
     assert (similarity.argmax(axis=1) == np.arange(8)).all()
     assert np.diag(similarity).min() > 15.0
 
 
-def _ink_box(digit):
+def _as_mnist(digit):
+    """The source digit's ink box through the same warp extract_digits uses."""
     rows, cols = np.nonzero(digit > 0.1)
-    return int(cols.min()), int(rows.min()), int(np.ptp(cols) + 1), int(np.ptp(rows) + 1)
+    x, y, w, h = int(cols.min()), int(rows.min()), int(np.ptp(cols) + 1), int(np.ptp(rows) + 1)
+    return to_mnist(digit[y : y + h, x : x + w], (x, y, w, h))[0]
 
 
 def test_mnist_form_fits_20x20_and_centres_the_mass():
     ink = np.zeros((200, 300), np.float32)
     cv2.rectangle(ink, (40, 30), (69, 129), 1.0, -1)  # a tall 30x100 bar
-    digit, crop = to_mnist(ink, (40, 30, 30, 100))
+    digit, crop = to_mnist(ink[30:130, 40:70], (40, 30, 30, 100))
     rows, cols = np.nonzero(digit > 0.5)
     assert rows.max() - rows.min() + 1 <= 20 and cols.max() - cols.min() + 1 <= 20
     mass = digit.sum()

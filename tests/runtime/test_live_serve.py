@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from live_helpers import LiveProcess, MJPEGCamera, dae_command, no_display_env, read_mjpeg
 
-from dae_runtime.serve import MAX_VIEWERS
+from dae_runtime.frame_hub import MAX_VIEWERS
 
 
 @pytest.fixture(scope="module")

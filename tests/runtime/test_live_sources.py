@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,22 +13,6 @@ from dae_runtime.sources import CaptureSettings, FrameSource, SourceError, make_
 from dae_runtime.sources.picam import INSTALL_HINT, to_bgr
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 from videos import frames_in
-
-STANDINS = Path(__file__).parent / "standins"
-
-
-@pytest.fixture
-def picamera2(monkeypatch):
-    """The stand-in picamera2 package on sys.path, fresh for each test."""
-    monkeypatch.syspath_prepend(str(STANDINS))
-    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
-    import picamera2
-
-    assert picamera2.__version__.endswith("standin")
-    picamera2.Picamera2.instances, picamera2.Picamera2.cameras = [], 1
-    picamera2.Picamera2.force_format, picamera2.Picamera2._in_use = None, set()
-    yield picamera2.Picamera2
-    monkeypatch.delitem(sys.modules, "picamera2", raising=False)
 
 
 def test_a_new_source_is_one_registration(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dae_train.model import ARCHITECTURES, build_model
+from dae_train.architectures import ARCHITECTURES, build_model
 
 # The seed notebook's summary table (../shared/seed.md): layer, output shape, params.
 SEED_SUMMARY = [

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dae_train.model import ARCHITECTURES, build_model
+from dae_train.architectures import ARCHITECTURES, build_model
 
 PARAMS = {"seed": 28_353, "seed-skip": 28_353, "unet": 65_041}
 

@@ -23,7 +23,6 @@ class SessionConfig:
     threads: int | None = None  # intra-op threads; None: all cores (onnxruntime's default)
     graph_optimization: str = "all"  # none | basic | extended | all
     spinning: bool = True  # busy-wait between runs: lower latency, burns a core while idle
-    profile: bool = False  # onnxruntime's JSON profile of every node
 
 
 def _session_options(cfg: SessionConfig):
@@ -42,7 +41,6 @@ def _session_options(cfg: SessionConfig):
         options.intra_op_num_threads = cfg.threads
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if cfg.spinning else "0")
-    options.enable_profiling = cfg.profile
     return options
 
 
@@ -270,23 +268,6 @@ class Denoiser:
             x = to_unit_float(read_window(gray, win.rows, win.cols), scale)
             y = self.denoise_batch(x[None])[0]
             out[win.out_rows, win.out_cols] = from_unit_float(y[win.keep_rows, win.keep_cols], out.dtype)
-        return out
-
-    def denoise_digits(self, crops: np.ndarray) -> np.ndarray:
-        """Digit crops of any one size (N, h, w) -> resized to 28x28, denoised in one batch, resized back."""
-        import cv2
-
-        crops = np.asarray(crops)
-        if len(crops) == 0:
-            return crops.astype(np.float32)
-        n, h, w = crops.shape[:3]
-        s = self.digit_size
-        x = to_unit_float(crops)
-        if (h, w) != (s, s):
-            x = np.stack([cv2.resize(c, (s, s), interpolation=cv2.INTER_AREA) for c in x])
-        out = self.denoise_batch(x)
-        if (h, w) != (s, s):
-            out = np.stack([cv2.resize(o, (w, h), interpolation=cv2.INTER_LINEAR) for o in out])
         return out
 
 

@@ -3,7 +3,7 @@
 MNIST digits are white ink on black, scaled so the digit fits a 20x20 box (aspect kept) and
 placed in 28x28 with its centre of mass at the centre. A photo of digits on paper is dark
 ink on light paper, anywhere in the frame. `find_digits` locates the ink blobs;
-`to_mnist` maps one into MNIST form with a single affine warp, and `from_mnist` applies the
+`to_mnist` maps one's crop into MNIST form with a single affine warp, and `from_mnist` applies the
 inverse of that warp, so a denoised digit can be pasted back where it was found.
 """
 
@@ -143,13 +143,8 @@ def find_digits(maps: InkMaps, max_digits: int = 16) -> list[tuple[int, int, int
     return boxes
 
 
-def to_mnist(ink: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, DigitCrop]:
-    """The blob in `box` as an MNIST digit: float32 (28, 28) in [0, 1], and the mapping used."""
-    x, y, w, h = box
-    return _warp(ink[y : y + h, x : x + w], box)
-
-
-def _warp(crop: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, DigitCrop]:
+def to_mnist(crop: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, DigitCrop]:
+    """The ink crop cut at `box` (float32 (h, w) in [0, 1]) as an MNIST digit (28, 28), and the mapping used."""
     import cv2
 
     _, _, w, h = box
@@ -188,7 +183,7 @@ def extract_digits(gray: np.ndarray, max_digits: int = 16) -> tuple[np.ndarray, 
     pairs = []
     for box in find_digits(maps, max_digits):
         x, y, w, h = box  # only the crops become float, never the whole frame
-        pairs.append(_warp(np.minimum(ink_u8[y : y + h, x : x + w].astype(np.float32) / top, 1.0), box))
+        pairs.append(to_mnist(np.minimum(ink_u8[y : y + h, x : x + w].astype(np.float32) / top, 1.0), box))
     if not pairs:
         return np.zeros((0, MNIST_SIZE, MNIST_SIZE), np.float32), []
     digits, crops = zip(*pairs, strict=True)

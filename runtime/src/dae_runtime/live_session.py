@@ -31,6 +31,13 @@ class SessionSummary:
         return self.frames / max(self.busy_seconds, 1e-9)
 
 
+@dataclass
+class _Progress:
+    frames: int = 0
+    found: int = 0  # digits in the last frame
+    busy: float = 0.0  # seconds of frame processing
+
+
 def run_session(
     pipeline: LivePipeline,
     source: FrameSource,
@@ -39,10 +46,8 @@ def run_session(
 ) -> SessionSummary:
     """Process frames until the source ends, max_frames, q in the window, or Ctrl-C."""
     from dae_runtime.live_out import VideoOut
-    from dae_runtime.serve import LiveServer
 
-    frames, busy, started = 0, 0.0, time.perf_counter()
-    found = 0
+    progress, started = _Progress(), time.perf_counter()
     failure: SourceError | None = None  # a source that fails after frames came: --out keeps them
     with ExitStack() as stack:
         source.open()
@@ -51,30 +56,13 @@ def run_session(
         video = stack.enter_context(VideoOut(options.out, source.fps or 30.0)) if options.out else None
         server = None
         if options.serve:
-
-            def figures() -> dict:
-                return {
-                    "source": source.name,
-                    "frames": frames,
-                    "pipeline_fps": round(pipeline.fps, 1),
-                    "digits": found,
-                    "noise": round(pipeline.config.add_noise, 2),
-                    "mode": "full frame" if pipeline.config.full_frame else "digits",
-                    "model": pipeline.denoiser.path.name,
-                    "precision": pipeline.denoiser.precision,
-                }
-
-            try:
-                server = stack.enter_context(LiveServer(*options.serve, stats=figures, max_fps=options.serve_fps))
-            except OSError as exc:
-                raise LiveError(str(exc)) from None
-            echo(f"Serving the live view on {server.url}  (Ctrl-C stops)")
+            server = _start_server(stack, pipeline, source, options.serve, options.serve_fps, progress, echo)
         try:
-            while options.max_frames is None or frames < options.max_frames:
+            while options.max_frames is None or progress.frames < options.max_frames:
                 try:
                     frame = source.read()
                 except SourceError as exc:
-                    if frames == 0:
+                    if progress.frames == 0:
                         raise
                     failure = exc
                     break
@@ -85,8 +73,8 @@ def run_session(
                     for key in server.pending_keys():
                         pipeline.handle_key(key)
                 result = pipeline.process(frame)
-                busy += result.seconds
-                frames, found = frames + 1, len(result.boxes)
+                progress.busy += result.seconds
+                progress.frames, progress.found = progress.frames + 1, len(result.boxes)
                 if video is not None:
                     video.write(result.view)
                 if server is not None:
@@ -95,16 +83,48 @@ def run_session(
                     break
         except KeyboardInterrupt:
             echo("Stopped.")
-        if frames == 0:
+        if progress.frames == 0:
             raise LiveError("no frame could be read from the source")  # and no empty --out file
         if options.window:
             import cv2
 
             cv2.destroyAllWindows()
     if failure is not None:
-        kept = f" (the {frames} frames before it are in {options.out})" if options.out else ""
+        kept = f" (the {progress.frames} frames before it are in {options.out})" if options.out else ""
         raise LiveError(f"{failure}{kept}")
-    return SessionSummary(frames, max(busy, 1e-9), time.perf_counter() - started)
+    return SessionSummary(progress.frames, max(progress.busy, 1e-9), time.perf_counter() - started)
+
+
+def _start_server(
+    stack: ExitStack,
+    pipeline: LivePipeline,
+    source: FrameSource,
+    address: tuple[str, int],
+    max_fps: float,
+    progress: _Progress,
+    echo: Callable[[str], None],
+):
+    """The browser view (`--serve`), closed with the session; a port that cannot be bound is a LiveError."""
+    from dae_runtime.serve import LiveServer
+
+    def figures() -> dict:
+        return {
+            "source": source.name,
+            "frames": progress.frames,
+            "pipeline_fps": round(pipeline.fps, 1),
+            "digits": progress.found,
+            "noise": round(pipeline.config.add_noise, 2),
+            "mode": "full frame" if pipeline.config.full_frame else "digits",
+            "model": pipeline.denoiser.path.name,
+            "precision": pipeline.denoiser.precision,
+        }
+
+    try:
+        server = stack.enter_context(LiveServer(*address, stats=figures, max_fps=max_fps))
+    except OSError as exc:
+        raise LiveError(str(exc)) from None
+    echo(f"Serving the live view on {server.url}  (Ctrl-C stops)")
+    return server
 
 
 def _show(pipeline: LivePipeline, view) -> bool:

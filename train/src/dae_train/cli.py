@@ -13,10 +13,10 @@ import click
 
 from dae_runtime.cli.options import Console, file_target, json_option, quiet_option, write_json_output
 from dae_runtime.noise import NOISE_KINDS
+from dae_train.architectures import ARCHITECTURES
 from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
 from dae_train.config import TrainConfig as Defaults
 from dae_train.console import quiet_tensorflow, user_errors
-from dae_train.model import ARCHITECTURES
 
 ARCHITECTURE_NAMES = tuple(ARCHITECTURES)
 

@@ -25,12 +25,12 @@ class TrainConfig:
     max_shift: int = 2  # random shift augmentation, pixels in x and y (0 turns it off)
     patience: int = 30  # early stopping: epochs without a better validation PSNR
     seed: int = 0  # weights, shuffling, augmentation and noise all follow from it
-    arch: str = "seed"  # model architecture, see dae_train.model.ARCHITECTURES
+    arch: str = "seed"  # model architecture, see dae_train.architectures
     validation_fraction: float = 0.1  # for sources without a fixed split (builtin uses 500 fixed digits)
 
     def validate(self) -> None:
         """Raise ValueError with a user-facing message for settings that cannot work."""
-        from dae_train.model import ARCHITECTURES
+        from dae_train.architectures import ARCHITECTURES
 
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),

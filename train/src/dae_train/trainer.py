@@ -167,9 +167,9 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
 
     import keras
 
+    from dae_train.architectures import build_model
     from dae_train.callbacks import BestKeeper, TrainingDiverged, ValidationPSNR
     from dae_train.dataset import epoch_sync, make_dataset
-    from dae_train.model import build_model
 
     keras.utils.set_random_seed(cfg.seed)
     if state is None:

@@ -1,0 +1,93 @@
+"""`dae live` against sources that fail: mid-session, at the start, at the end, or with a nonsense argument."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from live_helpers import one_error_line
+
+from dae_runtime.cli import main
+from dae_runtime.sources import FrameSource, SourceError, register, unregister
+from dae_runtime.synthetic import paper_frame, synthetic_digits
+from videos import frames_in
+
+
+def test_a_source_that_fails_mid_session_keeps_the_video_recorded_so_far(tmp_path):
+    # Like a network stream that stays away past its reconnect time: one line, exit 1, and the frames
+    # already written stay in --out.
+    @register("failing", "camera", accepts=lambda spec: spec == "failing", example="failing")
+    class Failing(FrameSource):
+        def __init__(self, spec, settings):
+            self.left = 4
+
+        def open(self):
+            pass
+
+        def read(self):
+            if not self.left:
+                raise SourceError("the stand-in camera went away")
+            self.left -= 1
+            return paper_frame(synthetic_digits(4, seed=1), (240, 320))
+
+        def release(self):
+            pass
+
+    out = tmp_path / "kept.mp4"
+    try:
+        result = CliRunner().invoke(main, ["live", "--camera", "failing", "--headless", "--out", str(out)])
+    finally:
+        unregister("failing")
+    assert result.exit_code == 1
+    assert "went away" in one_error_line(result.output)
+    assert frames_in(out)[0] == 4
+
+
+def test_a_pi_camera_that_fails_mid_session_is_one_line_and_keeps_the_video(picamera2, monkeypatch, tmp_path):
+    capture = picamera2.capture_array
+
+    def failing_capture(self, name="main"):
+        if self.frame >= 3:
+            raise RuntimeError("Camera frontend has timed out!")  # what libcamera says when the ribbon slips
+        return capture(self, name)
+
+    monkeypatch.setattr(picamera2, "capture_array", failing_capture)
+    out = tmp_path / "picam.mp4"
+    result = CliRunner().invoke(main, ["live", "--camera", "picam", "--headless", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "timed out" in one_error_line(result.output)
+    assert frames_in(out)[0] == 3 and picamera2.instances[0].closed
+
+
+@pytest.mark.parametrize("step", ["global_camera_info", "stop", "close"])
+def test_a_pi_camera_that_fails_to_list_or_stop_is_one_line_or_none(picamera2, monkeypatch, tmp_path, step):
+    def fail(*args, **kwargs):
+        raise RuntimeError(f"libcamera: {step} failed")
+
+    monkeypatch.setattr(picamera2, step, staticmethod(fail) if step == "global_camera_info" else fail)
+    out = tmp_path / "x.mp4"
+    args = ["live", "--camera", "picam", "--headless", "--out", str(out), "--max-frames", "3"]
+    result = CliRunner().invoke(main, args)
+    if step == "global_camera_info":  # before any frame: an error, no video
+        assert result.exit_code == 1 and "failed" in one_error_line(result.output) and not out.exists()
+    else:  # after the last frame: the video is whole and the session ends as usual
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output and frames_in(out)[0] == 3
+
+
+def test_the_give_up_line_of_a_stream_does_not_print_its_password():
+    import cv2
+
+    from dae_runtime.sources import CaptureSettings, make_source
+
+    source = make_source("source", "rtsp://admin:secret@127.0.0.1:9/live", CaptureSettings(reconnect_seconds=0))
+    source.capture, source.notify = cv2.VideoCapture(), lambda message: None
+    with pytest.raises(SourceError, match="did not come back") as error:
+        source._reconnect()
+    assert "secret" not in str(error.value) and "127.0.0.1:9/live" in str(error.value)
+
+
+def test_a_webcam_index_too_big_for_opencv_is_one_line(tmp_path):
+    out = tmp_path / "x.mp4"
+    result = CliRunner().invoke(main, ["live", "--camera", "99999999999999999999", "--headless", "--out", str(out)])
+    assert result.exit_code in (1, 2)
+    assert "camera 99999999999999999999" in one_error_line(result.output) and not out.exists()
