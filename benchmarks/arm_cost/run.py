@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -137,7 +138,8 @@ def markdown(result: dict) -> str:
     head = " | ".join(CPUS[c][0] for c in cpus)
     lines = [
         f"Instructions per inference under QEMU {result['qemu']} TCG (counting plugin), one thread, "
-        f"{result['date']}; models: {result['models_dir']}; guest: {result['guest']}.",
+        f"{result['date']}; models: {result['models_dir']} (ONNX from {result.get('onnx_models_from', 'the folder')}); "
+        f"guest: {result['guest']}.",
         "",
         f"| engine | precision | batch | {head} |",
         "|---|---|---:|" + "---:|" * len(cpus),
@@ -163,6 +165,21 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bundle_models(models_dir: Path, dest: Path) -> dict[str, Path]:
+    """Where each model file is: the Pi bundle's own ONNX models (its ARM forms, `dae export --target rpi`)
+    when the folder has rpi-bundle.tar.gz, unpacked into dest; the rest (the LiteRT peers) in the folder."""
+    found = {n: models_dir / n for _, _, n in MODELS if (models_dir / n).is_file()}
+    archive = models_dir / "rpi-bundle.tar.gz"
+    if archive.is_file():
+        with tarfile.open(archive) as tar:
+            for member in tar.getmembers():
+                name = Path(member.name).name
+                if member.isfile() and name.endswith(".onnx") and name in {n for _, _, n in MODELS}:
+                    (dest / name).write_bytes(tar.extractfile(member).read())
+                    found[name] = dest / name
+    return found
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
@@ -185,6 +202,7 @@ def _result_record(args: argparse.Namespace, models_dir: Path, cpus: list[str], 
         "guest": "Debian 12 arm64, Python 3.11.2, "
         + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
         "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
+        "onnx_models_from": "rpi-bundle.tar.gz" if (models_dir / "rpi-bundle.tar.gz").is_file() else "the folder",
         "session": json.loads(args.session),
         "cpus": cpus,
         "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
@@ -202,11 +220,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     only = {tuple(p.split(":")) for p in args.only.split(",") if p}
     models_dir = args.models.resolve()
+    unpacked = tempfile.TemporaryDirectory(prefix="arm-cost-bundle-")  # under /tmp: the guest sees it at /mnt/tmp
+    paths = bundle_models(models_dir, Path(unpacked.name))
     models = [
-        {"engine": e, "precision": p, "name": n, "path": f"/mnt{models_dir / n}"}
+        {"engine": e, "precision": p, "name": n, "path": f"/mnt{paths[n]}"}
         | ({"call": args.call} if e == "onnxruntime" else {})
         for e, p, n in MODELS
-        if (models_dir / n).is_file() and (not only or (e, p) in only)
+        if n in paths and (not only or (e, p) in only)
     ]
     if not models:
         print(

@@ -66,3 +66,27 @@ def test_not_root_is_one_line(monkeypatch, capsys, tmp_path):
 def test_missing_models_is_one_line(tmp_path, capsys):
     assert arm_cost.main(["--models", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip().startswith(f"arm-cost: no models in {tmp_path}")
+
+
+def test_the_bundles_own_onnx_models_are_counted(tmp_path):
+    """--target rpi puts ARM forms of the ONNX models in rpi-bundle.tar.gz: those are what a Pi runs."""
+    import io
+    import tarfile
+
+    folder, dest = tmp_path / "export", tmp_path / "unpacked"
+    folder.mkdir(), dest.mkdir()
+    for name in ("model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite"):
+        (folder / name).write_bytes(b"x86 " + name.encode())
+    with tarfile.open(folder / "rpi-bundle.tar.gz", "w:gz") as tar:
+        for name in ("model.onnx", "model.int8.onnx", "golden.npz"):
+            data = b"arm " + name.encode()
+            member = tarfile.TarInfo(f"dae-edge-rpi/{name}")
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    paths = arm_cost.bundle_models(folder, dest)
+    assert set(paths) == {"model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite"}
+    assert paths["model.onnx"].read_bytes() == b"arm model.onnx" and paths["model.onnx"].parent == dest
+    assert paths["model.int8.onnx"].read_bytes() == b"arm model.int8.onnx"
+    assert paths["model.tflite"] == folder / "model.tflite"
+    (folder / "rpi-bundle.tar.gz").unlink()
+    assert arm_cost.bundle_models(folder, dest)["model.onnx"] == folder / "model.onnx"

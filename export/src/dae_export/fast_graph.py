@@ -118,8 +118,10 @@ def lowres_decoder(proto):
     return g.finish()
 
 
-def column_phase_encoder(proto):
-    """The int8 encoder rewrite (see the module docstring); raises ExportError if the head does not match."""
+def column_phase_encoder(proto, columns: int = 4):
+    """The int8 encoder rewrite (see the module docstring); raises ExportError if the head does not match.
+    columns: image columns read as channels, 4 (x86) or 2 (ARM: half the multiplications of 4;
+    phase_kernels.column_phase_conv)."""
     from onnx import helper
 
     g = Graph(proto)
@@ -139,10 +141,10 @@ def column_phase_encoder(proto):
     w, b = g.array(conv.input[1]), g.array(conv.input[2])
     channels = w.shape[0]
     new = [
-        # NHWC (N, H, W, 1) is, byte for byte, (N, H, W/4, 4): 4 neighbouring columns as channels.
+        # NHWC (N, H, W, 1) is, byte for byte, (N, H, W/c, c): c neighbouring columns as channels.
         helper.make_node(
             "Reshape",
-            [INPUT_NAME, g.add("four_columns", np.array([0, 0, -1, 4], np.int64))],
+            [INPUT_NAME, g.add("four_columns", np.array([0, 0, -1, columns], np.int64))],
             ["input_columns"],
             name="input_four_columns",
         ),  # fmt: skip
@@ -151,7 +153,11 @@ def column_phase_encoder(proto):
         ),  # fmt: skip
         helper.make_node(
             "Conv",
-            ["input_columns_nchw", g.add("encoder_w", column_phase_conv(w)), g.add("encoder_b", np.tile(b, 8))],
+            [
+                "input_columns_nchw",
+                g.add("encoder_w", column_phase_conv(w, columns)),
+                g.add("encoder_b", np.tile(b, 2 * columns)),
+            ],
             ["encoder_phases"],
             name=conv.name,
             kernel_shape=[4, 3],
@@ -160,7 +166,7 @@ def column_phase_encoder(proto):
         ),  # fmt: skip
         helper.make_node("Relu", ["encoder_phases"], ["encoder_relu"], name=relu.name),
         # Max over the 4 pooling phases: in NHWC the phases of a pooled pixel are 4 consecutive
-        # groups of `channels`, so (N, H, W, 8C) -> (N, H, 8W, C) and a 1x4 pool. onnxruntime
+        # groups of `channels`, so (N, H, W, 2cC) -> (N, H, 2cW, C) and a 1x4 pool. onnxruntime
         # cancels these Transposes against its own NHWC int8 layout; nothing moves.
         helper.make_node("Transpose", ["encoder_relu"], ["encoder_nhwc"], name="encoder_to_nhwc", perm=[0, 2, 3, 1]),
         helper.make_node(

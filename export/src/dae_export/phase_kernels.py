@@ -58,21 +58,25 @@ def shifted_upsample_conv_phases(w: np.ndarray) -> np.ndarray:
     return k.reshape(16 * co, 4 * ci, 2, 2).astype(np.float32)
 
 
-def column_phase_conv(w: np.ndarray) -> np.ndarray:
-    """Conv3x3(w, 'same', 1 input channel) before a 2x2 max pool, on the image seen as 4 neighbouring
-    columns per channel, (H, W, 1) -> (H, W/4, 4): a Conv with kernel 4x3, stride (2, 1), pads 1,
-    whose output channels are 8 phases (column pair h, row p, column q) x Co. The pool is then the
-    max over (p, q) within each h. Weights (Co,1,3,3) -> (8*Co, 4, 4, 3)."""
-    co = w.shape[0]
-    k = np.zeros((2, 2, 2, co, 4, 4, 3), np.float32)  # h, p, q, o | column c, tap row, tap block
-    for h in (0, 1):
+def column_phase_conv(w: np.ndarray, columns: int = 4) -> np.ndarray:
+    """Conv3x3(w, 'same', 1 input channel) before a 2x2 max pool, on the image seen as `columns`
+    neighbouring columns per channel, (H, W, 1) -> (H, W/columns, columns): a Conv with kernel 4x3,
+    stride (2, 1), pads 1, whose output channels are the phases (column pair h, row p, column q) x Co,
+    columns/2 * 4 of them. The pool is then the max over (p, q) within each h.
+    Weights (Co,1,3,3) -> (2 * columns * Co, columns, 4, 3). columns=4 is onnxruntime's fast int8
+    form on x86, columns=2 (half the multiplications) on ARM (benchmarks/README.md)."""
+    if columns not in (2, 4):
+        raise ValueError(f"columns must be 2 or 4, not {columns}")
+    co, pairs = w.shape[0], columns // 2
+    k = np.zeros((pairs, 2, 2, co, columns, 4, 3), np.float32)  # h, p, q, o | column c, tap row, tap block
+    for h in range(pairs):
         for p in (0, 1):
             for q in (0, 1):
                 for ky in range(4):
                     dy = ky - 1 - p
                     for kx in range(3):
-                        for c in range(4):
-                            dx = 4 * (kx - 1) + c - (2 * h + q)
+                        for c in range(columns):
+                            dx = columns * (kx - 1) + c - (2 * h + q)
                             if -1 <= dy <= 1 and -1 <= dx <= 1:
                                 k[h, p, q, :, c, ky, kx] = w[:, 0, dy + 1, dx + 1]
-    return k.reshape(8 * co, 4, 4, 3)
+    return k.reshape(4 * pairs * co, columns, 4, 3)

@@ -116,7 +116,7 @@ def sensitive_layers(source: Path) -> list[list[str]]:
     return [[], convs[-1:], [convs[0], convs[-1]]]
 
 
-def _int8_source(fp32_path: Path, out_path: Path, fast: bool) -> Path:
+def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4) -> Path:
     """The graph to quantize: the fp32 model, or with its first conv + pool in phase form."""
     import onnx
 
@@ -125,7 +125,7 @@ def _int8_source(fp32_path: Path, out_path: Path, fast: bool) -> Path:
     if not fast:
         return fp32_path
     try:
-        source = column_phase_encoder(onnx.load(str(fp32_path)))
+        source = column_phase_encoder(onnx.load(str(fp32_path)), columns)
     except Exception:  # noqa: BLE001 - not the seed's first layer (or a rewrite bug): quantize the graph as it is
         return fp32_path
     path = out_path.with_name(out_path.stem + ".source.onnx")
@@ -142,18 +142,20 @@ def quantize_with_gate(
     max_psnr_loss_db: float = 0.2,
     types: str = "u8s8",
     fast: bool = False,
+    encoder_columns: int = 4,
 ) -> Int8Result:
     """Quantize, check PSNR against fp32 on validation digits, keep sensitive layers in float if needed.
 
     fast: the int8 form of the fast graph (dae_export.fast_graph): quantize with the first conv +
     pool in phase form for onnxruntime's fast int8 conv kernel, then dequantize after the output's
-    layout nodes. The function is the same."""
+    layout nodes. The function is the same. encoder_columns: 4 (x86) or 2 (ARM), see
+    fast_graph.column_phase_encoder."""
     from dae_export.parity import run_onnx
     from dae_runtime.metrics import psnr
 
     fp32_psnr = psnr(run_onnx(fp32_path, val_noisy), val_clean)
     result = None
-    source = _int8_source(fp32_path, out_path, fast)
+    source = _int8_source(fp32_path, out_path, fast, encoder_columns)
     try:
         for exclude in sensitive_layers(source):
             quantize(source, out_path, calib_noisy, types, exclude)

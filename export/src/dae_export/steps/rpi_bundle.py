@@ -11,7 +11,7 @@ BUNDLE = "rpi-bundle.tar.gz"
 
 class RpiBundleStep(ExportStep):
     name, order = "rpi-bundle", 90
-    title = "Raspberry Pi bundle (models, golden set, runtime wheel, requirements)"
+    title = "Raspberry Pi bundle (ARM forms of the models, golden set, runtime wheel, requirements)"
 
     def selected(self, cfg) -> bool:
         return cfg.target == "rpi"
@@ -20,10 +20,16 @@ class RpiBundleStep(ExportStep):
         return [OutputFile(BUNDLE)]
 
     def run(self, ctx: ExportContext) -> None:
+        import tempfile
+
         from dae_export import bundle
+        from dae_export.arm_forms import write_arm_models
 
         carried = [f for f in ctx.outputs if f.in_bundle]
         wheel = Path(ctx.cfg.runtime_wheel) if ctx.cfg.runtime_wheel else None
         described = {f.name: f.describe() for f in carried}
-        files = [ctx.stage / f.name for f in carried]
-        bundle.write_bundle(ctx.stage / BUNDLE, files, ctx.sections, wheel, described)
+        # The ONNX models as the ARM forms (dae_export.arm_forms); the stage's files stay the x86 forms.
+        with tempfile.TemporaryDirectory(prefix="dae-arm-") as tmp:
+            arm, sections = write_arm_models(ctx, Path(tmp))
+            files = [arm.get(f.name, ctx.stage / f.name) for f in carried]
+            bundle.write_bundle(ctx.stage / BUNDLE, files, sections, wheel, described)
