@@ -38,3 +38,15 @@ def shipped_model_path(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Pa
 def default_model_path(precision: str = "fp32") -> Path:
     """Path of the shipped default (seed) ONNX model: fp32 (default) or int8."""
     return shipped_model_path(DEFAULT_MODEL, precision)
+
+
+def resolve_model(model: str | None, precision: str = "fp32") -> Path:
+    """What `--model` names: an existing file, else a shipped model's name, else (None) the default."""
+    if model is None:
+        return default_model_path(precision)
+    path = Path(model)
+    if model in shipped_models() and not path.is_file():
+        return shipped_model_path(model, precision)
+    if not path.exists() and path.name == model and not path.suffix:  # a bare word: a name, not a file
+        raise ValueError(f"no model file or shipped model named {model!r}; shipped: {', '.join(shipped_models())}")
+    return path  # the Denoiser says in one line what is wrong with a bad file

@@ -112,6 +112,7 @@ def live(
         summary = run_session(pipeline, frame_source, options, echo=click.echo)
     except (LiveError, SourceError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{summary.frames} frames, pipeline {summary.pipeline_fps:.0f} FPS (frame processing only)")
+    model = f"{denoiser.path.parent.name}/{denoiser.path.name}"
+    click.echo(f"{summary.frames} frames, pipeline {summary.pipeline_fps:.0f} FPS (frame processing only), {model}")
     if out:
         click.echo(f"Wrote {out}")

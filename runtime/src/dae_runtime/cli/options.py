@@ -13,19 +13,20 @@ import click
 model_option = click.option(
     "--model",
     "model_path",
-    type=click.Path(dir_okay=False),
+    metavar="FILE|NAME",
     default=None,
-    help="ONNX model (default: the pretrained model shipped with dae-edge-runtime).",
+    help="ONNX model file, or the name of a model shipped with dae-edge-runtime "
+    "(seed, the default; seed-skip-blind, for unknown noise levels).",
 )
 
 
 def precision_option(int8_default: bool):
-    """--int8/--fp32: which shipped model to use when --model is not given."""
+    """--int8/--fp32: which precision of a shipped model to use (not for --model FILE)."""
     return click.option(
         "--int8/--fp32",
         default=int8_default,
         show_default=True,
-        help="Use the shipped int8 or fp32 model (ignored with --model).",
+        help="Use the shipped model's int8 or fp32 file (ignored with --model FILE).",
     )
 
 
@@ -35,10 +36,11 @@ threads_option = click.option("--threads", type=click.IntRange(min=1), default=N
 
 def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
     from dae_runtime.denoiser import Denoiser, DenoiserError
+    from dae_runtime.models import resolve_model
 
     try:
-        return Denoiser(model_path, threads=threads, precision="int8" if int8 else "fp32")
-    except (DenoiserError, FileNotFoundError) as exc:
+        return Denoiser(resolve_model(model_path, "int8" if int8 else "fp32"), threads=threads)
+    except (DenoiserError, FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
