@@ -126,17 +126,19 @@ def column_phase_encoder(proto, columns: int = 4):
 
     g = Graph(proto)
     head = g.chain(g.g.node[0], ["Transpose", "Conv", "Relu", "MaxPool"]) if len(g.g.node) else None
-    conv = head[1] if head else None
-    pool_attrs = {a.name: helper.get_attribute_value(a) for a in head[3].attribute} if head else {}
+    problem = "fast graph: the encoder does not start with a 1-channel Conv3x3-Relu-MaxPool(2x2)"
+    if head is None:
+        raise ExportError(problem)
+    conv = head[1]
+    pool_attrs = {a.name: helper.get_attribute_value(a) for a in head[3].attribute}
     if (
-        head is None
-        or head[0].input[0] != INPUT_NAME
+        head[0].input[0] != INPUT_NAME
         or not _is_conv3x3_same(g, conv)
         or g.array(conv.input[1]).shape[1] != 1
         or pool_attrs.get("kernel_shape") != [2, 2]
         or pool_attrs.get("strides") != [2, 2]
     ):
-        raise ExportError("fast graph: the encoder does not start with a 1-channel Conv3x3-Relu-MaxPool(2x2)")
+        raise ExportError(problem)
     relu, pool = head[2], head[3]
     w, b = g.array(conv.input[1]), g.array(conv.input[2])
     channels = w.shape[0]

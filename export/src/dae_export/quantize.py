@@ -171,6 +171,7 @@ def quantize_with_gate(
         if source != fp32_path:
             source.unlink(missing_ok=True)
     out_path.unlink(missing_ok=True)
+    assert result is not None  # sensitive_layers yields at least one candidate
     raise ExportError(
         f"int8 loses {result.psnr_loss_db:.2f} dB PSNR against fp32 even with {result.excluded_nodes} in float "
         f"(limit {max_psnr_loss_db} dB); more calibration digits (--calib-samples) may help"

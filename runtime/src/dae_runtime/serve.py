@@ -51,7 +51,8 @@ class LiveServer:
         except OSError as exc:
             self.hub.close()
             raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
-        self.host, self.port = self.httpd.server_address[:2]
+        self.host: str = str(self.httpd.server_address[0])
+        self.port: int = int(self.httpd.server_address[1])
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="dae-live-http", daemon=True)
 
     @property

@@ -85,8 +85,10 @@ def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
 
 
-_STATE_TYPES = {"epoch": int, "best_epoch": int, "wait": int, "history": list, "best_val_psnr_db": (int, float),
-                "elapsed_s": (int, float), "finished": bool}  # fmt: skip
+_STATE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "epoch": int, "best_epoch": int, "wait": int, "history": list, "best_val_psnr_db": (int, float),
+    "elapsed_s": (int, float), "finished": bool,
+}  # fmt: skip
 
 
 def _state_type_problem(state: dict) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from dae_export.steps.base import ExportContext, ExportStep, OutputFile
@@ -37,7 +39,7 @@ class OnnxFp32Step(ExportStep):
         ctx.summary.metrics["onnx_fp32"] = {**ctx.quality(fp32_val, vs_keras=False), "max_abs_diff_vs_keras": diff}
 
 
-def _fast_or_plain(proto, graph: str, say) -> tuple[object, str]:
+def _fast_or_plain(proto, graph: str, say) -> tuple[Any, str]:
     """The fast graph when asked for and it applies; else the plain one, with a note saying why."""
     from dae_export import fast_graph
     from dae_export.onnx_fp32 import ExportError
