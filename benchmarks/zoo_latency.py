@@ -39,7 +39,7 @@ def main() -> None:
     for folder in args.folders:
         for name in ("model.onnx", "model.int8.onnx"):
             if (folder / name).is_file():
-                engine = onnx_engine(folder / name, args.threads)
+                engine = onnx_engine(folder / name, threads=args.threads)
                 engine.engine = f"{folder.parent.name}/{folder.name} onnxruntime"
                 engines.append(engine)
     cfg = BenchConfig(

@@ -91,7 +91,7 @@ def demo(out: str | None, epochs: int, shipped: bool, limit: int, seed: int) -> 
         _figure(folder / "exported_models.png", figure_rows)
 
         click.echo("[5/5] Comparing Keras, onnxruntime and TFLite side by side (batch 1 and 64)")
-        engines = discover(folder / "export", keras_path, None)
+        engines = discover(folder / "export", keras_path, None).engines
         clean = golden["clean"][..., 0]
         result = run_benchmark(engines, golden["noisy"], clean, golden["keras"][..., 0],
                                BenchConfig(batches=(1, 64), iters=100, rounds=3, settle_s=0.1))  # fmt: skip

@@ -57,17 +57,7 @@ def convert_tflite(model, calib_noisy: np.ndarray | None = None) -> bytes:
 
 
 def run_tflite(path: Path, x: np.ndarray, threads: int = 2) -> np.ndarray:
-    """Run a TFLite model with the interpreter TensorFlow ships (XNNPACK by default)."""
-    import warnings
+    """Run a TFLite model once, as `dae compare` runs it (dae_export.engines.tflite)."""
+    from dae_export.engines.tflite import TfliteModel
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tf.lite.Interpreter warns that ai-edge-litert replaces it
-        from tensorflow.lite.python.interpreter import Interpreter
-
-        interpreter = Interpreter(model_path=str(path), num_threads=threads)
-    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    interpreter.resize_tensor_input(inp["index"], x.shape)
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(inp["index"], np.ascontiguousarray(x, np.float32))
-    interpreter.invoke()
-    return interpreter.get_tensor(out["index"])
+    return TfliteModel(path, threads)(x)

@@ -75,3 +75,12 @@ def ssim_per_image(pred: np.ndarray, target: np.ndarray, data_range: float = 1.0
 def ssim(pred: np.ndarray, target: np.ndarray, data_range: float = 1.0) -> float:
     """Mean over images of the per-image SSIM."""
     return float(np.mean(ssim_per_image(pred, target, data_range)))
+
+
+def quality(pred: np.ndarray, clean: np.ndarray, keras: np.ndarray | None = None) -> dict[str, float]:
+    """How good a denoiser's outputs are, the way every dae-edge report states it: PSNR and SSIM
+    against the clean images, and with the TensorFlow original's outputs, the max abs difference to them."""
+    result = {"psnr_db": psnr(pred, clean), "ssim": ssim(pred, clean)}
+    if keras is not None:
+        result["max_abs_diff_vs_keras"] = float(np.abs(_as_batch(pred) - _as_batch(keras)).max())
+    return result

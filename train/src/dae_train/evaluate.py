@@ -26,7 +26,7 @@ class EvalConfig:
 
 def load_keras_model(path: str | Path):
     """keras.models.load_model with the user-facing errors the CLI needs."""
-    from dae_runtime.bench.engines import check_keras_gray, keras_file_problem
+    from dae_train.keras_file import check_keras_gray, keras_file_problem
 
     path = Path(path)
     if not path.is_file():

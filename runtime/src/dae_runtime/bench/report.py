@@ -11,7 +11,12 @@ REQUIRED_FIELDS = {
 
 
 def validate(result: dict) -> list[str]:
-    """Problems with a compare JSON against the documented schema (empty list: valid)."""
+    """Problems with a compare JSON against the documented schema (empty list: valid).
+
+    A row's engine must be one this installation has (bench/engines.py's registry)."""
+    from dae_runtime.bench.engines import PRECISIONS, engine_names
+
+    engines = engine_names()
     problems = []
     if not isinstance(result.get("machine"), dict):
         problems.append("machine: missing")
@@ -28,9 +33,9 @@ def validate(result: dict) -> list[str]:
             )
             if not ok:
                 problems.append(f"results[{i}].{key}: {value!r} is not {kind.__name__}")
-        if row.get("engine") not in ("keras", "onnxruntime", "tflite"):
-            problems.append(f"results[{i}].engine: {row.get('engine')!r}")
-        if row.get("precision") not in ("fp32", "int8"):
+        if row.get("engine") not in engines:
+            problems.append(f"results[{i}].engine: {row.get('engine')!r} is not one of {', '.join(engines)}")
+        if row.get("precision") not in PRECISIONS:
             problems.append(f"results[{i}].precision: {row.get('precision')!r}")
         diff = row.get("max_abs_diff_vs_keras")
         if diff is not None and not isinstance(diff, (int, float)):

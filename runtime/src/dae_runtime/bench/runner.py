@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dae_runtime.bench.engines import Engine
-from dae_runtime.metrics import psnr, ssim
+from dae_runtime.bench.timing import Samples, take_turns, time_calls, warm_up
+from dae_runtime.metrics import quality
 
 
 @dataclass
@@ -19,10 +20,8 @@ class BenchConfig:
     warmup: int = 10  # calls per engine and batch before timing
     iters: int = 200  # timed calls per engine at batch 1; fewer for big batches (see iters_for)
     rounds: int = 5  # the timed calls are split into rounds, engines taking turns
-    # Pause before each turn, then one untimed call: the previous engine's idle threads stop
-    # spinning first (XNNPACK's pthreadpool and onnxruntime both busy-wait after a call; measured
-    # here, a turn right after another engine's ran up to 3x slower on 2 cores). A deployed
-    # engine runs alone, so this measures each one as it would run.
+    # Pause before each turn, so the previous engine's spinning threads stop (bench/timing.py).
+    # A deployed engine runs alone, so this measures each one as it would run.
     settle_s: float = 0.25
     threads: int | None = None
 
@@ -88,53 +87,54 @@ def accuracy(engines: list[Engine], noisy: np.ndarray, clean: np.ndarray, refere
     outputs = {e.name: e.run(noisy) for e in engines}
     if "keras fp32" in outputs:
         reference = outputs["keras fp32"]
-    result = {}
-    for name, out in outputs.items():
-        diff = float(np.abs(out - reference).max()) if reference is not None else None
-        result[name] = {"psnr_db": psnr(out, clean), "ssim": ssim(out, clean), "max_abs_diff_vs_keras": diff}
-    return result
+    scores: dict[str, dict] = {name: quality(out, clean, reference) for name, out in outputs.items()}
+    for score in scores.values():
+        score.setdefault("max_abs_diff_vs_keras", None)  # no reference: the column stays, empty
+    return scores
+
+
+def _warm_up(engines: list[Engine], x: np.ndarray, calls: int, memory: dict[str, float]) -> None:
+    """`calls` untimed calls per engine, noting how much each grows the process (its buffers)."""
+    for e in engines:
+        before = _rss_mb()
+        warm_up(lambda e=e: e.run(x), calls)
+        memory[e.name] = max(memory.get(e.name, 0.0), _rss_mb() - before)
+
+
+def _row(e: Engine, batch: int, samples: Samples, scores: dict, memory: float) -> dict:
+    p50, p90, p99 = samples.percentiles_ms(50, 90, 99)
+    return {
+        "engine": e.engine, "precision": e.precision, "batch": batch,
+        "p50_ms": p50, "p90_ms": p90, "p99_ms": p99,
+        "throughput_ips": float(batch / (p50 / 1e3)),
+        **scores,
+        "model_bytes": e.model_bytes,
+        "rss_growth_mb": round(memory, 1),
+        "samples": len(samples.wall_s),
+    }  # fmt: skip
+
+
+def _time_also(e: Engine, x: np.ndarray, notes: dict) -> None:
+    """The engine's other ways to call the model, three calls each, as notes."""
+    for how, call in e.also_timed.items():
+        calls = time_calls(lambda call=call: call(x), 3)
+        notes[f"{e.engine} {how} batch {len(x)} ms"] = round(calls.total_s / 3 * 1e3, 3)
 
 
 def run_benchmark(engines: list[Engine], noisy: np.ndarray, clean: np.ndarray, reference: np.ndarray | None,
                   cfg: BenchConfig, tick=lambda: None) -> dict:  # fmt: skip
     """The compare JSON: machine, results rows (engine, precision, batch, latencies, accuracy, size)."""
-    quality = accuracy(engines, noisy, clean, reference)
-    memory = {}
+    scores = accuracy(engines, noisy, clean, reference)
+    memory: dict[str, float] = {}
     rows, notes = [], {}
     for batch in cfg.batches:
         x = np.ascontiguousarray(np.resize(noisy, (batch, *noisy.shape[1:])), np.float32)
+        _warm_up(engines, x, cfg.warmup, memory)
+        per_round = max(1, iters_for(batch, cfg.iters) // cfg.rounds)
+        cases = {e.name: (lambda e=e, x=x: e.run(x)) for e in engines}
+        samples = take_turns(cases, cfg.rounds, per_round, cfg.settle_s, tick)
         for e in engines:
-            before = _rss_mb()
-            for _ in range(cfg.warmup):
-                e.run(x)
-            memory[e.name] = max(memory.get(e.name, 0.0), _rss_mb() - before)
-        n = iters_for(batch, cfg.iters)
-        per_round = max(1, n // cfg.rounds)
-        samples: dict[str, list[float]] = {e.name: [] for e in engines}
-        for _ in range(cfg.rounds):
-            for e in engines:  # engines take turns: a busy spell on the machine hits all of them
-                time.sleep(cfg.settle_s)
-                e.run(x)
-                for _ in range(per_round):
-                    t0 = time.perf_counter()
-                    e.run(x)
-                    samples[e.name].append(time.perf_counter() - t0)
-                tick()
-        for e in engines:
-            p50, p90, p99 = np.percentile(np.array(samples[e.name]) * 1e3, [50, 90, 99])
-            rows.append({
-                "engine": e.engine, "precision": e.precision, "batch": batch,
-                "p50_ms": float(p50), "p90_ms": float(p90), "p99_ms": float(p99),
-                "throughput_ips": float(batch / (p50 / 1e3)),
-                **quality[e.name],
-                "model_bytes": e.model_bytes,
-                "rss_growth_mb": round(memory[e.name], 1),
-                "samples": len(samples[e.name]),
-            })  # fmt: skip
-            if hasattr(e, "predict"):
-                t0 = time.perf_counter()
-                for _ in range(3):
-                    e.predict(x)
-                notes[f"keras predict() batch {batch} ms"] = round((time.perf_counter() - t0) / 3 * 1e3, 3)
+            rows.append(_row(e, batch, samples[e.name], scores[e.name], memory[e.name]))
+            _time_also(e, x, notes)
     return {"machine": machine_info(cfg.threads), "config": cfg.__dict__ | {"batches": list(cfg.batches)},
             "digits": len(noisy), "results": rows, "notes": notes}  # fmt: skip

@@ -3,9 +3,10 @@
 Two uses:
 - on a device without TensorFlow: `dae compare --golden golden.npz [--model M]` checks one
   model against the Keras outputs stored at export time, and times it;
-- side by side: `dae compare --keras model.keras --models EXPORT_DIR` measures Keras, onnxruntime
-  fp32/int8 and TFLite fp32/int8 (each if present) in one process, interleaved, and writes
-  JSON, Markdown, a PNG chart and github-action-benchmark input.
+- side by side: `dae compare --keras model.keras --models EXPORT_DIR` measures every model of the
+  folder whose engine is installed (bench/engines.py: onnxruntime here; Keras and TFLite with the
+  export package) in one process, interleaved, and writes JSON, Markdown, a PNG chart and
+  github-action-benchmark input.
 """
 
 from __future__ import annotations
@@ -108,16 +109,19 @@ def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, 
                           plot_path, gab_path) -> None:  # fmt: skip
     from dae_runtime.atomic import atomic_path, write_json
     from dae_runtime.bench import report
-    from dae_runtime.bench.engines import discover
+    from dae_runtime.bench.engines import discover, engine_names
     from dae_runtime.bench.runner import BenchConfig, run_benchmark
     from dae_runtime.denoiser import DenoiserError
 
     try:
-        engines = discover(Path(models_dir) if models_dir else None, Path(keras_path) if keras_path else None, threads)
+        found = discover(Path(models_dir) if models_dir else None, Path(keras_path) if keras_path else None, threads)
     except (DenoiserError, ImportError, ValueError, OSError) as exc:
         raise click.ClickException(f"cannot load an engine: {str(exc).splitlines()[0]}") from None
+    for line in found.skipped:
+        click.echo(f"Skipping {line}", err=True)
+    engines = found.engines
     if not engines:
-        raise click.ClickException("no model found to compare (model.onnx, model.int8.onnx, *.tflite)")
+        raise click.ClickException(f"no model found that an installed engine runs ({', '.join(engine_names())})")
     noisy = data["noisy"].astype("float32")
     clean = data["clean"][..., 0] if data["clean"].ndim == 4 else data["clean"]
     reference = data["keras"][..., 0] if data["keras"].ndim == 4 else data["keras"]
