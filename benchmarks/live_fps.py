@@ -15,6 +15,7 @@ Writes benchmarks/results/live_fps.json (live_fps_vs_REF.json with --finder-ref)
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import dae_runtime.live
 from dae_runtime.atomic import write_json
+from dae_runtime.bench.timing import take_turns, warm_up
 from dae_runtime.denoiser import Denoiser, SessionConfig
 from dae_runtime.digits import extract_digits
 from dae_runtime.live import LiveConfig, LivePipeline
@@ -52,37 +54,40 @@ def finder_at(ref: str):
     return module.extract_digits
 
 
+def _frame_call(pipeline: LivePipeline, finder, frames: list, n_digits: int):
+    """One frame through `pipeline` with digit finder `finder`, the frames taken in turn."""
+    order = itertools.count()
+
+    def call() -> None:
+        dae_runtime.live.extract_digits = finder
+        found = len(pipeline.process(frames[next(order) % len(frames)]).boxes)
+        if found != n_digits:
+            raise SystemExit(f"found {found} digits instead of {n_digits}: the benchmark frame is wrong")
+
+    return call
+
+
 def measure(n_digits: int, frames_per_setting: int, rounds: int, finders: dict) -> list[dict]:
     digits = synthetic_digits(n_digits, seed=5)
     frames = [paper_frame(digits, shift=(i % 4, (3 * i) % 7)) for i in range(16)]
     settings = {f"{name}{label}": (kw, finder) for name, kw in SETTINGS.items() for label, finder in finders.items()}
-    pipelines = {name: LivePipeline(Denoiser(**kw), LiveConfig(add_noise=0.3)) for name, (kw, _) in settings.items()}
-    busy = {name: 0.0 for name in settings}
-    cpu = {name: 0.0 for name in settings}
-    for name, p in pipelines.items():
-        dae_runtime.live.extract_digits = settings[name][1]
-        for f in frames[:10]:
-            p.process(f)  # warm-up
+    calls = {
+        name: _frame_call(LivePipeline(Denoiser(**kw), LiveConfig(add_noise=0.3)), finder, frames, n_digits)
+        for name, (kw, finder) in settings.items()
+    }
+    for call in calls.values():
+        warm_up(call, 10)
     per_round = frames_per_setting // rounds
-    for _ in range(rounds):  # interleave the settings so machine noise hits each alike
-        for name, p in pipelines.items():
-            dae_runtime.live.extract_digits = settings[name][1]
-            started, started_cpu = time.perf_counter(), time.thread_time()
-            for i in range(per_round):
-                found = len(p.process(frames[i % len(frames)]).boxes)
-                if found != n_digits:
-                    raise SystemExit(f"found {found} digits instead of {n_digits}: the benchmark frame is wrong")
-            busy[name] += time.perf_counter() - started
-            cpu[name] += time.thread_time() - started_cpu
+    samples = take_turns(calls, rounds, per_round)  # interleaved, so machine noise hits each setting alike
     n = per_round * rounds
     return [
         {
             "digits": n_digits,
             "setting": name,
-            "fps": round(n / busy[name], 1),
-            "ms_per_frame": round(1e3 * busy[name] / n, 3),
+            "fps": round(n / samples[name].total_s, 1),
+            "ms_per_frame": round(1e3 * samples[name].total_s / n, 3),
             # CPU time of this thread only: on a shared machine, steadier than the wall clock (1-thread settings)
-            "cpu_ms_per_frame": round(1e3 * cpu[name] / n, 3),
+            "cpu_ms_per_frame": round(1e3 * samples[name].cpu_s / n, 3),
         }
         for name in settings
     ]

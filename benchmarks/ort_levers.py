@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -45,12 +44,12 @@ class Case:
 def _session(path: Path, threads: int = 2, spinning: bool = True, level: str = "all", lean: bool = False):
     import onnxruntime as ort
 
-    from dae_runtime.denoiser import SessionConfig, _fast_run, _session_options
+    from dae_runtime.denoiser import SessionConfig, fast_run, session_options
 
-    options = _session_options(SessionConfig(threads=threads, spinning=spinning, graph_optimization=level))
+    options = session_options(SessionConfig(threads=threads, spinning=spinning, graph_optimization=level))
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     if lean:
-        run = _fast_run(session)
+        run = fast_run(session)
         return lambda x: run({"input": x})
     return lambda x: session.run(None, {"input": x})[0]
 
@@ -100,7 +99,7 @@ def build_variants(keras_path: Path, folder: Path, calib: np.ndarray) -> dict[st
 
 
 def cases(paths: dict[str, Path], export_dir: Path) -> list[Case]:
-    from dae_runtime.bench.engines import tflite_available, tflite_engine
+    from dae_export.engines.tflite import tflite_engine
 
     c = [
         Case("fp32 plain graph (before)", _session(paths["plain"]), "fp32"),
@@ -123,66 +122,56 @@ def cases(paths: dict[str, Path], export_dir: Path) -> list[Case]:
         Case("int8 shipped, 1 thread", _session(paths["shipped int8"], threads=1, lean=True), "int8"),
         Case("int8 shipped, no spinning", _session(paths["shipped int8"], spinning=False, lean=True), "int8"),
     ]
-    if tflite_available():
-        for name, precision in (("model.tflite", "fp32"), ("model.int8.tflite", "int8")):
-            if (export_dir / name).is_file():
-                c.append(
-                    Case(f"TFLite {precision} (XNNPACK)", tflite_engine(export_dir / name, precision, 2).run, "tflite")
-                )
+    for name, precision in (("model.tflite", "fp32"), ("model.int8.tflite", "int8")):
+        if (export_dir / name).is_file():
+            c.append(
+                Case(f"TFLite {precision} (XNNPACK)", tflite_engine(export_dir / name, precision, 2).run, "tflite")
+            )
     return c
 
 
 def measure(all_cases: list[Case], digits: np.ndarray, batches=(1, 256), rounds: int = 5, settle: float = 0.25) -> dict:
-    p50 = {}
+    from dae_runtime.bench.timing import take_turns, warm_up
+
+    p50: dict[str, dict[int, float]] = {}
     for batch in batches:
         x = np.ascontiguousarray(np.resize(digits, (batch, 28, 28, 1)), np.float32)
         calls = 200 if batch == 1 else 6
-        samples = {c.name: [] for c in all_cases}
         for c in all_cases:
-            for _ in range(5):
-                c.run(x)
-        for _ in range(rounds):
-            for c in all_cases:
-                time.sleep(settle)
-                c.run(x)
-                for _ in range(calls):
-                    t0 = time.perf_counter()
-                    c.run(x)
-                    samples[c.name].append(time.perf_counter() - t0)
+            warm_up(lambda c=c, x=x: c.run(x), 5)
+        samples = take_turns({c.name: (lambda c=c, x=x: c.run(x)) for c in all_cases}, rounds, calls, settle)
         for name, s in samples.items():
-            p50.setdefault(name, {})[batch] = float(np.median(s) * 1e3)
+            p50.setdefault(name, {})[batch] = s.p50_ms
     return p50
 
 
 def matmul_gflops() -> float:
+    from dae_runtime.bench.timing import time_calls
+
     a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
-    a @ a
-    t = time.perf_counter()
-    for _ in range(5):
-        a @ a
-    return 5 * 2 * 2048**3 / (time.perf_counter() - t) / 1e9
+    return 5 * 2 * 2048**3 / time_calls(lambda: a @ a, 5).total_s / 1e9
 
 
 def startup_seconds(path: Path, folder: Path) -> dict:
     """Session creation, plain vs from a saved optimized model (which skips the graph optimizers)."""
     import onnxruntime as ort
 
+    from dae_runtime.bench.timing import take_turns
+
     optimized = folder / "optimized.onnx"
     options = ort.SessionOptions()
     options.optimized_model_filepath = str(optimized)
     options.log_severity_level = 3
     ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    times = {"from model.onnx": [], "from the saved optimized model": []}
-    for _ in range(7):
-        t = time.perf_counter()
-        ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        times["from model.onnx"].append(time.perf_counter() - t)
-        o = ort.SessionOptions()
-        o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        t = time.perf_counter()
-        ort.InferenceSession(str(optimized), o, providers=["CPUExecutionProvider"])
-        times["from the saved optimized model"].append(time.perf_counter() - t)
-    return {k: float(np.median(v)) for k, v in times.items()}
+    unoptimized = ort.SessionOptions()
+    unoptimized.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    cases = {
+        "from model.onnx": lambda: ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]),
+        "from the saved optimized model": lambda: ort.InferenceSession(
+            str(optimized), unoptimized, providers=["CPUExecutionProvider"]
+        ),
+    }
+    return {k: float(np.median(v.wall_s)) for k, v in take_turns(cases, rounds=7, calls_per_round=1).items()}
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ def test_an_empty_batch_gives_an_empty_result(precision):
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_the_lean_run_path_gives_the_public_api_result(digits, precision):
-    from dae_runtime.denoiser import _fast_run
+    from dae_runtime.denoiser import fast_run
 
     d = Denoiser(precision=precision)
     x = np.ascontiguousarray(digits[:5, ..., None], np.float32)
@@ -66,7 +66,7 @@ def test_the_lean_run_path_gives_the_public_api_result(digits, precision):
         def __init__(self, session):
             self.run, self.get_outputs = session.run, session.get_outputs
 
-    assert np.array_equal(_fast_run(PublicOnly(d.session))({"input": x}), public)
+    assert np.array_equal(fast_run(PublicOnly(d.session))({"input": x}), public)
 
 
 def test_missing_and_corrupt_models_are_one_clear_error(tmp_path):

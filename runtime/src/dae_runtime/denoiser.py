@@ -25,7 +25,8 @@ class SessionConfig:
     spinning: bool = True  # busy-wait between runs: lower latency, burns a core while idle
 
 
-def _session_options(cfg: SessionConfig):
+def session_options(cfg: SessionConfig):
+    """onnxruntime's SessionOptions for `cfg` (benchmarks/ort_levers.py builds its variants with it too)."""
     import onnxruntime as ort
 
     levels = {
@@ -44,7 +45,7 @@ def _session_options(cfg: SessionConfig):
     return options
 
 
-def _fast_run(session):
+def fast_run(session):
     """feed dict -> first output. InferenceSession.run re-checks the names and builds the output
     list in Python on every call; the C++ session behind it (`_sess`, the pinned onnxruntime's
     binding) runs the same graph without that: 1.5 us of 45 at batch 1, measured in
@@ -204,7 +205,7 @@ class Denoiser:
             raise DenoiserError(str(exc)) from exc
         try:
             self.session = ort.InferenceSession(
-                str(self.path), _session_options(self.session_config), providers=["CPUExecutionProvider"]
+                str(self.path), session_options(self.session_config), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
             raise DenoiserError(f"{self.path} is not a usable ONNX model ({ort_reason(exc)})") from None
@@ -217,7 +218,7 @@ class Denoiser:
         self.input_name = check_io(self.path, self.session, self.channels_last)
         # The overlap must cover the receptive field, or tiles would differ from one pass at their seams.
         self.tiles = tiles or TileConfig(margin=self.input_spec["receptive_radius"])
-        self._run = _fast_run(self.session)
+        self._run = fast_run(self.session)
         self._probe()
 
     def _probe(self) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from dae_runtime.bench.timing import time_calls, warm_up
 from dae_runtime.denoiser import Denoiser
-from dae_runtime.metrics import psnr, ssim
+from dae_runtime.metrics import psnr, quality
 
 GOLDEN_KEYS = ("noisy", "clean", "keras")
 
@@ -61,24 +61,16 @@ class Latency:
 def measure_latency(denoiser: Denoiser, x: np.ndarray, batch: int, warmup: int, iters: int) -> Latency:
     reps = -(-batch // len(x))
     feed = np.ascontiguousarray(np.concatenate([x] * reps)[:batch], np.float32)
-    for _ in range(warmup):
-        denoiser.denoise_batch(feed)
-    times = np.empty(iters)
-    for i in range(iters):
-        t0 = time.perf_counter()
-        denoiser.denoise_batch(feed)
-        times[i] = time.perf_counter() - t0
-    p50, p90, p99 = np.percentile(times * 1e3, [50, 90, 99])
-    return Latency(batch, float(p50), float(p90), float(p99), float(batch / np.median(times)))
+    warm_up(lambda: denoiser.denoise_batch(feed), warmup)
+    samples = time_calls(lambda: denoiser.denoise_batch(feed), iters)
+    p50, p90, p99 = samples.percentiles_ms(50, 90, 99)
+    return Latency(batch, p50, p90, p99, float(batch / (p50 / 1e3)))
 
 
 def compare_with_golden(denoiser: Denoiser, golden: dict[str, np.ndarray]) -> dict:
     out = denoiser.denoise_batch(golden["noisy"])
-    keras = golden["keras"][..., 0] if golden["keras"].ndim == 4 else golden["keras"]
     return {
         "digits": len(out),
-        "psnr_db": psnr(out, golden["clean"]),
-        "ssim": ssim(out, golden["clean"]),
-        "keras_psnr_db": psnr(keras, golden["clean"]),
-        "max_abs_diff_vs_keras": float(np.abs(out - keras).max()),
+        **quality(out, golden["clean"], golden["keras"]),
+        "keras_psnr_db": psnr(golden["keras"], golden["clean"]),
     }
