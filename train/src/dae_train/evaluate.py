@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dae_runtime.baselines import BASELINES
-from dae_runtime.metrics import psnr, ssim
+from dae_runtime.metrics import quality
 from dae_runtime.noise import NoiseSpec
 from dae_train.config import DEFAULT_SIGMAS
 
@@ -58,7 +58,7 @@ def evaluate(cfg: EvalConfig) -> list[dict]:
         if cfg.baselines:
             outputs.update({name: fn(noisy, sigma) for name, fn in BASELINES.items()})
         for method, out in outputs.items():
-            rows.append({"sigma": sigma, "method": method, "psnr_db": psnr(out, clean), "ssim": ssim(out, clean)})
+            rows.append({"sigma": sigma, "method": method, **quality(out, clean)})
     return rows
 
 

@@ -46,7 +46,7 @@ class Engine:
 
 
 # (model path, precision, threads or None for all cores) -> a ready Engine
-EngineLoader = Callable[[Path, str, "int | None"], Engine]
+EngineLoader = Callable[[Path, str, int | None], Engine]
 
 
 def onnx_engine(path: Path, precision: str = "fp32", threads: int | None = None) -> Engine:
