@@ -115,3 +115,10 @@ def test_keras_without_the_keras_engine_is_one_line(export_dir, tmp_path, monkey
     keras.write_bytes(b"PK")
     result = CliRunner().invoke(main, ["compare", "--models", str(export_dir), "--keras", str(keras), *FAST])
     assert result.exit_code == 1 and "needs the keras engine" in result.output
+
+
+def test_a_folder_without_a_model_any_engine_runs_is_one_line(export_dir, tmp_path):
+    for name in ("model.onnx", "model.int8.onnx", "manifest.json"):
+        (export_dir / name).unlink()
+    result = CliRunner().invoke(main, ["compare", "--models", str(export_dir), *FAST])
+    assert result.exit_code == 1 and "no model found that an installed engine runs (onnxruntime" in result.output
