@@ -20,7 +20,7 @@ from dae_runtime.cli import main
 from dae_runtime.denoiser import Denoiser
 from dae_runtime.manifest import sha256_file
 from dae_runtime.metrics import psnr
-from dae_runtime.models import MODELS_DIR
+from dae_runtime.models import default_model_path
 from dae_runtime.noise import gaussian
 
 FAST = ["--batch", "1,4", "--iters", "4", "--warmup", "1", "--settle", "0"]
@@ -31,7 +31,7 @@ def export_dir(tmp_path, digits):
     """An export folder as an old `dae export` wrote it (no engine in the manifest): the shipped models
     and golden digits, the Keras outputs stood in for by onnxruntime's."""
     folder = tmp_path / "export"
-    shutil.copytree(MODELS_DIR, folder)
+    shutil.copytree(default_model_path().parent, folder)
     clean = digits[:16, ..., None]
     noisy = gaussian(clean, 0.5, np.random.default_rng(0))
     np.savez(folder / "golden.npz", noisy=noisy, clean=clean, keras=Denoiser().denoise_batch(noisy)[..., None])
