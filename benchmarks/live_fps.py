@@ -21,6 +21,7 @@ import sys
 import time
 import types
 from pathlib import Path
+from typing import Any
 
 import dae_runtime.live
 from dae_runtime.atomic import write_json
@@ -30,7 +31,7 @@ from dae_runtime.digits import extract_digits
 from dae_runtime.live import LiveConfig, LivePipeline
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 
-SETTINGS = {
+SETTINGS: dict[str, dict[str, Any]] = {
     "fp32, 1 thread": dict(precision="fp32", session=SessionConfig(threads=1)),
     "fp32, 2 threads": dict(precision="fp32", session=SessionConfig(threads=2)),
     "int8, 1 thread": dict(precision="int8", session=SessionConfig(threads=1)),

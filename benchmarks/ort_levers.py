@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -138,8 +139,8 @@ def measure(all_cases: list[Case], digits: np.ndarray, batches=(1, 256), rounds:
         x = np.ascontiguousarray(np.resize(digits, (batch, 28, 28, 1)), np.float32)
         calls = 200 if batch == 1 else 6
         for c in all_cases:
-            warm_up(lambda c=c, x=x: c.run(x), 5)
-        samples = take_turns({c.name: (lambda c=c, x=x: c.run(x)) for c in all_cases}, rounds, calls, settle)
+            warm_up(partial(c.run, x), 5)
+        samples = take_turns({c.name: partial(c.run, x) for c in all_cases}, rounds, calls, settle)
         for name, s in samples.items():
             p50.setdefault(name, {})[batch] = s.p50_ms
     return p50

@@ -20,7 +20,7 @@ def box_filter(x: np.ndarray, size: int) -> np.ndarray:
     padded = np.pad(images, ((0, 0), (r, r), (r, r)), mode="edge")
     h, w = images.shape[1:]
     windows = [padded[:, i : i + h, j : j + w] for i in range(size) for j in range(size)]
-    return np.mean(windows, axis=0, dtype=np.float32)
+    return np.asarray(np.mean(windows, axis=0, dtype=np.float32))
 
 
 def standin_engine(path: Path, precision: str = "fp32", threads: int | None = None) -> Engine:

@@ -6,6 +6,7 @@ import os
 import platform
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def _warm_up(engines: list[Engine], x: np.ndarray, calls: int, memory: dict[str,
     """`calls` untimed calls per engine, noting how much each grows the process (its buffers)."""
     for e in engines:
         before = _rss_mb()
-        warm_up(lambda e=e: e.run(x), calls)
+        warm_up(partial(e.run, x), calls)
         memory[e.name] = max(memory.get(e.name, 0.0), _rss_mb() - before)
 
 
@@ -117,7 +118,7 @@ def _row(e: Engine, batch: int, samples: Samples, scores: dict, memory: float) -
 def _time_also(e: Engine, x: np.ndarray, notes: dict) -> None:
     """The engine's other ways to call the model, three calls each, as notes."""
     for how, call in e.also_timed.items():
-        calls = time_calls(lambda call=call: call(x), 3)
+        calls = time_calls(partial(call, x), 3)
         notes[f"{e.engine} {how} batch {len(x)} ms"] = round(calls.total_s / 3 * 1e3, 3)
 
 
@@ -126,12 +127,13 @@ def run_benchmark(engines: list[Engine], noisy: np.ndarray, clean: np.ndarray, r
     """The compare JSON: machine, results rows (engine, precision, batch, latencies, accuracy, size)."""
     scores = accuracy(engines, noisy, clean, reference)
     memory: dict[str, float] = {}
-    rows, notes = [], {}
+    rows: list[dict] = []
+    notes: dict[str, float] = {}
     for batch in cfg.batches:
         x = np.ascontiguousarray(np.resize(noisy, (batch, *noisy.shape[1:])), np.float32)
         _warm_up(engines, x, cfg.warmup, memory)
         per_round = max(1, iters_for(batch, cfg.iters) // cfg.rounds)
-        cases = {e.name: (lambda e=e, x=x: e.run(x)) for e in engines}
+        cases = {e.name: partial(e.run, x) for e in engines}
         samples = take_turns(cases, cfg.rounds, per_round, cfg.settle_s, tick)
         for e in engines:
             rows.append(_row(e, batch, samples[e.name], scores[e.name], memory[e.name]))
