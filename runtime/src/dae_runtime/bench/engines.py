@@ -112,6 +112,18 @@ def _inside(name: str) -> bool:
     return not Path(name).is_absolute() and ".." not in Path(name).parts
 
 
+class EngineError(Exception):
+    """A model its engine cannot load; the message names the file and is for the user as is."""
+
+
+def _load(loader: EngineLoader, engine: str, path: Path, precision: str, threads: int | None) -> Engine:
+    try:
+        return loader(path, precision, threads)
+    except Exception as exc:  # noqa: BLE001 - each engine's library raises its own types for a bad model
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise EngineError(f"{path.name} ({engine}): {reason}") from exc
+
+
 @dataclass
 class Discovered:
     engines: list[Engine]
@@ -121,20 +133,20 @@ class Discovered:
 def discover(models_dir: Path | None, keras_path: Path | None, threads: int | None) -> Discovered:
     """Every engine whose model is present and whose engine is installed.
 
-    A Keras model given explicitly needs the keras engine: without it, ValueError. Raises what the
-    engines raise for a model they cannot load (ValueError, OSError, ImportError, DenoiserError).
+    A Keras model given explicitly needs the keras engine; a model its engine cannot load is an
+    EngineError naming the file.
     """
     loaders = engine_loaders()
     engines, skipped = [], []
     if keras_path is not None:
         if "keras" not in loaders:
-            raise ValueError("--keras needs the keras engine, which comes with dae-edge-export (TensorFlow)")
-        engines.append(loaders["keras"](keras_path, "fp32", threads))
+            raise EngineError("--keras needs the keras engine, which comes with dae-edge-export (TensorFlow)")
+        engines.append(_load(loaders["keras"], "keras", keras_path, "fp32", threads))
     for path, engine, precision in export_models(models_dir) if models_dir is not None else []:
         if not path.is_file():
             skipped.append(f"{path.name}: listed in the manifest but missing")
         elif engine not in loaders:
             skipped.append(f"{path.name}: no {engine} engine installed here")
         else:
-            engines.append(loaders[engine](path, precision, threads))
+            engines.append(_load(loaders[engine], engine, path, precision, threads))
     return Discovered(engines, skipped)

@@ -109,14 +109,13 @@ def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, 
                           plot_path, gab_path) -> None:  # fmt: skip
     from dae_runtime.atomic import atomic_path, write_json
     from dae_runtime.bench import report
-    from dae_runtime.bench.engines import discover, engine_names
+    from dae_runtime.bench.engines import EngineError, discover, engine_names
     from dae_runtime.bench.runner import BenchConfig, run_benchmark
-    from dae_runtime.denoiser import DenoiserError
 
     try:
         found = discover(Path(models_dir) if models_dir else None, Path(keras_path) if keras_path else None, threads)
-    except (DenoiserError, ImportError, ValueError, OSError) as exc:
-        raise click.ClickException(f"cannot load an engine: {str(exc).splitlines()[0]}") from None
+    except EngineError as exc:
+        raise click.ClickException(f"cannot load an engine: {exc}") from None
     for line in found.skipped:
         click.echo(f"Skipping {line}", err=True)
     engines = found.engines
