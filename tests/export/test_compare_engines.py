@@ -37,6 +37,9 @@ def test_compare_writes_all_four_files_with_every_row(full_export, trained_model
     assert by[("tflite", "fp32", 1)]["max_abs_diff_vs_keras"] <= 1e-4
     assert abs(by[("onnxruntime", "int8", 1)]["psnr_db"] - by[("keras", "fp32", 1)]["psnr_db"]) <= 0.3
     assert data["machine"]["cores"] >= 1 and data["machine"]["versions"]["onnxruntime"]
+    # Keras predict() is timed beside model(x), as a note per batch, not a row
+    assert sorted(data["notes"]) == ["keras predict() batch 1 ms", "keras predict() batch 4 ms"]
+    assert all(v > 0 for v in data["notes"].values())
     assert "x Keras p50" in files["markdown"].read_text()
     assert files["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     entries = json.loads(files["github-benchmark"].read_text())
