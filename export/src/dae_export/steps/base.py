@@ -63,12 +63,10 @@ class ExportContext:
         return run_keras(self.model, self.val_noisy)
 
     def quality(self, pred: np.ndarray, vs_keras: bool = True) -> dict:
-        from dae_runtime.metrics import psnr, ssim
+        """PSNR/SSIM on the validation digits and, unless told not to, the max abs difference to Keras."""
+        from dae_runtime.metrics import quality
 
-        m = {"psnr_db": psnr(pred, self.val_clean), "ssim": ssim(pred, self.val_clean)}
-        if vs_keras:
-            m["max_abs_diff_vs_keras"] = float(np.abs(pred - self.keras_val).max())
-        return m
+        return quality(pred, self.val_clean, self.keras_val if vs_keras else None)
 
 
 class ExportStep:
