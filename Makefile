@@ -77,6 +77,7 @@ pi-check: install
 lint: install
 	$(BIN)/ruff check runtime train export tests benchmarks
 	$(BIN)/ruff format --check runtime train export tests benchmarks
+	$(BIN)/mypy
 
 # The recipe of the model the project ships (models/seed): builtin digits, about 10 minutes on 2 cores;
 # then its export, and a copy of the fp32 and int8 ONNX models into the runtime package.
