@@ -35,10 +35,11 @@ class Engine:
     # Other ways to call the same model, timed a few times and reported as notes, not rows
     # (Keras: predict(), which adds per-call overhead to model(x)).
     also_timed: dict[str, Callable[[np.ndarray], object]] = field(default_factory=dict)
+    model: str = ""  # which model, when one run compares several (dae compare --models A --models B)
 
     @property
     def name(self) -> str:
-        return f"{self.engine} {self.precision}"
+        return f"{self.model} {self.engine} {self.precision}".lstrip()
 
     @property
     def model_bytes(self) -> int:

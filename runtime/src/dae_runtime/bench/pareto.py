@@ -72,7 +72,8 @@ def plot(rows: list[dict], path: Path) -> None:
         for r in points:
             marker = "o" if r["precision"] == "fp32" else "s"
             ax.scatter(r["p50_ms"], r["psnr_db"], marker=marker, color="C0" if _key(r) in front else "0.6")
-            ax.annotate(f"{r.get('model', '')} {r['engine']} {r['precision']}", (r["p50_ms"], r["psnr_db"]),
+            engine = "" if r["engine"] == "onnxruntime" else f" {r['engine']}"
+            ax.annotate(f"{r.get('model', '')}{engine} {r['precision']}", (r["p50_ms"], r["psnr_db"]),
                         fontsize=7, xytext=(3, 3), textcoords="offset points")  # fmt: skip
         line = sorted((r["p50_ms"], r["psnr_db"]) for r in points if _key(r) in front)
         ax.plot([p[0] for p in line], [p[1] for p in line], color="C0", linewidth=1)

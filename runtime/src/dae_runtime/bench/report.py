@@ -90,7 +90,7 @@ def github_benchmark(result: dict) -> list[dict]:
     extra = _machine_line(result.get("machine") or {})
     return [
         {
-            "name": f"{r['engine']} {r['precision']} batch {r['batch']} p50",
+            "name": f"{r.get('model', '')} {r['engine']} {r['precision']} batch {r['batch']} p50".lstrip(),
             "unit": "ms",
             "value": round(r["p50_ms"], 4),
             "range": f"+{max(r['p90_ms'] - r['p50_ms'], 0.0):.4f} (p90)",

@@ -105,6 +105,7 @@ def _warm_up(engines: list[Engine], x: np.ndarray, calls: int, memory: dict[str,
 def _row(e: Engine, batch: int, samples: Samples, scores: dict, memory: float) -> dict:
     p50, p90, p99 = samples.percentiles_ms(50, 90, 99)
     return {
+        **({"model": e.model} if e.model else {}),
         "engine": e.engine, "precision": e.precision, "batch": batch,
         "p50_ms": p50, "p90_ms": p90, "p99_ms": p99,
         "throughput_ips": float(batch / (p50 / 1e3)),

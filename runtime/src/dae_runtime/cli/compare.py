@@ -6,7 +6,10 @@ Two uses:
 - side by side: `dae compare --keras model.keras --models EXPORT_DIR` measures every model of the
   folder whose engine is installed (bench/engines.py: onnxruntime here; Keras and TFLite with the
   export package) in one process, interleaved, and writes JSON, Markdown, a PNG chart and
-  github-action-benchmark input.
+  github-action-benchmark input;
+- several models: `dae compare --models A --models B ...` measures every folder's ONNX models on
+  the first folder's golden digits, in one interleaved run, and writes the quality/latency Pareto
+  table (bench/pareto.py) and, with --plot, its chart.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
 
 @click.command()
 @click.option("--keras", "keras_path", type=click.Path(dir_okay=False, exists=True), help="The TensorFlow original.")
-@click.option("--models", "models_dir", type=click.Path(file_okay=False, exists=True), help="A `dae export` folder.")
+@click.option("--models", "models_dirs", type=click.Path(file_okay=False, exists=True), multiple=True,
+              help="A `dae export` folder; repeat it to compare models (the Pareto table).")  # fmt: skip
 @click.option("--golden", type=click.Path(dir_okay=False, exists=True), help="golden.npz (default: MODELS/golden.npz).")
 @model_option
 @int8_option
@@ -80,12 +84,13 @@ def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
 @click.option("--github-benchmark", "gab_path", type=click.Path(dir_okay=False),
               help="Write github-action-benchmark input (customSmallerIsBetter).")  # fmt: skip
 @quiet_option
-def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, warmup, iters, settle, json_path,
+def compare(keras_path, models_dirs, golden, model_path, int8, threads, batches, warmup, iters, settle, json_path,
             markdown_path, plot_path, gab_path, quiet) -> None:  # fmt: skip
     """Accuracy against the TensorFlow original and latency percentiles, for one model or every engine."""
     from dae_runtime.golden_compare import GoldenError, load_golden
 
     console = Console(quiet=quiet, json_path=json_path)
+    models_dir = models_dirs[0] if models_dirs else None
     if models_dir is None and keras_path is None:
         if golden is None:
             raise click.UsageError("give --golden FILE, or --models EXPORT_DIR (and --keras MODEL) to compare engines")
@@ -101,6 +106,11 @@ def compare(keras_path, models_dir, golden, model_path, int8, threads, batches, 
         data = load_golden(golden)
     except GoldenError as exc:
         raise click.ClickException(str(exc)) from None
+    if len(models_dirs) > 1:
+        if keras_path:
+            raise click.UsageError("--keras goes with one --models folder (its own original), not several")
+        return _models_side_by_side(data, models_dirs, threads, sizes, warmup, iters, settle, console,
+                                    markdown_path, plot_path, gab_path)  # fmt: skip
     _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters,
                           settle, console, markdown_path, plot_path, gab_path)  # fmt: skip
 
@@ -176,3 +186,52 @@ def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, consol
         write_json_output(
             console.json_path, {"model": str(denoiser.path), "accuracy": accuracy, "latency": [asdict(r) for r in rows]}
         )
+
+
+def _model_label(folder: Path, taken: set[str]) -> str:
+    """models/unet/export -> unet; a folder's own name otherwise; its path when names repeat."""
+    label = folder.resolve().parent.name if folder.name == "export" else folder.name
+    return str(folder) if label in taken else label
+
+
+def _models_side_by_side(data, models_dirs, threads, sizes, warmup, iters, settle, console, markdown_path,
+                         plot_path, gab_path) -> None:  # fmt: skip
+    from dae_runtime.atomic import atomic_path, write_json
+    from dae_runtime.bench import pareto, report
+    from dae_runtime.bench.engines import EngineError, discover
+    from dae_runtime.bench.runner import BenchConfig, run_benchmark
+
+    engines: list = []
+    labels: set[str] = set()
+    for folder in map(Path, models_dirs):
+        label = _model_label(folder, labels)
+        labels.add(label)
+        try:
+            found = discover(folder, None, threads)
+        except EngineError as exc:
+            raise click.ClickException(f"cannot load an engine: {exc}") from None
+        onnx = [e for e in found.engines if e.engine == "onnxruntime"]
+        if not onnx:
+            raise click.ClickException(f"{folder} holds no ONNX model (model.onnx, model.int8.onnx)")
+        for e in onnx:
+            e.model = label
+        engines += onnx
+    noisy = data["noisy"].astype("float32")
+    clean = data["clean"][..., 0] if data["clean"].ndim == 4 else data["clean"]
+    cfg = BenchConfig(batches=sizes, warmup=warmup, iters=iters, threads=threads, settle_s=settle)
+    console.progress(f"Models: {', '.join(sorted(labels))}; {len(engines)} ONNX files; batches {sizes}")
+    with console.bar(length=len(sizes) * cfg.rounds, label="Measuring") as bar:
+        result = run_benchmark(engines, noisy, clean, None, cfg, tick=lambda: bar.update(1 / len(engines)))
+    result["pareto"] = pareto.table(result["results"])
+    table = pareto.markdown(result["results"])
+    console.result(table)
+    if console.json_path:
+        write_json_output(console.json_path, result)
+    if markdown_path:
+        with atomic_path(markdown_path) as tmp:
+            tmp.write_text(table)
+    if gab_path:
+        write_json(gab_path, report.github_benchmark(result))
+    if plot_path:
+        with atomic_path(plot_path) as tmp:
+            pareto.plot(result["results"], tmp)
