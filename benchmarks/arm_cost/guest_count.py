@@ -61,13 +61,15 @@ def onnx_runner(path: str, session: dict, call: str = "denoiser"):
 
 
 def litert_runner(path: str, _session: dict, call: str = "invoke"):
+    # dae-edge-export (TensorFlow, tf2onnx) cannot be installed in the emulated Pi, so its TFLite wrapper
+    # is repeated here with the same calls, as dae compare makes them.
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=path, num_threads=1)
     inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     shape = [None]
 
-    def run(x: np.ndarray) -> np.ndarray:  # as dae compare runs it (runtime/src/dae_runtime/bench/engines.py)
+    def run(x: np.ndarray) -> np.ndarray:  # the calls of dae_export.engines.tflite.TfliteModel
         if shape[0] != x.shape:
             interpreter.resize_tensor_input(inp["index"], x.shape)
             interpreter.allocate_tensors()
