@@ -19,9 +19,10 @@ from dae_runtime.metrics import psnr
 pytestmark = pytest.mark.slow
 
 CASES = {
-    # arch: (noise, ops the clean graph must carry for its skips)
-    "seed-skip": ({"noise": 0.5}, Counter(Add=2, Resize=2)),
-    "unet": ({"noise": 0.1, "noise_max": 0.7}, Counter(Concat=2, Resize=2)),
+    # arch: (noise, ops the exported graph must carry for its skips, graph form)
+    # seed-skip: its last Resize went into a phase conv + DepthToSpace (dae_export.fast_graph_skips)
+    "seed-skip": ({"noise": 0.5}, Counter(Add=2, Resize=1, DepthToSpace=1), "fast-skip"),
+    "unet": ({"noise": 0.1, "noise_max": 0.7}, Counter(Concat=2, Resize=2), "plain"),
 }
 
 
@@ -33,7 +34,7 @@ def test_architecture_trains_exports_and_runs(arch, tmp_path):
     from dae_train.config import TrainConfig
     from dae_train.trainer import train
 
-    noise, skip_ops = CASES[arch]
+    noise, skip_ops, form = CASES[arch]
     report = train(
         TrainConfig(data="builtin", epochs=1, batch_size=64, arch=arch, seed=3, **noise), tmp_path / "run", verbose=0
     )
@@ -46,8 +47,7 @@ def test_architecture_trains_exports_and_runs(arch, tmp_path):
                          step=lambda s: None)  # fmt: skip
     manifest = verify_manifest(out)
     assert {"model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite"} <= set(manifest["files"])
-    # the fast rewrites are the seed's; a graph with skips is exported plain, with Add/Concat in it
-    assert manifest["graph"]["form"] == "plain"
+    assert manifest["graph"]["form"] == form
     ops = Counter(n.op_type for n in onnx.load(str(out / "model.onnx")).graph.node)
     assert ops & skip_ops == skip_ops
     assert manifest["input"]["size_multiple"] == 4 and manifest["input"]["digit_size"] == 28

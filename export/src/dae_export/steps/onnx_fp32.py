@@ -48,9 +48,22 @@ def _fast_or_plain(proto, graph: str, say) -> tuple[Any, str]:
         return proto, graph
     try:
         return fast_graph.fast_fp32(proto), "fast"
+    except ExportError:  # not the seed's decoder: the rewrite for an additive skip before the last conv
+        from dae_export.fast_graph_skips import last_skip_phase
+
+        try:
+            return last_skip_phase(proto), "fast-skip"
+        except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
+            return _plain(exc, proto, say)
     except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
-        # ExportError: another architecture. Anything else would be a bug in the rewrite;
-        # the plain graph is right either way (parity is checked after), only slower.
-        reason = str(exc) if isinstance(exc, ExportError) else f"fast graph failed ({type(exc).__name__}: {exc})"
-        say(f"      {reason}; writing the plain graph")
-        return proto, "plain"
+        return _plain(exc, proto, say)
+
+
+def _plain(exc: Exception, proto, say) -> tuple[Any, str]:
+    """The plain graph, with a note. ExportError: another architecture. Anything else would be a bug
+    in a rewrite; the plain graph is right either way (parity is checked after), only slower."""
+    from dae_export.onnx_fp32 import ExportError
+
+    reason = str(exc) if isinstance(exc, ExportError) else f"fast graph failed ({type(exc).__name__}: {exc})"
+    say(f"      {reason}; writing the plain graph")
+    return proto, "plain"

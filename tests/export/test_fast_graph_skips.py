@@ -1,0 +1,62 @@
+"""The skip architectures' fast rewrite (dae_export.fast_graph_skips): exact, and applied."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+
+def _model(arch):
+    import keras
+
+    from dae_train.architectures import build_model
+
+    keras.utils.set_random_seed(5)
+    model = build_model(arch)
+    for layer in model.layers:  # random biases too (tf2onnx drops zero ones), so a mis-tiled bias shows
+        if layer.weights:
+            w, b = layer.get_weights()
+            layer.set_weights([w, np.random.default_rng(6).normal(0, 0.1, b.shape).astype(np.float32)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def seed_skip():
+    return _model("seed-skip")
+
+
+def _run(proto, x):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": x})[0]
+
+
+def test_last_skip_phase_is_exact_and_drops_the_full_resolution_resize(seed_skip):
+    from dae_export.fast_graph_skips import last_skip_phase
+    from dae_export.onnx_fp32 import convert_fp32
+
+    plain = convert_fp32(seed_skip)
+    fast = last_skip_phase(plain)
+    before = Counter(n.op_type for n in plain.graph.node)
+    after = Counter(n.op_type for n in fast.graph.node)
+    assert before["Resize"] == 2 and after["Resize"] == 1  # the 28x28 one is gone
+    assert after["DepthToSpace"] == 1 and after["Conv"] == before["Conv"] + 1 and after["Add"] == before["Add"]
+    rng = np.random.default_rng(7)
+    for x in (rng.random((4, 28, 28, 1), dtype=np.float32), rng.random((2, 56, 84, 1), dtype=np.float32)):
+        keras_out = np.asarray(seed_skip(x))
+        assert np.abs(_run(fast, x) - keras_out).max() <= 1e-4
+        assert np.abs(_run(fast, x) - _run(plain, x)).max() <= 1e-5
+
+
+def test_the_export_uses_it_for_seed_skip_and_the_seed_keeps_its_own(seed_skip):
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.steps.onnx_fp32 import _fast_or_plain
+
+    notes = []
+    proto, form = _fast_or_plain(convert_fp32(seed_skip), "fast", notes.append)
+    assert form == "fast-skip" and not notes
+    assert Counter(n.op_type for n in proto.graph.node)["DepthToSpace"] == 1
+    assert _fast_or_plain(convert_fp32(_model("seed")), "fast", notes.append)[1] == "fast"
+    _, form = _fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
+    assert form == "plain" and "Resize(2x)-Add-Conv3x3-Sigmoid" in notes[-1]
