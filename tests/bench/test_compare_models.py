@@ -42,3 +42,9 @@ def test_keras_with_several_models_is_a_usage_error():
                                        "--keras", str(REPO / "models/seed/model.keras")])  # fmt: skip
     assert result.exit_code == 2
     assert "--keras goes with one --models folder" in result.output
+
+
+def test_the_same_folder_twice_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["compare", "--models", str(SEED), "--models", f"{SEED}/../export"])
+    assert result.exit_code == 2
+    assert "is given twice" in result.output

@@ -53,3 +53,29 @@ def test_live_by_name(tmp_path, digits):
                                        "--out", str(tmp_path / "o.mp4"), "--model", "seed-skip-blind"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "1 frames" in result.output and "seed-skip-blind/model.int8.onnx" in result.output
+
+
+def test_a_file_named_like_a_shipped_model_wins_and_the_error_says_how_to_get_the_shipped_one(
+    tmp_path, digits, monkeypatch
+):
+    _noisy_page(tmp_path / "page.png", digits)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seed").write_text("not a model\n")
+    result = CliRunner().invoke(main, ["denoise", "page.png", "--out", "o", "--model", "seed"])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        .splitlines()[-1]
+        .endswith("(the file ./seed was used; for the shipped model of that name give --model seed/)")
+    )
+    result = CliRunner().invoke(main, ["denoise", "page.png", "--out", "o", "--model", "seed/"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "seed").read_text() == "not a model\n"
+
+
+def test_an_empty_model_is_one_line(tmp_path, digits):
+    _noisy_page(tmp_path / "page.png", digits)
+    result = CliRunner().invoke(main, ["denoise", str(tmp_path / "page.png"), "--out", str(tmp_path / "o"),
+                                       "--model", " "])  # fmt: skip
+    assert result.exit_code == 1
+    assert "Error: --model is empty" in result.output

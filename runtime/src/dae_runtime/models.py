@@ -44,9 +44,14 @@ def resolve_model(model: str | None, precision: str = "fp32") -> Path:
     """What `--model` names: an existing file, else a shipped model's name, else (None) the default."""
     if model is None:
         return default_model_path(precision)
+    if not model.strip():
+        raise ValueError(
+            f"--model is empty: give an ONNX file or a shipped model's name ({', '.join(shipped_models())})"
+        )
     path = Path(model)
-    if model in shipped_models() and not path.is_file():
-        return shipped_model_path(model, precision)
+    name = model.rstrip("/")  # "seed/" cannot be a file: it means the shipped folder
+    if name in shipped_models() and (model != name or not path.is_file()):
+        return shipped_model_path(name, precision)
     if not path.exists() and path.name == model and not path.suffix:  # a bare word: a name, not a file
         raise ValueError(f"no model file or shipped model named {model!r}; shipped: {', '.join(shipped_models())}")
     return path  # the Denoiser says in one line what is wrong with a bad file

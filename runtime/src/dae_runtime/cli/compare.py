@@ -67,7 +67,9 @@ def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
 @click.option("--keras", "keras_path", type=click.Path(dir_okay=False, exists=True), help="The TensorFlow original.")
 @click.option("--models", "models_dirs", type=click.Path(file_okay=False, exists=True), multiple=True,
               help="A `dae export` folder; repeat it to compare models (the Pareto table).")  # fmt: skip
-@click.option("--golden", type=click.Path(dir_okay=False, exists=True), help="golden.npz (default: MODELS/golden.npz).")
+@click.option(
+    "--golden", type=click.Path(dir_okay=False, exists=True), help="golden.npz (default: the first --models folder's)."
+)
 @model_option
 @int8_option
 @threads_option
@@ -107,8 +109,10 @@ def compare(keras_path, models_dirs, golden, model_path, int8, threads, batches,
     except GoldenError as exc:
         raise click.ClickException(str(exc)) from None
     if len(models_dirs) > 1:
+        _refuse_repeats(models_dirs)
         if keras_path:
             raise click.UsageError("--keras goes with one --models folder (its own original), not several")
+        console.progress(f"Every model is scored on the {len(data['noisy'])} golden digits of {golden}")
         return _models_side_by_side(data, models_dirs, threads, sizes, warmup, iters, settle, console,
                                     markdown_path, plot_path, gab_path)  # fmt: skip
     _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters,
@@ -186,6 +190,15 @@ def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, consol
         write_json_output(
             console.json_path, {"model": str(denoiser.path), "accuracy": accuracy, "latency": [asdict(r) for r in rows]}
         )
+
+
+def _refuse_repeats(models_dirs) -> None:
+    seen: dict[Path, str] = {}
+    for folder in models_dirs:
+        key = Path(folder).resolve()
+        if key in seen:
+            raise click.UsageError(f"{folder} is given twice (as {seen[key]} too): compare each model once")
+        seen[key] = folder
 
 
 def _model_label(folder: Path, taken: set[str]) -> str:

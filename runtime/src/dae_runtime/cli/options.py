@@ -41,7 +41,12 @@ def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
     try:
         return Denoiser(resolve_model(model_path, "int8" if int8 else "fp32"), threads=threads)
     except (DenoiserError, FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        from dae_runtime.models import shipped_models
+
+        hint = ""
+        if model_path in shipped_models():  # a file of that name in the current folder won over the shipped model
+            hint = f" (the file ./{model_path} was used; for the shipped model of that name give --model {model_path}/)"
+        raise click.ClickException(f"{exc}{hint}") from None
 
 
 STDOUT = "-"  # --json - : the JSON goes to stdout
