@@ -121,7 +121,6 @@ def compare(keras_path, models_dirs, golden, model_path, int8, threads, batches,
 
 def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, iters, settle, console, markdown_path,
                           plot_path, gab_path) -> None:  # fmt: skip
-    from dae_runtime.atomic import atomic_path, write_json
     from dae_runtime.bench import report
     from dae_runtime.bench.engines import EngineError, discover, engine_names
     from dae_runtime.bench.runner import BenchConfig, run_benchmark
@@ -145,24 +144,8 @@ def _engines_side_by_side(data, keras_path, models_dir, threads, sizes, warmup, 
     problems = report.validate(result)
     if problems:
         raise click.ClickException(f"internal error, the results do not fit their schema: {problems[0]}")
-    table = report.markdown(result)
-    console.result(table)
-    if console.json_path:
-        write_json_output(console.json_path, result)
-    if markdown_path:
-        with atomic_path(markdown_path) as tmp:
-            tmp.write_text(table)
-    if gab_path:
-        write_json(gab_path, report.github_benchmark(result))
-    if plot_path:
-        try:
-            with atomic_path(plot_path) as tmp:
-                report.plot(result, tmp)
-        except ImportError:
-            raise click.ClickException("--plot needs matplotlib: pip install matplotlib") from None
-    written = [p for p in (file_target(console.json_path), markdown_path, plot_path, gab_path) if p]
-    if written:
-        console.progress(f"Wrote {', '.join(written)}")
+    _write_outputs(result, report.markdown(result), lambda path: report.plot(result, path), console,
+                   markdown_path, plot_path, gab_path)  # fmt: skip
 
 
 def _golden_only(golden, model_path, int8, threads, sizes, warmup, iters, console) -> None:
@@ -209,8 +192,7 @@ def _model_label(folder: Path, taken: set[str]) -> str:
 
 def _models_side_by_side(data, models_dirs, threads, sizes, warmup, iters, settle, console, markdown_path,
                          plot_path, gab_path) -> None:  # fmt: skip
-    from dae_runtime.atomic import atomic_path, write_json
-    from dae_runtime.bench import pareto, report
+    from dae_runtime.bench import pareto
     from dae_runtime.bench.engines import EngineError, discover
     from dae_runtime.bench.runner import BenchConfig, run_benchmark
 
@@ -236,7 +218,15 @@ def _models_side_by_side(data, models_dirs, threads, sizes, warmup, iters, settl
     with console.bar(length=len(sizes) * cfg.rounds, label="Measuring") as bar:
         result = run_benchmark(engines, noisy, clean, None, cfg, tick=lambda: bar.update(1 / len(engines)))
     result["pareto"] = pareto.table(result["results"])
-    table = pareto.markdown(result["results"])
+    _write_outputs(result, pareto.markdown(result["results"]), lambda path: pareto.plot(result["results"], path),
+                   console, markdown_path, plot_path, gab_path)  # fmt: skip
+
+
+def _write_outputs(result, table, plot, console, markdown_path, plot_path, gab_path) -> None:
+    """The table to the console, then each requested file (atomically); JSON to stdout for --json -."""
+    from dae_runtime.atomic import atomic_path, write_json
+    from dae_runtime.bench import report
+
     console.result(table)
     if console.json_path:
         write_json_output(console.json_path, result)
@@ -246,5 +236,11 @@ def _models_side_by_side(data, models_dirs, threads, sizes, warmup, iters, settl
     if gab_path:
         write_json(gab_path, report.github_benchmark(result))
     if plot_path:
-        with atomic_path(plot_path) as tmp:
-            pareto.plot(result["results"], tmp)
+        try:
+            with atomic_path(plot_path) as tmp:
+                plot(tmp)
+        except ImportError:
+            raise click.ClickException("--plot needs matplotlib: pip install matplotlib") from None
+    written = [p for p in (file_target(console.json_path), markdown_path, plot_path, gab_path) if p]
+    if written:
+        console.progress(f"Wrote {', '.join(written)}")
