@@ -59,4 +59,4 @@ def test_the_export_uses_it_for_seed_skip_and_the_seed_keeps_its_own(seed_skip):
     assert Counter(n.op_type for n in proto.graph.node)["DepthToSpace"] == 1
     assert _fast_or_plain(convert_fp32(_model("seed")), "fast", notes.append)[1] == "fast"
     _, form = _fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
-    assert form == "plain" and "Resize(2x)-Add-Conv3x3-Sigmoid" in notes[-1]
+    assert form == "plain" and len(notes) == 1  # no fast form fits the U-Net's Concat skips

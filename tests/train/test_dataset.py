@@ -1,7 +1,7 @@
 import numpy as np
 
 from dae_runtime.noise import NoiseSpec
-from dae_train.dataset import epoch_sync, make_dataset, make_epoch, random_shift
+from dae_train.dataset import epoch_sync, make_dataset, make_epoch, random_shift, random_warp
 
 
 def test_random_shift_moves_digits_without_losing_ink(builtin):
@@ -15,6 +15,33 @@ def test_random_shift_moves_digits_without_losing_ink(builtin):
 def test_no_shift_is_identity(builtin):
     clean = builtin.images[:5]
     assert random_shift(clean, 0, np.random.default_rng(0)) is clean
+
+
+def test_random_warp_rotates_and_scales_like_opencv_and_keeps_the_digit(builtin):
+    import cv2
+
+    clean = builtin.images[:200].astype(np.float32) / 255.0
+    assert random_warp(clean, 0, 0, np.random.default_rng(0)) is clean
+    warped = random_warp(clean, 12, 0.1, np.random.default_rng(1))
+    assert warped.shape == clean.shape and warped.dtype == np.float32
+    # the same draw, by hand: angle then scale per digit, about the image centre
+    rng = np.random.default_rng(1)
+    angles, scales = rng.uniform(-12, 12, 200), 1 + rng.uniform(-0.1, 0.1, 200)
+    m = cv2.getRotationMatrix2D((13.5, 13.5), float(angles[5]), float(scales[5]))
+    np.testing.assert_allclose(warped[5], cv2.warpAffine(clean[5], m, (28, 28)), atol=1e-6)
+    ink = warped.sum(axis=(1, 2)) / clean.sum(axis=(1, 2))  # ink scales with area: (1 +- 0.1)^2, a little blur
+    assert ((ink > 0.75) & (ink < 1.3)).all()
+    assert np.abs(warped - clean).mean(axis=(1, 2)).min() > 0.0  # every digit changed
+
+
+def test_epochs_with_warps_are_reproducible(builtin):
+    clean = builtin.images[:32].astype(np.float32) / 255.0
+    noise = NoiseSpec("gaussian", 0.5)
+    a = make_epoch(clean, noise, 2, np.random.default_rng([7, 0]), rotate=10, scale=0.1)
+    b = make_epoch(clean, noise, 2, np.random.default_rng([7, 0]), rotate=10, scale=0.1)
+    plain = make_epoch(clean, noise, 2, np.random.default_rng([7, 0]))
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[1], plain[1])
 
 
 def test_epochs_are_reproducible_and_fresh(builtin):

@@ -117,17 +117,22 @@ def sensitive_layers(source: Path) -> list[list[str]]:
 
 
 def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4) -> Path:
-    """The graph to quantize: the fp32 model, or with its first conv + pool in phase form."""
+    """The graph to quantize: the fp32 model, or with its int8 layout rewrites: the first conv + pool
+    in phase form (fast_graph.column_phase_encoder) and DepthToSpace(2) as layout nodes
+    (fast_graph_phases.depth_to_space_as_layout), each where it applies."""
     import onnx
 
     from dae_export.fast_graph import column_phase_encoder
+    from dae_export.fast_graph_phases import depth_to_space_as_layout
 
     if not fast:
         return fp32_path
-    try:
-        source = column_phase_encoder(onnx.load(str(fp32_path)), columns)
-    except Exception:  # noqa: BLE001 - not the seed's first layer (or a rewrite bug): quantize the graph as it is
-        return fp32_path
+    source = onnx.load(str(fp32_path))
+    for rewrite in (lambda p: column_phase_encoder(p, columns), depth_to_space_as_layout):
+        try:
+            source = rewrite(source)
+        except Exception:  # noqa: BLE001 - not this model's layers (or a rewrite bug): quantize without it
+            pass
     path = out_path.with_name(out_path.stem + ".source.onnx")
     onnx.save(source, str(path))
     return path

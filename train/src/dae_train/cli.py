@@ -91,6 +91,20 @@ noise_kind_option = click.option(
     help="Random shift augmentation in pixels (0: off).",
 )
 @click.option(
+    "--rotate",
+    type=click.FloatRange(0, 45),
+    default=Defaults.rotate,
+    show_default=True,
+    help="Random rotation augmentation, up to this many degrees either way (0: off).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(0, 0.5, max_open=True),
+    default=Defaults.scale,
+    show_default=True,
+    help="Random scaling augmentation, by a factor within 1 +- SCALE (0: off).",
+)
+@click.option(
     "--patience",
     type=click.IntRange(min=1),
     default=Defaults.patience,

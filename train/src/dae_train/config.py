@@ -23,6 +23,8 @@ class TrainConfig:
     noise_max: float | None = None
     noise_kind: str = "gaussian"  # gaussian | salt-pepper | speckle
     max_shift: int = 2  # random shift augmentation, pixels in x and y (0 turns it off)
+    rotate: float = 0.0  # random rotation augmentation, up to this many degrees either way (0: off)
+    scale: float = 0.0  # random scaling augmentation, by up to 1 +- this (0: off)
     patience: int = 30  # early stopping: epochs without a better validation PSNR
     seed: int = 0  # weights, shuffling, augmentation and noise all follow from it
     arch: str = "seed"  # model architecture, see dae_train.architectures
@@ -39,6 +41,8 @@ class TrainConfig:
             (self.schedule in SCHEDULES, f"schedule must be one of {', '.join(SCHEDULES)}"),
             (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
             (self.max_shift >= 0, f"max shift must be 0 or more, got {self.max_shift}"),
+            (0 <= self.rotate <= 45, f"rotation must be 0 to 45 degrees, got {self.rotate}"),
+            (0 <= self.scale < 0.5, f"scale must be 0 or more and below 0.5, got {self.scale}"),
             (self.patience >= 1, f"patience must be at least 1, got {self.patience}"),
             (self.arch in ARCHITECTURES, f"unknown architecture {self.arch!r}"),
         ]

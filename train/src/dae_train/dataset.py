@@ -24,17 +24,47 @@ def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -
     return padded[np.arange(n)[:, None, None], rows, cols]
 
 
+def random_warp(images: np.ndarray, rotate: float, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """Rotate each (H, W) image by up to `rotate` degrees and scale it by up to 1 +- `scale` about its
+    centre (bilinear, black outside): new digit shapes from the same 4,500 (0, 0: unchanged)."""
+    if rotate <= 0 and scale <= 0:
+        return images
+    import cv2
+
+    n, h, w = images.shape
+    angles = rng.uniform(-rotate, rotate, size=n)
+    scales = 1.0 + rng.uniform(-scale, scale, size=n)
+    out = np.empty_like(images)
+    for i in range(n):
+        m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), float(angles[i]), float(scales[i]))
+        out[i] = cv2.warpAffine(images[i], m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0.0)
+    return out
+
+
 def make_epoch(
-    clean: np.ndarray, noise: NoiseSpec | NoiseRange, max_shift: int, rng: np.random.Generator
+    clean: np.ndarray,
+    noise: NoiseSpec | NoiseRange,
+    max_shift: int,
+    rng: np.random.Generator,
+    rotate: float = 0.0,
+    scale: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One epoch of (noisy, clean) pairs in shuffled order, float32 (N, 28, 28, 1)."""
-    shifted = random_shift(clean, max_shift, rng)
+    shifted = random_shift(random_warp(clean, rotate, scale, rng), max_shift, rng)
     noisy = noise.apply(shifted, rng)
     order = rng.permutation(len(clean))
     return noisy[order, ..., None], shifted[order, ..., None]
 
 
-def make_dataset(clean: np.ndarray, noise: NoiseSpec | NoiseRange, batch_size: int, max_shift: int, seed: int):
+def make_dataset(
+    clean: np.ndarray,
+    noise: NoiseSpec | NoiseRange,
+    batch_size: int,
+    max_shift: int,
+    seed: int,
+    rotate: float = 0.0,
+    scale: float = 0.0,
+):
     """A keras.utils.PyDataset over `clean` float32 (N, 28, 28) images in [0, 1].
 
     Keras calls on_epoch_end a varying number of times, so the epoch is not counted
@@ -51,7 +81,9 @@ def make_dataset(clean: np.ndarray, noise: NoiseSpec | NoiseRange, batch_size: i
         def set_epoch(self, epoch: int) -> None:
             if epoch != self.epoch:
                 self.epoch = epoch
-                self.noisy, self.clean = make_epoch(clean, noise, max_shift, np.random.default_rng([seed, epoch]))
+                self.noisy, self.clean = make_epoch(
+                    clean, noise, max_shift, np.random.default_rng([seed, epoch]), rotate, scale
+                )
 
         def __len__(self) -> int:
             return -(-len(clean) // batch_size)

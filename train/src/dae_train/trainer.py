@@ -183,7 +183,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         model = keras.models.load_model(paths.last)
         if verbose:
             print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
-    dataset = make_dataset(train_clean, noise, cfg.batch_size, cfg.max_shift, cfg.seed)
+    dataset = make_dataset(train_clean, noise, cfg.batch_size, cfg.max_shift, cfg.seed, cfg.rotate, cfg.scale)
     if state["epoch"] == 0:
         _compile(model, cfg, len(dataset))
 

@@ -40,23 +40,33 @@ class OnnxFp32Step(ExportStep):
 
 
 def _fast_or_plain(proto, graph: str, say) -> tuple[Any, str]:
-    """The fast graph when asked for and it applies; else the plain one, with a note saying why."""
-    from dae_export import fast_graph
+    """The first fast form whose rewrite applies; else the plain graph, with a note saying why."""
     from dae_export.onnx_fp32 import ExportError
 
     if graph != "fast":
         return proto, graph
-    try:
-        return fast_graph.fast_fp32(proto), "fast"
-    except ExportError:  # not the seed's decoder: the rewrite for an additive skip before the last conv
-        from dae_export.fast_graph_skips import last_skip_phase
-
+    reason: Exception = ExportError("fast graph: no rewrite applies")
+    for form, rewrite in _fast_forms():
         try:
-            return last_skip_phase(proto), "fast-skip"
+            return rewrite(proto), form
+        except ExportError as exc:  # not this form's architecture: try the next
+            reason = exc
         except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
             return _plain(exc, proto, say)
-    except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
-        return _plain(exc, proto, say)
+    return _plain(reason, proto, say)
+
+
+def _fast_forms() -> list[tuple[str, Any]]:
+    """(form, rewrite), most specific first: the seed's, seed-skip's, then any upsampling decoder's."""
+    from dae_export import fast_graph
+    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.fast_graph_skips import last_skip_phase
+
+    return [
+        ("fast", fast_graph.fast_fp32),
+        ("fast-skip", last_skip_phase),
+        ("fast-phase", lambda p: fast_graph.transpose_edges(phase_upsamples(p))),
+    ]
 
 
 def _plain(exc: Exception, proto, say) -> tuple[Any, str]:

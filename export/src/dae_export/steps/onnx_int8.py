@@ -29,7 +29,7 @@ class OnnxInt8Step(ExportStep):
         cfg, path = ctx.cfg, ctx.stage / INT8_ONNX
         result = quantize.quantize_with_gate(
             ctx.stage / FP32_ONNX, path, ctx.calib, ctx.val_noisy, ctx.val_clean,
-            cfg.max_int8_loss_db, cfg.int8_types, fast=ctx.form == "fast",
+            cfg.max_int8_loss_db, cfg.int8_types, fast=ctx.form in ("fast", "fast-phase"),
         )  # fmt: skip
         q = onnx.load(str(path))
         metadata.set_onnx_metadata(q, "int8", ctx.noise, ctx.train_metrics, ctx.source_sha, ctx.spec)

@@ -13,6 +13,6 @@ from __future__ import annotations
 from dae_train.architectures.registry import ARCHITECTURES, build_model, register
 
 # the built-in zoo: importing a module registers its builder (the order is the --arch order)
-from dae_train.architectures import seed, seed_skip, unet  # noqa: E402, F401  # isort: skip
+from dae_train.architectures import seed, seed_skip, unet, lowres_unet  # noqa: E402, F401  # isort: skip
 
 __all__ = ["ARCHITECTURES", "build_model", "register"]

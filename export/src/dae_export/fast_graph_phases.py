@@ -1,0 +1,150 @@
+"""Exact speed rewrite for any decoder built from 2x nearest upsamples: every upsample goes.
+
+Resize(2x, y) -> Conv3x3(w, b)  becomes  DepthToSpace(PhaseConv(y)): the seed's 4-phase conv at low
+resolution (dae_export.phase_kernels), so no Resize runs and no conv runs at the high resolution.
+Resize(2x, y) -> Add(s) -> Conv3x3(w, b)  becomes  DepthToSpace(PhaseConv(y)) + Conv3x3(s, w, no bias):
+conv is linear, conv(up(y) + s) = conv(up(y)) + conv(s) - b.
+Other Resizes stay: the same split for a U-Net's Concat skip made it slower (its phase conv does
+9/4 of the needed multiplications, and its skip conv stays at full resolution; benchmarks/README.md).
+Exact up to float rounding; the export's parity check proves it again.
+
+int8 only (depth_to_space_as_layout): each DepthToSpace(2) becomes NHWC Reshapes around one Transpose.
+onnxruntime runs its int8 convs in NHWC; a DepthToSpace costs two layout Transposes plus its own
+generic loop, while the Reshapes move nothing and the Transpose copies C-byte runs
+(benchmarks/README.md, "Making the zoo fast").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dae_export.graph_edit import Graph
+from dae_export.onnx_fp32 import ExportError
+from dae_export.phase_kernels import upsample_conv_phases
+
+
+def _phase_nodes(g: Graph, y: str, conv, out: str) -> list:
+    """PhaseConv(y) -> DepthToSpace: Resize(2x) -> conv at low resolution."""
+    from onnx import helper
+
+    w = g.array(conv.input[1])
+    b = np.tile(g.array(conv.input[2]), 4)
+    inputs = [y, g.add(f"{conv.name}_phases_w", upsample_conv_phases(w)), g.add(f"{conv.name}_phases_b", b)]
+    return [
+        helper.make_node(
+            "Conv", inputs, [f"{conv.name}_phases"], name=f"{conv.name}_phases", kernel_shape=[3, 3], pads=[1, 1, 1, 1]
+        ),  # fmt: skip
+        helper.make_node("DepthToSpace", [f"{conv.name}_phases"], [out], name=f"{conv.name}_to_pixels", blocksize=2),
+    ]
+
+
+def _skip_rewrite(g: Graph, up, add, conv) -> list:
+    """Nodes for conv(up(y) + skip) (see the module docstring)."""
+    from onnx import helper
+
+    skip = next(i for i in add.input if i != up.output[0])
+    upsampled = f"{conv.name}_upsampled"
+    skip_conv = helper.make_node(
+        "Conv", [skip, conv.input[1]], [f"{conv.name}_skip"], name=f"{conv.name}_skip", kernel_shape=[3, 3],
+        pads=[1, 1, 1, 1],
+    )  # fmt: skip
+    total = helper.make_node("Add", [upsampled, f"{conv.name}_skip"], [conv.output[0]], name=add.name)
+    return [*_phase_nodes(g, up.input[0], conv, upsampled), skip_conv, total]
+
+
+def _next_rewrite(g: Graph):
+    """The first upsample this module can rewrite: (nodes to replace, their replacement), or None."""
+    from dae_export.fast_graph import _is_conv3x3_same, _is_nearest_2x
+
+    users = g.consumers()
+    for up in (n for n in g.g.node if n.op_type == "Resize" and _is_nearest_2x(g, n)):
+        after = users[up.output[0]]
+        if len(after) != 1:
+            continue
+        if after[0].op_type == "Conv" and _is_conv3x3_same(g, after[0]):
+            return [up, after[0]], _phase_nodes(g, up.input[0], after[0], after[0].output[0])
+        add, convs = after[0], users[after[0].output[0]]
+        if add.op_type == "Add" and len(convs) == 1 and convs[0].op_type == "Conv" and _is_conv3x3_same(g, convs[0]):
+            return [up, add, convs[0]], _skip_rewrite(g, up, add, convs[0])
+    return None
+
+
+def _topological(nodes: list, graph_inputs: set[str]) -> list:
+    ready, left, ordered = set(graph_inputs), list(nodes), []
+    while left:
+        at = next(i for i, n in enumerate(left) if all(not t or t in ready for t in n.input))
+        node = left.pop(at)
+        ordered.append(node)
+        ready.update(node.output)
+    return ordered
+
+
+def phase_upsamples(proto):
+    """The rewrite above for every upsample it applies to; raises ExportError if there is none."""
+    g = Graph(proto)
+    done = 0
+    while (found := _next_rewrite(g)) is not None:
+        g.replace(*found)
+        done += 1
+    if not done:
+        raise ExportError("fast graph: no Resize(2x) followed by a Conv3x3 (directly or through an Add)")
+    known = {i.name for i in g.g.input} | set(g.weights)
+    g.set_nodes(_topological(list(g.g.node), known))
+    return g.finish()
+
+
+def depth_to_space_as_layout(proto):
+    """Every DepthToSpace(blocksize 2, DCR) after a Conv, as NHWC Reshape -> Transpose -> Reshape;
+    raises ExportError if there is none."""
+    from onnx import helper
+
+    g = Graph(proto)
+    if not any(_is_conv_d2s2(g, n) for n in g.g.node):
+        raise ExportError("no DepthToSpace(2) after a Conv")
+    while (d2s := next((n for n in g.g.node if _is_conv_d2s2(g, n)), None)) is not None:
+        c = int(g.array(g.producers()[d2s.input[0]].input[1]).shape[0]) // 4
+        x, n = d2s.input[0], d2s.name
+        new = [
+            helper.make_node("Transpose", [x], [f"{n}_nhwc"], name=f"{n}_to_nhwc", perm=[0, 2, 3, 1]),
+            # (N, H, W, 4C) -> (N, H, W, 2, 2, C): DCR channels are (phase row, phase col, c)
+            helper.make_node(
+                "Reshape",
+                [f"{n}_nhwc", g.add(f"{n}_phases", np.array([0, 0, 0, 2, 2, c], np.int64))],
+                [f"{n}_split"],
+                name=f"{n}_split",
+            ),  # fmt: skip
+            helper.make_node(
+                "Transpose", [f"{n}_split"], [f"{n}_rows"], name=f"{n}_interleave", perm=[0, 1, 3, 2, 4, 5]
+            ),
+            # (N, H, 2, W, 2, C) -> (N, 2H, 2W, C); the sides are open, so the shape is computed
+            helper.make_node("Shape", [f"{n}_nhwc"], [f"{n}_shape"], name=f"{n}_shape"),
+            helper.make_node(
+                "Mul",
+                [f"{n}_shape", g.add(f"{n}_double", np.array([1, 2, 2, 0], np.int64))],
+                [f"{n}_doubled"],
+                name=f"{n}_double",
+            ),  # fmt: skip
+            helper.make_node(
+                "Add",
+                [f"{n}_doubled", g.add(f"{n}_channels", np.array([0, 0, 0, c], np.int64))],
+                [f"{n}_target"],
+                name=f"{n}_target",
+            ),  # fmt: skip
+            helper.make_node("Reshape", [f"{n}_rows", f"{n}_target"], [f"{n}_pixels"], name=f"{n}_merge"),
+            helper.make_node("Transpose", [f"{n}_pixels"], [d2s.output[0]], name=f"{n}_to_nchw", perm=[0, 3, 1, 2]),
+        ]
+        g.replace([d2s], new)
+    return g.finish()
+
+
+def _is_conv_d2s2(g: Graph, node) -> bool:
+    from onnx import helper
+
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    producer = g.producers().get(node.input[0]) if node.op_type == "DepthToSpace" else None
+    return (
+        producer is not None
+        and producer.op_type == "Conv"
+        and attrs.get("blocksize") == 2
+        and attrs.get("mode", b"DCR") == b"DCR"
+    )

@@ -1,0 +1,76 @@
+"""The upsampling-decoder rewrite (dae_export.fast_graph_phases): exact, applied, and its int8 layout form."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from test_fast_graph_skips import _model, _run
+
+
+@pytest.fixture(scope="module")
+def lowres():
+    return _model("lowres-unet")
+
+
+@pytest.fixture(scope="module")
+def lowres_plain(lowres):
+    from dae_export.onnx_fp32 import convert_fp32
+
+    return convert_fp32(lowres)
+
+
+def _digits_and_frames():
+    rng = np.random.default_rng(7)
+    return rng.random((4, 28, 28, 1), dtype=np.float32), rng.random((2, 56, 84, 1), dtype=np.float32)
+
+
+def test_every_upsample_becomes_a_low_resolution_phase_conv(lowres, lowres_plain):
+    from dae_export.fast_graph_phases import phase_upsamples
+
+    fast = phase_upsamples(lowres_plain)
+    before = Counter(n.op_type for n in lowres_plain.graph.node)
+    after = Counter(n.op_type for n in fast.graph.node)
+    assert before["Resize"] == 2 and after["Resize"] == 0
+    assert after["DepthToSpace"] == 2 and after["Conv"] == before["Conv"] and after["Add"] == before["Add"]
+    for x in _digits_and_frames():
+        assert np.abs(_run(fast, x) - np.asarray(lowres(x))).max() <= 1e-4
+        assert np.abs(_run(fast, x) - _run(lowres_plain, x)).max() <= 1e-5
+
+
+def test_an_upsample_through_an_additive_skip_splits_by_linearity():
+    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.onnx_fp32 import convert_fp32
+
+    seed_skip = _model("seed-skip")  # both upsamples are Resize -> Add(skip) -> Conv
+    plain = convert_fp32(seed_skip)
+    fast = phase_upsamples(plain)
+    after = Counter(n.op_type for n in fast.graph.node)
+    assert after["Resize"] == 0 and after["DepthToSpace"] == 2 and after["Conv"] == 5 + 2  # + a conv per skip
+    for x in _digits_and_frames():
+        assert np.abs(_run(fast, x) - np.asarray(seed_skip(x))).max() <= 1e-4
+
+
+def test_the_export_picks_the_phase_form_only_where_no_specific_form_applies(lowres_plain):
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.steps.onnx_fp32 import _fast_or_plain
+
+    notes: list[str] = []
+    proto, form = _fast_or_plain(lowres_plain, "fast", notes.append)
+    assert form == "fast-phase" and not notes
+    assert {n.op_type for n in proto.graph.node}.isdisjoint({"Resize", "Squeeze", "Unsqueeze"})
+    _, form = _fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
+    assert form == "plain" and "no Resize(2x) followed by a Conv3x3" in notes[-1]  # its Concat skips stay
+
+
+def test_depth_to_space_as_layout_nodes_is_exact(lowres_plain):
+    from dae_export.fast_graph import transpose_edges
+    from dae_export.fast_graph_phases import depth_to_space_as_layout, phase_upsamples
+    from dae_export.onnx_fp32 import ExportError
+
+    fast = transpose_edges(phase_upsamples(lowres_plain))
+    layout = depth_to_space_as_layout(fast)
+    assert Counter(n.op_type for n in layout.graph.node)["DepthToSpace"] == 0
+    for x in _digits_and_frames():
+        assert np.array_equal(_run(layout, x), _run(fast, x))  # it only moves values
+    with pytest.raises(ExportError, match="no DepthToSpace"):
+        depth_to_space_as_layout(lowres_plain)
