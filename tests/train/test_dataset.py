@@ -1,7 +1,7 @@
 import numpy as np
 
 from dae_runtime.noise import NoiseSpec
-from dae_train.dataset import epoch_sync, make_dataset, make_epoch, random_shift, random_warp
+from dae_train.dataset import EpochRecipe, make_dataset, make_epoch, random_shift, random_warp, steps_per_epoch
 
 
 def test_random_shift_moves_digits_without_losing_ink(builtin):
@@ -58,18 +58,17 @@ def test_epochs_are_reproducible_and_fresh(builtin):
 
 def test_dataset_draws_new_noise_every_epoch_and_resumes_in_step(builtin):
     clean = builtin.images[:40].astype(np.float32) / 255.0
-    noise = NoiseSpec("gaussian", 0.5)
-    ds = make_dataset(clean, noise, batch_size=16, max_shift=2, seed=3)
-    assert len(ds) == 3 and ds[2][0].shape == (8, 28, 28, 1)
-    first = ds[0][0].copy()
-    epoch_sync(ds).on_epoch_begin(1)
-    second = ds[0][0].copy()
-    assert not np.array_equal(first, second)
-    ds.on_epoch_end()  # Keras calls this at will; it must not advance the noise
-    np.testing.assert_array_equal(ds[0][0], second)
-    resumed = make_dataset(clean, noise, batch_size=16, max_shift=2, seed=3)
-    epoch_sync(resumed).on_epoch_begin(1)
-    np.testing.assert_array_equal(resumed[0][0], second)
+    recipe = EpochRecipe(clean, NoiseSpec("gaussian", 0.5), max_shift=2, seed=3)
+    assert steps_per_epoch(recipe, 16) == 3
+    batches = [(x.numpy(), y.numpy()) for x, y in make_dataset(recipe, 16, 0, 2)]
+    assert [len(x) for x, _ in batches] == [16, 16, 8] * 2  # two epochs, each one whole draw
+    for epoch in (0, 1):
+        noisy, clean_shifted = recipe.epoch(epoch)
+        np.testing.assert_array_equal(np.concatenate([x for x, _ in batches[3 * epoch : 3 * epoch + 3]]), noisy)
+        np.testing.assert_array_equal(np.concatenate([y for _, y in batches[3 * epoch : 3 * epoch + 3]]), clean_shifted)
+    assert not np.array_equal(batches[0][0], batches[3][0])  # fresh noise each epoch
+    resumed = next(iter(make_dataset(recipe, 16, 1, 2)))  # a run resumed at epoch 1 draws epoch 1
+    np.testing.assert_array_equal(resumed[0].numpy(), batches[3][0])
 
 
 def test_blind_noise_epochs_draw_a_level_per_digit_and_validation_spreads_it(builtin):

@@ -16,6 +16,8 @@ generic loop, while the Reshapes move nothing and the Transpose copies C-byte ru
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from dae_export.graph_edit import Graph
@@ -79,6 +81,22 @@ def _topological(nodes: list, graph_inputs: set[str]) -> list:
     return ordered
 
 
+def _relu_before_depth_to_space(g: Graph) -> None:
+    """Conv -> DepthToSpace -> Relu becomes Conv -> Relu -> DepthToSpace (the same values): the Relu
+    then fuses into the conv, and int8 does not requantize the pixels between them."""
+    users = g.consumers()
+    for d2s in [n for n in g.g.node if n.op_type == "DepthToSpace"]:
+        after = users[d2s.output[0]]
+        if len(after) == 1 and after[0].op_type == "Relu":
+            relu, phases = after[0], d2s.input[0]
+            relu.input[0], relu.output[0], d2s.input[0], d2s.output[0] = (
+                phases,
+                f"{phases}_relu",
+                f"{phases}_relu",
+                relu.output[0],
+            )
+
+
 def phase_upsamples(proto):
     """The rewrite above for every upsample it applies to; raises ExportError if there is none."""
     g = Graph(proto)
@@ -88,21 +106,29 @@ def phase_upsamples(proto):
         done += 1
     if not done:
         raise ExportError("fast graph: no Resize(2x) followed by a Conv3x3 (directly or through an Add)")
+    _relu_before_depth_to_space(g)
     known = {i.name for i in g.g.input} | set(g.weights)
     g.set_nodes(_topological(list(g.g.node), known))
     return g.finish()
 
 
 def depth_to_space_as_layout(proto):
-    """Every DepthToSpace(blocksize 2, DCR) after a Conv, as NHWC Reshape -> Transpose -> Reshape;
-    raises ExportError if there is none."""
+    """Every DepthToSpace(blocksize 2, DCR) after a Conv (or its Relu), as NHWC Reshape -> Transpose ->
+    Reshape; raises ExportError if there is none, or if a size cannot be traced to the input's.
+
+    The merged shape comes from the graph input's Shape (its sides times the map's scale): a Shape
+    of the map itself would make onnxruntime materialise the map in NCHW just to read its size."""
     from onnx import helper
 
     g = Graph(proto)
     if not any(_is_conv_d2s2(g, n) for n in g.g.node):
         raise ExportError("no DepthToSpace(2) after a Conv")
+    source = g.g.input[0].name
+    shape_node = helper.make_node("Shape", [source], ["input_shape"], name="input_shape")
+    scales = {n.name: 2 * _scale(g, n.input[0], source) for n in g.g.node if _is_conv_d2s2(g, n)}  # before any edit
     while (d2s := next((n for n in g.g.node if _is_conv_d2s2(g, n)), None)) is not None:
-        c = int(g.array(g.producers()[d2s.input[0]].input[1]).shape[0]) // 4
+        c = int(g.array(_conv_before(g, d2s.input[0]).input[1]).shape[0]) // 4
+        scale = scales[d2s.name]
         x, n = d2s.input[0], d2s.name
         new = [
             helper.make_node("Transpose", [x], [f"{n}_nhwc"], name=f"{n}_to_nhwc", perm=[0, 2, 3, 1]),
@@ -115,18 +141,23 @@ def depth_to_space_as_layout(proto):
             ),  # fmt: skip
             helper.make_node(
                 "Transpose", [f"{n}_split"], [f"{n}_rows"], name=f"{n}_interleave", perm=[0, 1, 3, 2, 4, 5]
-            ),
-            # (N, H, 2, W, 2, C) -> (N, 2H, 2W, C); the sides are open, so the shape is computed
-            helper.make_node("Shape", [f"{n}_nhwc"], [f"{n}_shape"], name=f"{n}_shape"),
+            ),  # fmt: skip
+            # (N, H, 2, W, 2, C) -> (N, 2H, 2W, C): the input's (N, H0, W0, 1) * [1, s, s, 0] + [0, 0, 0, C]
             helper.make_node(
                 "Mul",
-                [f"{n}_shape", g.add(f"{n}_double", np.array([1, 2, 2, 0], np.int64))],
-                [f"{n}_doubled"],
-                name=f"{n}_double",
+                ["input_shape", g.add(f"{n}_up", np.array([1, scale.numerator, scale.numerator, 0], np.int64))],
+                [f"{n}_scaled"],
+                name=f"{n}_scale_up",
+            ),  # fmt: skip
+            helper.make_node(
+                "Div",
+                [f"{n}_scaled", g.add(f"{n}_down", np.array([1, scale.denominator, scale.denominator, 1], np.int64))],
+                [f"{n}_sides"],
+                name=f"{n}_scale_down",
             ),  # fmt: skip
             helper.make_node(
                 "Add",
-                [f"{n}_doubled", g.add(f"{n}_channels", np.array([0, 0, 0, c], np.int64))],
+                [f"{n}_sides", g.add(f"{n}_channels", np.array([0, 0, 0, c], np.int64))],
                 [f"{n}_target"],
                 name=f"{n}_target",
             ),  # fmt: skip
@@ -134,17 +165,47 @@ def depth_to_space_as_layout(proto):
             helper.make_node("Transpose", [f"{n}_pixels"], [d2s.output[0]], name=f"{n}_to_nchw", perm=[0, 3, 1, 2]),
         ]
         g.replace([d2s], new)
+    g.set_nodes([shape_node, *g.g.node])
     return g.finish()
+
+
+def _conv_before(g: Graph, tensor: str):
+    """The Conv that writes `tensor`, directly or through a Relu; else None."""
+    node = g.producers().get(tensor)
+    if node is not None and node.op_type == "Relu":
+        node = g.producers().get(node.input[0])
+    return node if node is not None and node.op_type == "Conv" else None
+
+
+def _scale(g: Graph, tensor: str, source: str) -> Fraction:
+    """A map's side over the graph input's side, traced back through the ops that set it."""
+    from onnx import helper
+
+    scale = Fraction(1)
+    producers = g.producers()
+    while tensor != source:
+        node = producers.get(tensor)
+        if node is None or node.op_type not in _SCALE_OPS:
+            raise ExportError(f"cannot trace the size of {tensor} to the input")
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        strides = attrs.get("strides", [1, 1])
+        if len(set(strides)) != 1:
+            raise ExportError(f"{node.name}: unequal strides")
+        scale = scale * attrs.get("blocksize", 1) / strides[0]
+        tensor = node.input[0]
+    return scale
+
+
+_SCALE_OPS = {"Transpose", "Conv", "Relu", "MaxPool", "Add", "DepthToSpace", "Sigmoid"}
 
 
 def _is_conv_d2s2(g: Graph, node) -> bool:
     from onnx import helper
 
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-    producer = g.producers().get(node.input[0]) if node.op_type == "DepthToSpace" else None
     return (
-        producer is not None
-        and producer.op_type == "Conv"
+        node.op_type == "DepthToSpace"
+        and _conv_before(g, node.input[0]) is not None
         and attrs.get("blocksize") == 2
         and attrs.get("mode", b"DCR") == b"DCR"
     )

@@ -128,7 +128,7 @@ def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4) 
     if not fast:
         return fp32_path
     source = onnx.load(str(fp32_path))
-    for rewrite in (lambda p: column_phase_encoder(p, columns), depth_to_space_as_layout):
+    for rewrite in (depth_to_space_as_layout, lambda p: column_phase_encoder(p, columns)):
         try:
             source = rewrite(source)
         except Exception:  # noqa: BLE001 - not this model's layers (or a rewrite bug): quantize without it

@@ -112,6 +112,12 @@ noise_kind_option = click.option(
     help="Stop after this many epochs without a better validation PSNR.",
 )
 @click.option(
+    "--xla/--no-xla",
+    default=Defaults.xla,
+    show_default=True,
+    help="Compile the training step with XLA (about 1.5x faster on CPU).",
+)
+@click.option(
     "--seed", type=int, default=Defaults.seed, show_default=True, help="Seed for weights, order, shifts and noise."
 )
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder for model, report, figures.")

@@ -28,6 +28,7 @@ class TrainConfig:
     patience: int = 30  # early stopping: epochs without a better validation PSNR
     seed: int = 0  # weights, shuffling, augmentation and noise all follow from it
     arch: str = "seed"  # model architecture, see dae_train.architectures
+    xla: bool = True  # compile the training step with XLA: 19.5 against 29.1 ms per step on 2 cores (2026-11-26)
     validation_fraction: float = 0.1  # for sources without a fixed split (builtin uses 500 fixed digits)
 
     def validate(self) -> None:

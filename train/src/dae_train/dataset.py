@@ -6,6 +6,8 @@ reproducible from --seed and a resumed run draws exactly what the original would
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from dae_runtime.noise import NoiseRange, NoiseSpec
@@ -56,51 +58,44 @@ def make_epoch(
     return noisy[order, ..., None], shifted[order, ..., None]
 
 
-def make_dataset(
-    clean: np.ndarray,
-    noise: NoiseSpec | NoiseRange,
-    batch_size: int,
-    max_shift: int,
-    seed: int,
-    rotate: float = 0.0,
-    scale: float = 0.0,
-):
-    """A keras.utils.PyDataset over `clean` float32 (N, 28, 28) images in [0, 1].
+@dataclass(frozen=True)
+class EpochRecipe:
+    """What one epoch of training pairs is drawn from (see make_epoch)."""
 
-    Keras calls on_epoch_end a varying number of times, so the epoch is not counted
-    there: EpochSync (a callback) tells the dataset which epoch is starting.
+    clean: np.ndarray  # float32 (N, 28, 28) in [0, 1]
+    noise: NoiseSpec | NoiseRange
+    max_shift: int
+    seed: int
+    rotate: float = 0.0
+    scale: float = 0.0
+
+    def epoch(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        return make_epoch(
+            self.clean, self.noise, self.max_shift, np.random.default_rng([self.seed, epoch]), self.rotate, self.scale
+        )
+
+
+def steps_per_epoch(recipe: EpochRecipe, batch_size: int) -> int:
+    return -(-len(recipe.clean) // batch_size)
+
+
+def make_dataset(recipe: EpochRecipe, batch_size: int, first_epoch: int, epochs: int):
+    """A tf.data.Dataset of (noisy, clean) batches for epochs first_epoch .. epochs - 1, in order.
+
+    Each epoch is drawn whole in numpy (one call into Python per epoch) and batched by tf.data.
+    A keras.utils.PyDataset, which calls into Python per batch, made a training step about 2x
+    slower (53.8 against 26.4 ms per batch of 16 for lowres-unet, 2026-11-26). The next epoch is
+    drawn while the current one trains.
     """
-    import keras
+    import tensorflow as tf
 
-    class NoisyDigits(keras.utils.PyDataset):
-        def __init__(self) -> None:
-            super().__init__()
-            self.epoch = -1
-            self.set_epoch(0)
+    def draw(epoch):
+        return recipe.epoch(int(epoch))
 
-        def set_epoch(self, epoch: int) -> None:
-            if epoch != self.epoch:
-                self.epoch = epoch
-                self.noisy, self.clean = make_epoch(
-                    clean, noise, max_shift, np.random.default_rng([seed, epoch]), rotate, scale
-                )
+    def one_epoch(epoch):
+        noisy, clean = tf.numpy_function(draw, [epoch], [tf.float32, tf.float32], stateful=False)
+        noisy.set_shape([None, None, None, 1])
+        clean.set_shape([None, None, None, 1])
+        return tf.data.Dataset.from_tensor_slices((noisy, clean)).batch(batch_size)
 
-        def __len__(self) -> int:
-            return -(-len(clean) // batch_size)
-
-        def __getitem__(self, i: int):
-            batch = slice(i * batch_size, (i + 1) * batch_size)
-            return self.noisy[batch], self.clean[batch]
-
-    return NoisyDigits()
-
-
-def epoch_sync(dataset):
-    """A callback that draws the dataset's noise for each epoch as it begins."""
-    import keras
-
-    class EpochSync(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            dataset.set_epoch(epoch)
-
-    return EpochSync()
+    return tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch).prefetch(2)

@@ -82,7 +82,7 @@ def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
     else:
         lr = cfg.lr
     loss = {"bce": "binary_crossentropy", "mse": "mean_squared_error"}[cfg.loss]
-    model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss)
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=cfg.xla)
 
 
 _STATE_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -103,7 +103,9 @@ def _state_type_problem(state: dict) -> str | None:
     for key, value in state["config"].items():
         if hasattr(defaults, key):
             kind = type(getattr(defaults, key))
-            if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+            if isinstance(value, bool) != (kind is bool) or not isinstance(
+                value, (int, float) if kind is float else kind
+            ):
                 return f"config {key} is {type(value).__name__} {value!r}"
     try:
         TrainConfig.from_dict(state["config"]).validate()
@@ -171,7 +173,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
 
     from dae_train.architectures import build_model
     from dae_train.callbacks import BestKeeper, TrainingDiverged, ValidationPSNR
-    from dae_train.dataset import epoch_sync, make_dataset
+    from dae_train.dataset import EpochRecipe, make_dataset, steps_per_epoch
 
     keras.utils.set_random_seed(cfg.seed)
     if state is None:
@@ -183,9 +185,11 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         model = keras.models.load_model(paths.last)
         if verbose:
             print(f"Resuming {paths.out} at epoch {state['epoch'] + 1}/{cfg.epochs} with the run's saved settings.")
-    dataset = make_dataset(train_clean, noise, cfg.batch_size, cfg.max_shift, cfg.seed, cfg.rotate, cfg.scale)
+    recipe = EpochRecipe(train_clean, noise, cfg.max_shift, cfg.seed, cfg.rotate, cfg.scale)
+    steps = steps_per_epoch(recipe, cfg.batch_size)
     if state["epoch"] == 0:
-        _compile(model, cfg, len(dataset))
+        _compile(model, cfg, steps)
+    model.jit_compile = cfg.xla  # a resumed model's saved compile settings do not carry it
 
     if verbose:
         print(
@@ -199,12 +203,13 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     interrupted = False
     try:
         model.fit(
-            dataset,
+            make_dataset(recipe, cfg.batch_size, state["epoch"], cfg.epochs),
             epochs=cfg.epochs,
             initial_epoch=state["epoch"],
+            steps_per_epoch=steps,
             shuffle=False,  # make_epoch already shuffles, reproducibly from (seed, epoch)
             verbose=verbose if sys.stdout.isatty() or verbose != 1 else 2,
-            callbacks=[epoch_sync(dataset), ValidationPSNR(val_noisy, val_clean), keeper],
+            callbacks=[ValidationPSNR(val_noisy, val_clean), keeper],
         )
     except TrainingDiverged as exc:
         raise TrainError(str(exc)) from None
