@@ -69,7 +69,8 @@ def test_depth_to_space_as_layout_nodes_is_exact(lowres_plain):
 
     fast = transpose_edges(phase_upsamples(lowres_plain))
     layout = depth_to_space_as_layout(fast)
-    assert Counter(n.op_type for n in layout.graph.node)["DepthToSpace"] == 0
+    # the 32-channel one becomes layout nodes; the 1-channel output one stays (single bytes: slower)
+    assert Counter(n.op_type for n in layout.graph.node)["DepthToSpace"] == 1
     for x in _digits_and_frames():
         assert np.array_equal(_run(layout, x), _run(fast, x))  # it only moves values
     with pytest.raises(ExportError, match="no DepthToSpace"):

@@ -66,5 +66,5 @@ def test_every_shipped_model_is_intact_and_denoises(precision, digits):
 def test_unknown_shipped_model_names_the_shipped_ones():
     from dae_runtime.models import shipped_model_path
 
-    with pytest.raises(ValueError, match="no shipped model named 'nope'; shipped: seed, seed-skip-blind"):
+    with pytest.raises(ValueError, match="no shipped model named 'nope'; shipped: seed, lowres-unet, seed-skip-blind"):
         shipped_model_path("nope")

@@ -40,7 +40,9 @@ def test_register_refuses_a_taken_name():
     with pytest.raises(ValueError, match="already registered"):
         register("seed")(build_standin)
     assert ARCHITECTURES["seed"] is not build_standin
-    with pytest.raises(ValueError, match="unknown architecture 'nope'; choose one of seed, seed-skip, unet"):
+    with pytest.raises(
+        ValueError, match="unknown architecture 'nope'; choose one of seed, seed-skip, unet, lowres-unet"
+    ):
         build_model("nope")
 
 

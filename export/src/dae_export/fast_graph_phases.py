@@ -22,7 +22,7 @@ import numpy as np
 
 from dae_export.graph_edit import Graph
 from dae_export.onnx_fp32 import ExportError
-from dae_export.phase_kernels import upsample_conv_phases
+from dae_export.phase_kernels import shifted_upsample_conv, upsample_conv_phases
 
 
 def _phase_nodes(g: Graph, y: str, conv, out: str) -> list:
@@ -37,6 +37,32 @@ def _phase_nodes(g: Graph, y: str, conv, out: str) -> list:
             "Conv", inputs, [f"{conv.name}_phases"], name=f"{conv.name}_phases", kernel_shape=[3, 3], pads=[1, 1, 1, 1]
         ),  # fmt: skip
         helper.make_node("DepthToSpace", [f"{conv.name}_phases"], [out], name=f"{conv.name}_to_pixels", blocksize=2),
+    ]
+
+
+def _shifted_phase_nodes(g: Graph, y: str, conv, out: str) -> list:
+    """The same on a grid shifted by one pixel: Conv2x2 (4 taps, not 9) -> DepthToSpace -> crop."""
+    from onnx import helper
+
+    w, b = g.array(conv.input[1]), np.tile(g.array(conv.input[2]), 4)
+    inputs = [y, g.add(f"{conv.name}_phases_w", shifted_upsample_conv(w)), g.add(f"{conv.name}_phases_b", b)]
+    n = conv.name
+    return [
+        helper.make_node(
+            "Conv", inputs, [f"{n}_phases"], name=f"{n}_phases", kernel_shape=[2, 2], pads=[1, 1, 1, 1]
+        ),  # fmt: skip
+        helper.make_node("DepthToSpace", [f"{n}_phases"], [f"{n}_shifted"], name=f"{n}_to_pixels", blocksize=2),
+        helper.make_node(
+            "Slice",
+            [
+                f"{n}_shifted",
+                g.add(f"{n}_crop_start", np.array([1, 1], np.int64)),
+                g.add(f"{n}_crop_end", np.array([-1, -1], np.int64)),
+                g.add(f"{n}_crop_axes", np.array([2, 3], np.int64)),
+            ],
+            [out],
+            name=f"{n}_crop",
+        ),  # fmt: skip
     ]
 
 
@@ -64,7 +90,7 @@ def _next_rewrite(g: Graph):
         if len(after) != 1:
             continue
         if after[0].op_type == "Conv" and _is_conv3x3_same(g, after[0]):
-            return [up, after[0]], _phase_nodes(g, up.input[0], after[0], after[0].output[0])
+            return [up, after[0]], _shifted_phase_nodes(g, up.input[0], after[0], after[0].output[0])
         add, convs = after[0], users[after[0].output[0]]
         if add.op_type == "Add" and len(convs) == 1 and convs[0].op_type == "Conv" and _is_conv3x3_same(g, convs[0]):
             return [up, add, convs[0]], _skip_rewrite(g, up, add, convs[0])
@@ -82,14 +108,17 @@ def _topological(nodes: list, graph_inputs: set[str]) -> list:
 
 
 def _relu_before_depth_to_space(g: Graph) -> None:
-    """Conv -> DepthToSpace -> Relu becomes Conv -> Relu -> DepthToSpace (the same values): the Relu
-    then fuses into the conv, and int8 does not requantize the pixels between them."""
+    """Conv -> DepthToSpace [-> crop] -> Relu becomes Conv -> Relu -> DepthToSpace [-> crop] (the same
+    values): the Relu then fuses into the conv, and int8 does not requantize the pixels between them."""
     users = g.consumers()
     for d2s in [n for n in g.g.node if n.op_type == "DepthToSpace"]:
-        after = users[d2s.output[0]]
+        last = d2s
+        if len(users[last.output[0]]) == 1 and users[last.output[0]][0].op_type == "Slice":
+            last = users[last.output[0]][0]
+        after = users[last.output[0]]
         if len(after) == 1 and after[0].op_type == "Relu":
             relu, phases = after[0], d2s.input[0]
-            relu.input[0], relu.output[0], d2s.input[0], d2s.output[0] = (
+            relu.input[0], relu.output[0], d2s.input[0], last.output[0] = (
                 phases,
                 f"{phases}_relu",
                 f"{phases}_relu",
@@ -127,8 +156,9 @@ def depth_to_space_as_layout(proto):
     shape_node = helper.make_node("Shape", [source], ["input_shape"], name="input_shape")
     scales = {n.name: 2 * _scale(g, n.input[0], source) for n in g.g.node if _is_conv_d2s2(g, n)}  # before any edit
     while (d2s := next((n for n in g.g.node if _is_conv_d2s2(g, n)), None)) is not None:
-        c = int(g.array(_conv_before(g, d2s.input[0]).input[1]).shape[0]) // 4
-        scale = scales[d2s.name]
+        kernel = g.array(_conv_before(g, d2s.input[0]).input[1])
+        c, scale = int(kernel.shape[0]) // 4, scales[d2s.name]
+        grown = 2 if kernel.shape[2] == 2 else 0  # the shifted form's grid is one pixel larger each side
         x, n = d2s.input[0], d2s.name
         new = [
             helper.make_node("Transpose", [x], [f"{n}_nhwc"], name=f"{n}_to_nhwc", perm=[0, 2, 3, 1]),
@@ -157,7 +187,7 @@ def depth_to_space_as_layout(proto):
             ),  # fmt: skip
             helper.make_node(
                 "Add",
-                [f"{n}_sides", g.add(f"{n}_channels", np.array([0, 0, 0, c], np.int64))],
+                [f"{n}_sides", g.add(f"{n}_channels", np.array([0, grown, grown, c], np.int64))],
                 [f"{n}_target"],
                 name=f"{n}_target",
             ),  # fmt: skip
@@ -185,7 +215,10 @@ def _scale(g: Graph, tensor: str, source: str) -> Fraction:
     producers = g.producers()
     while tensor != source:
         node = producers.get(tensor)
-        if node is None or node.op_type not in _SCALE_OPS:
+        shifted_crop = (
+            node is not None and node.op_type == "Slice" and producers[node.input[0]].op_type == "DepthToSpace"
+        )
+        if node is None or node.op_type not in _SCALE_OPS or node.op_type == "Slice" and not shifted_crop:
             raise ExportError(f"cannot trace the size of {tensor} to the input")
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         strides = attrs.get("strides", [1, 1])
@@ -196,16 +229,18 @@ def _scale(g: Graph, tensor: str, source: str) -> Fraction:
     return scale
 
 
-_SCALE_OPS = {"Transpose", "Conv", "Relu", "MaxPool", "Add", "DepthToSpace", "Sigmoid"}
+# Slice: only the shifted form's one-pixel crop, which takes back what its Conv2x2's pads added
+_SCALE_OPS = {"Transpose", "Conv", "Relu", "MaxPool", "Add", "DepthToSpace", "Sigmoid", "Slice"}
 
 
 def _is_conv_d2s2(g: Graph, node) -> bool:
     from onnx import helper
 
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    conv = _conv_before(g, node.input[0]) if node.op_type == "DepthToSpace" else None
     return (
-        node.op_type == "DepthToSpace"
-        and _conv_before(g, node.input[0]) is not None
+        conv is not None
+        and g.array(conv.input[1]).shape[0] > 4  # one output channel: the interleave moves single bytes
         and attrs.get("blocksize") == 2
         and attrs.get("mode", b"DCR") == b"DCR"
     )

@@ -80,3 +80,19 @@ def column_phase_conv(w: np.ndarray, columns: int = 4) -> np.ndarray:
                             if -1 <= dy <= 1 and -1 <= dx <= 1:
                                 k[h, p, q, :, c, ky, kx] = w[:, 0, dy + 1, dx + 1]
     return k.reshape(4 * pairs * co, columns, 4, 3)
+
+
+def shifted_upsample_conv(w: np.ndarray) -> np.ndarray:
+    """Upsample(2x) -> Conv3x3(w) as a Conv2x2 (pads 1) at low resolution with 4 phases, on a grid
+    shifted by one pixel: DepthToSpace of its (h+1, w+1) output, cropped by one pixel on every side,
+    is the upsampled conv. Output row 2i+1+p reads low-res rows i and i+1 through taps (p + k) // 2,
+    so every phase needs a 2x2 window (4 taps) instead of the unshifted form's 3x3 (9, 5 of them zero).
+    Weights (Co,Ci,3,3) -> (4*Co, Ci, 2, 2), channels (phase row, phase col, Co) as DepthToSpace (DCR)."""
+    co, ci = w.shape[:2]
+    k = np.zeros((2, 2, co, ci, 2, 2), np.float32)
+    for p in (0, 1):
+        for q in (0, 1):
+            for ky in range(3):
+                for kx in range(3):
+                    k[p, q, :, :, (p + ky) // 2, (q + kx) // 2] += w[:, :, ky, kx]
+    return k.reshape(4 * co, ci, 2, 2)

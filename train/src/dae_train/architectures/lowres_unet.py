@@ -1,4 +1,4 @@
-"""A U-Net that does its work at 14x14 and 7x7: the seed's head and tail, a wider middle."""
+"""A U-Net that works at 14x14 and 7x7: the seed's head, a wider middle, skips, phase-friendly upsampling."""
 
 from __future__ import annotations
 
@@ -6,7 +6,27 @@ from dae_train.architectures.registry import InputShape, register
 from dae_train.architectures.seed import CONV
 
 
-def _lowres_unet(input_shape: InputShape, wide: int, mid_convs: int, name: str):
+@register("lowres-unet")
+def build_lowres_unet(input_shape: InputShape = (None, None, 1)):
+    """92,993 parameters; nothing but the first and last convs touches the 28x28 grid.
+
+    The seed's first conv and pooling (32 channels), a conv at 14x14, two 64-channel convs at 7x7,
+    then upsample + conv back to 14x14, an additive skip from the 14x14 encoder map, one more conv,
+    and upsample + a 1-output conv. Every upsample feeds a 3x3 conv directly or through the Add, so
+    the export runs them as phase convs at the lower resolution (dae_export.fast_graph_phases):
+    no Resize and no 28x28 map with more than one channel is left in the exported graph.
+    """
+    return _lowres_unet(input_shape, mid_convs=2, name="lowres_unet")
+
+
+@register("lowres-unet-deep")
+def build_lowres_unet_deep(input_shape: InputShape = (None, None, 1)):
+    """lowres-unet with a third 64-channel conv at 7x7: 129,921 parameters."""
+    return _lowres_unet(input_shape, mid_convs=3, name="lowres_unet_deep")
+
+
+def _lowres_unet(input_shape: InputShape, mid_convs: int, name: str):
+    """The model: `mid_convs` 64-channel convs at 7x7."""
     import keras
     from keras import layers
 
@@ -16,7 +36,7 @@ def _lowres_unet(input_shape: InputShape, wide: int, mid_convs: int, name: str):
     e14 = layers.Conv2D(32, name="enc14", **CONV)(x)
     x = layers.MaxPooling2D(2, padding="same", name="pool14")(e14)
     for i in range(1, mid_convs + 1):
-        x = layers.Conv2D(wide, name=f"mid7_conv{i}", **CONV)(x)
+        x = layers.Conv2D(64, name=f"mid7_conv{i}", **CONV)(x)
     x = layers.UpSampling2D(2, name="up14")(x)
     x = layers.Conv2D(32, name="dec14_up", **CONV)(x)
     x = layers.Add(name="skip14")([x, e14])
@@ -24,18 +44,3 @@ def _lowres_unet(input_shape: InputShape, wide: int, mid_convs: int, name: str):
     x = layers.UpSampling2D(2, name="up28")(x)
     outputs = layers.Conv2D(1, kernel_size=3, activation="sigmoid", padding="same", name="out")(x)
     return keras.Model(inputs, outputs, name=name)
-
-
-@register("lowres-unet")
-def build_lowres_unet(input_shape: InputShape = (None, None, 1)):
-    return _lowres_unet(input_shape, 64, 2, "lowres_unet")
-
-
-@register("lowres-unet-48")
-def build_lowres_unet_48(input_shape: InputShape = (None, None, 1)):
-    return _lowres_unet(input_shape, 48, 2, "lowres_unet_48")
-
-
-@register("lowres-unet-64x3")
-def build_lowres_unet_64x3(input_shape: InputShape = (None, None, 1)):
-    return _lowres_unet(input_shape, 64, 3, "lowres_unet_64x3")
