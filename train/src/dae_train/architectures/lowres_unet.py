@@ -19,12 +19,6 @@ def build_lowres_unet(input_shape: InputShape = (None, None, 1)):
     return _lowres_unet(input_shape, mid_convs=2, name="lowres_unet")
 
 
-@register("lowres-unet-deep")
-def build_lowres_unet_deep(input_shape: InputShape = (None, None, 1)):
-    """lowres-unet with a third 64-channel conv at 7x7: 129,921 parameters."""
-    return _lowres_unet(input_shape, mid_convs=3, name="lowres_unet_deep")
-
-
 def _lowres_unet(input_shape: InputShape, mid_convs: int, name: str):
     """The model: `mid_convs` 64-channel convs at 7x7."""
     import keras
