@@ -1,17 +1,20 @@
 """Exact speed rewrite for any decoder built from 2x nearest upsamples: every upsample goes.
 
-Resize(2x, y) -> Conv3x3(w, b)  becomes  DepthToSpace(PhaseConv(y)): the seed's 4-phase conv at low
-resolution (dae_export.phase_kernels), so no Resize runs and no conv runs at the high resolution.
+Resize(2x, y) -> Conv3x3(w, b)  becomes  Crop(DepthToSpace(Conv2x2(y))): an upsampled 3x3 conv,
+computed at low resolution on a grid shifted by one pixel, where each of the 4 output phases needs
+only a 2x2 window (dae_export.phase_kernels.shifted_upsample_conv). No Resize runs, and no conv runs
+at the high resolution.
 Resize(2x, y) -> Add(s) -> Conv3x3(w, b)  becomes  DepthToSpace(PhaseConv(y)) + Conv3x3(s, w, no bias):
 conv is linear, conv(up(y) + s) = conv(up(y)) + conv(s) - b.
 Other Resizes stay: the same split for a U-Net's Concat skip made it slower (its phase conv does
 9/4 of the needed multiplications, and its skip conv stays at full resolution; benchmarks/README.md).
+A Relu after a DepthToSpace moves before it (the same values), so it fuses into the conv.
 Exact up to float rounding; the export's parity check proves it again.
 
-int8 only (depth_to_space_as_layout): each DepthToSpace(2) becomes NHWC Reshapes around one Transpose.
-onnxruntime runs its int8 convs in NHWC; a DepthToSpace costs two layout Transposes plus its own
-generic loop, while the Reshapes move nothing and the Transpose copies C-byte runs
-(benchmarks/README.md, "Making the zoo fast").
+int8 only (depth_to_space_as_layout): each DepthToSpace(2) of more than one channel becomes NHWC
+Reshapes around one Transpose. onnxruntime runs its int8 convs in NHWC; a DepthToSpace costs two
+layout Transposes plus its own generic loop, while the Reshapes move nothing and the Transpose
+copies C-byte runs (benchmarks/README.md, "A zoo model built for the fast graph").
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ def random_warp(images: np.ndarray, rotate: float, scale: float, rng: np.random.
     import cv2
 
     n, h, w = images.shape
-    angles = rng.uniform(-rotate, rotate, size=n)
-    scales = 1.0 + rng.uniform(-scale, scale, size=n)
+    angles = np.asarray(rng.uniform(-rotate, rotate, size=n))
+    scales = np.asarray(rng.uniform(1.0 - scale, 1.0 + scale, size=n))
     out = np.empty_like(images)
     for i in range(n):
         m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), float(angles[i]), float(scales[i]))
