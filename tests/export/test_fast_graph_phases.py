@@ -75,3 +75,21 @@ def test_depth_to_space_as_layout_nodes_is_exact(lowres_plain):
         assert np.array_equal(_run(layout, x), _run(fast, x))  # it only moves values
     with pytest.raises(ExportError, match="no DepthToSpace"):
         depth_to_space_as_layout(lowres_plain)
+
+
+def test_int8_gets_both_layout_rewrites(lowres_plain, tmp_path):
+    """The int8 source has the DepthToSpace layout form and the seed's column-form head (in that order:
+    the head rewrite needs the input's Transpose -> Conv first)."""
+    import onnx
+
+    from dae_export.fast_graph import transpose_edges
+    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.quantize import _int8_source
+
+    fp32 = tmp_path / "model.onnx"
+    onnx.save(transpose_edges(phase_upsamples(lowres_plain)), str(fp32))
+    source = onnx.load(str(_int8_source(fp32, tmp_path / "model.int8.onnx", fast=True)))
+    names = {n.name for n in source.graph.node}
+    assert "input_four_columns" in names and "input_shape" in names
+    for x in _digits_and_frames():
+        assert np.abs(_run(source, x) - _run(onnx.load(str(fp32)), x)).max() <= 1e-5

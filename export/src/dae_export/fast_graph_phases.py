@@ -198,7 +198,9 @@ def depth_to_space_as_layout(proto):
             helper.make_node("Transpose", [f"{n}_pixels"], [d2s.output[0]], name=f"{n}_to_nchw", perm=[0, 3, 1, 2]),
         ]
         g.replace([d2s], new)
-    g.set_nodes([shape_node, *g.g.node])
+    # the Shape goes where it is first needed, not first: the int8 head rewrite
+    # (fast_graph.column_phase_encoder) looks for the input's Transpose -> Conv as the first nodes
+    g.set_nodes(_topological([*g.g.node, shape_node], {source} | set(g.weights)))
     return g.finish()
 
 
