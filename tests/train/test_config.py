@@ -33,3 +33,22 @@ def test_a_saved_state_keeps_xla_a_boolean():
     assert _state_type_problem(state) == "config xla is str 'yes'"
     state["config"]["xla"], state["config"]["epochs"] = True, True  # a bool is not an epoch count
     assert _state_type_problem(state) == "config epochs is bool True"
+
+
+def test_a_blind_run_state_can_be_resumed():
+    """noise_max is a float or None; the check once compared it with the type of its default (None)."""
+    from dae_train.trainer import _fresh_state, _state_type_problem
+
+    state = _fresh_state(TrainConfig(noise=0.1, noise_max=0.7))
+    assert _state_type_problem(state) is None
+    state["config"]["noise_max"] = 1  # JSON may hold a whole number: a valid float
+    assert _state_type_problem(state) is None
+    state["config"]["noise_max"] = "0.7"
+    assert _state_type_problem(state) == "config noise_max is str '0.7'"
+
+
+def test_a_run_saved_before_the_xla_setting_resumes_without_xla():
+    saved = TrainConfig(epochs=7).to_dict()
+    del saved["xla"]
+    assert TrainConfig.from_saved(saved) == TrainConfig(epochs=7, xla=False)
+    assert TrainConfig.from_saved(TrainConfig(xla=True).to_dict()).xla is True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import asdict, dataclass, fields
 
 LOSSES = ("bce", "mse")
@@ -71,3 +73,17 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+    @classmethod
+    def from_saved(cls, d: dict) -> TrainConfig:
+        """A run's saved settings; runs saved before the xla setting existed trained without XLA."""
+        return cls.from_dict({"xla": False, **d})
+
+    @classmethod
+    def accepted_types(cls) -> dict[str, tuple[type, ...]]:
+        """Each setting's accepted JSON value types, from the annotations (an int is a valid float)."""
+        accepted = {}
+        for name, hint in typing.get_type_hints(cls).items():
+            kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+            accepted[name] = tuple(kinds) + ((int,) if float in kinds else ())
+        return accepted

@@ -99,16 +99,13 @@ def _state_type_problem(state: dict) -> str | None:
             return f"{key} is {type(value).__name__} {value!r}"
     if min(state["epoch"], state["best_epoch"], state["wait"]) < 0:
         return "a negative epoch count"
-    defaults = TrainConfig()
+    accepted = TrainConfig.accepted_types()
     for key, value in state["config"].items():
-        if hasattr(defaults, key):
-            kind = type(getattr(defaults, key))
-            if isinstance(value, bool) != (kind is bool) or not isinstance(
-                value, (int, float) if kind is float else kind
-            ):
-                return f"config {key} is {type(value).__name__} {value!r}"
+        kinds = accepted.get(key)
+        if kinds is not None and (isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds)):
+            return f"config {key} is {type(value).__name__} {value!r}"
     try:
-        TrainConfig.from_dict(state["config"]).validate()
+        TrainConfig.from_saved(state["config"]).validate()
     except (TypeError, ValueError) as exc:
         return f"config: {exc}"
     return None
@@ -158,7 +155,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     paths = RunPaths(Path(out))
     state = _start_state(paths, cfg, resume, overwrite)
     if state is not None:
-        cfg = TrainConfig.from_dict(state["config"])  # a resumed run keeps its own settings
+        cfg = TrainConfig.from_saved(state["config"])  # a resumed run keeps its own settings
     try:
         cfg.validate()
     except ValueError as exc:
@@ -189,7 +186,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     steps = steps_per_epoch(recipe, cfg.batch_size)
     if state["epoch"] == 0:
         _compile(model, cfg, steps)
-    model.jit_compile = cfg.xla  # a resumed model's saved compile settings do not carry it
+    model.jit_compile = cfg.xla  # the run's setting rules, also over the compile settings saved in the model
 
     if verbose:
         print(
