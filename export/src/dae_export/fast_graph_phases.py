@@ -19,11 +19,10 @@ copies C-byte runs (benchmarks/README.md, "A zoo model built for the fast graph"
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 from dae_export.graph_edit import Graph
+from dae_export.graph_sides import side_of
 from dae_export.onnx_fp32 import ExportError
 from dae_export.phase_kernels import shifted_upsample_conv, upsample_conv_phases
 
@@ -95,9 +94,28 @@ def _next_rewrite(g: Graph):
         if after[0].op_type == "Conv" and _is_conv3x3_same(g, after[0]):
             return [up, after[0]], _shifted_phase_nodes(g, up.input[0], after[0], after[0].output[0])
         add, convs = after[0], users[after[0].output[0]]
-        if add.op_type == "Add" and len(convs) == 1 and convs[0].op_type == "Conv" and _is_conv3x3_same(g, convs[0]):
+        if (
+            add.op_type == "Add"
+            and len(convs) == 1
+            and convs[0].op_type == "Conv"
+            and _is_conv3x3_same(g, convs[0])
+            and _is_full_map_skip(g, up, add, convs[0])
+        ):
             return [up, add, convs[0]], _skip_rewrite(g, up, add, convs[0])
     return None
+
+
+def _is_full_map_skip(g: Graph, up, add, conv) -> bool:
+    """The Add's other input is a conv's map of the upsampled map's size and channels, not a broadcast
+    (the linearity split would convolve a broadcast value as if it were a map)."""
+    skip = next((i for i in add.input if i != up.output[0]), "")
+    source = _conv_before(g, skip) if skip else None
+    if source is None or g.array(source.input[1]).shape[0] != g.array(conv.input[1]).shape[1]:
+        return False
+    try:
+        return side_of(g, skip, g.g.input[0].name) == side_of(g, up.output[0], g.g.input[0].name)
+    except ExportError:
+        return False
 
 
 def _topological(nodes: list, graph_inputs: set[str]) -> list:
@@ -113,13 +131,14 @@ def _topological(nodes: list, graph_inputs: set[str]) -> list:
 def _relu_before_depth_to_space(g: Graph) -> None:
     """Conv -> DepthToSpace [-> crop] -> Relu becomes Conv -> Relu -> DepthToSpace [-> crop] (the same
     values): the Relu then fuses into the conv, and int8 does not requantize the pixels between them."""
-    users = g.consumers()
+    users, outputs = g.consumers(), {o.name for o in g.g.output}
     for d2s in [n for n in g.g.node if n.op_type == "DepthToSpace"]:
         last = d2s
         if len(users[last.output[0]]) == 1 and users[last.output[0]][0].op_type == "Slice":
             last = users[last.output[0]][0]
         after = users[last.output[0]]
-        if len(after) == 1 and after[0].op_type == "Relu":
+        kept = {d2s.output[0], last.output[0]} & outputs  # a graph output must keep its values
+        if len(after) == 1 and after[0].op_type == "Relu" and not kept:
             relu, phases = after[0], d2s.input[0]
             relu.input[0], relu.output[0], d2s.input[0], last.output[0] = (
                 phases,
@@ -157,11 +176,10 @@ def depth_to_space_as_layout(proto):
         raise ExportError("no DepthToSpace(2) after a Conv")
     source = g.g.input[0].name
     shape_node = helper.make_node("Shape", [source], ["input_shape"], name="input_shape")
-    scales = {n.name: 2 * _scale(g, n.input[0], source) for n in g.g.node if _is_conv_d2s2(g, n)}  # before any edit
+    sides = {n.name: side_of(g, n.output[0], source) for n in g.g.node if _is_conv_d2s2(g, n)}  # before any edit
     while (d2s := next((n for n in g.g.node if _is_conv_d2s2(g, n)), None)) is not None:
         kernel = g.array(_conv_before(g, d2s.input[0]).input[1])
-        c, scale = int(kernel.shape[0]) // 4, scales[d2s.name]
-        grown = 2 if kernel.shape[2] == 2 else 0  # the shifted form's grid is one pixel larger each side
+        c, scale, offset = int(kernel.shape[0]) // 4, sides[d2s.name].scale, sides[d2s.name].offset
         x, n = d2s.input[0], d2s.name
         new = [
             helper.make_node("Transpose", [x], [f"{n}_nhwc"], name=f"{n}_to_nhwc", perm=[0, 2, 3, 1]),
@@ -175,7 +193,8 @@ def depth_to_space_as_layout(proto):
             helper.make_node(
                 "Transpose", [f"{n}_split"], [f"{n}_rows"], name=f"{n}_interleave", perm=[0, 1, 3, 2, 4, 5]
             ),  # fmt: skip
-            # (N, H, 2, W, 2, C) -> (N, 2H, 2W, C): the input's (N, H0, W0, 1) * [1, s, s, 0] + [0, 0, 0, C]
+            # (N, H, 2, W, 2, C) -> (N, 2H, 2W, C): the input's (N, H0, W0, 1) * [1, s, s, 0] + [0, o, o, C]
+            # (o: the shifted form's grid is a pixel larger each side)
             helper.make_node(
                 "Mul",
                 ["input_shape", g.add(f"{n}_up", np.array([1, scale.numerator, scale.numerator, 0], np.int64))],
@@ -190,7 +209,7 @@ def depth_to_space_as_layout(proto):
             ),  # fmt: skip
             helper.make_node(
                 "Add",
-                [f"{n}_sides", g.add(f"{n}_channels", np.array([0, grown, grown, c], np.int64))],
+                [f"{n}_sides", g.add(f"{n}_channels", np.array([0, offset, offset, c], np.int64))],
                 [f"{n}_target"],
                 name=f"{n}_target",
             ),  # fmt: skip
@@ -210,32 +229,6 @@ def _conv_before(g: Graph, tensor: str):
     if node is not None and node.op_type == "Relu":
         node = g.producers().get(node.input[0])
     return node if node is not None and node.op_type == "Conv" else None
-
-
-def _scale(g: Graph, tensor: str, source: str) -> Fraction:
-    """A map's side over the graph input's side, traced back through the ops that set it."""
-    from onnx import helper
-
-    scale = Fraction(1)
-    producers = g.producers()
-    while tensor != source:
-        node = producers.get(tensor)
-        shifted_crop = (
-            node is not None and node.op_type == "Slice" and producers[node.input[0]].op_type == "DepthToSpace"
-        )
-        if node is None or node.op_type not in _SCALE_OPS or node.op_type == "Slice" and not shifted_crop:
-            raise ExportError(f"cannot trace the size of {tensor} to the input")
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        strides = attrs.get("strides", [1, 1])
-        if len(set(strides)) != 1:
-            raise ExportError(f"{node.name}: unequal strides")
-        scale = scale * attrs.get("blocksize", 1) / strides[0]
-        tensor = node.input[0]
-    return scale
-
-
-# Slice: only the shifted form's one-pixel crop, which takes back what its Conv2x2's pads added
-_SCALE_OPS = {"Transpose", "Conv", "Relu", "MaxPool", "Add", "DepthToSpace", "Sigmoid", "Slice"}
 
 
 def _is_conv_d2s2(g: Graph, node) -> bool:
