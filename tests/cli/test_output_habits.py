@@ -109,3 +109,12 @@ def test_train_quiet_prints_only_the_result(tmp_path):
     assert run.stdout.startswith("Best epoch 1: validation PSNR"), run.stdout
     assert "Training" not in run.stdout and "Epoch" not in run.stdout and "step" not in run.stdout
     assert (tmp_path / "run" / "model.keras").is_file()
+
+
+@pytest.mark.parametrize("option", ["--markdown", "--plot", "--github-benchmark"])
+def test_only_json_writes_to_stdout_the_other_outputs_refuse_a_dash(option, golden, tmp_path, monkeypatch):
+    """'-' for a file option once wrote a file named '-' after the whole measurement."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["compare", "--golden", str(golden), *QUICK, option, "-"])
+    assert result.exit_code == 2 and "'-' (stdout) is for --json only" in result.output
+    assert list(tmp_path.iterdir()) == []

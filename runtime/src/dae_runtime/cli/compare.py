@@ -21,6 +21,7 @@ import click
 
 from dae_runtime.cli.options import (
     Console,
+    file_not_stdout,
     file_target,
     int8_option,
     json_option,
@@ -81,9 +82,11 @@ def _check_outputs(*paths: str | None, plot: str | None = None) -> None:
 @click.option("--settle", type=FiniteFloatRange(min=0, max=60), default=0.25, show_default=True,
               help="Pause (s) before each engine's turn, so the last engine's threads stop spinning.")  # fmt: skip
 @json_option
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), help="Write a Markdown table.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Write a PNG chart (needs matplotlib).")
-@click.option("--github-benchmark", "gab_path", type=click.Path(dir_okay=False),
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False), callback=file_not_stdout,
+              help="Write a Markdown table.")  # fmt: skip
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), callback=file_not_stdout,
+              help="Write a PNG chart (needs matplotlib).")  # fmt: skip
+@click.option("--github-benchmark", "gab_path", type=click.Path(dir_okay=False), callback=file_not_stdout,
               help="Write github-action-benchmark input (customSmallerIsBetter).")  # fmt: skip
 @quiet_option
 def compare(keras_path, models_dirs, golden, model_path, int8, threads, batches, warmup, iters, settle, json_path,

@@ -63,6 +63,13 @@ quiet_option = click.option(
 )
 
 
+def file_not_stdout(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback: '-' would make a file named '-'; only --json writes to stdout."""
+    if value == STDOUT:
+        raise click.BadParameter("give a file name; '-' (stdout) is for --json only", ctx, param)
+    return value
+
+
 def file_target(path: str | None) -> str | None:
     """`path` if it names a file to write (for up-front writability checks), None for stdout or no path."""
     return None if path in (None, STDOUT) else path
