@@ -51,8 +51,36 @@ def test_an_unequal_crop_or_a_stride_after_an_offset_is_refused():
         side_of(Graph(_shifted(-2)), "y", "x")
     model = _shifted(-1)
     model.graph.node.append(helper.make_node("MaxPool", ["d"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]))
+    with pytest.raises(ExportError, match="a strided op after a size offset"):
+        side_of(Graph(model), "p", "x")  # (2H + 2) / 2 is not a scale of H alone
+
+
+def test_strided_windows_divide_only_when_their_padding_keeps_the_side_a_multiple():
+    from dae_export.graph_edit import Graph
+    from dae_export.graph_sides import Side, side_of
+    from dae_export.onnx_fp32 import ExportError
+
+    def pooled(kernel, pads):
+        node = helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=kernel, strides=[2, 2], pads=pads)
+        return Graph(_graph([node], {}))
+
+    assert side_of(pooled([2, 2], [0, 0, 0, 0]), "y", "x") == Side(Fraction(1, 2))  # Keras' MaxPooling2D(2)
+    assert side_of(pooled([3, 3], [0, 0, 1, 1]), "y", "x") == Side(Fraction(1, 2))
     with pytest.raises(ExportError, match="padding the size trace does not know"):
-        side_of(Graph(model), "p", "x")  # explicit pads 0, stride 2: floor division the trace cannot promise
+        side_of(pooled([3, 3], [0, 0, 0, 0]), "y", "x")  # floor((H - 3) / 2) + 1: no scale of H
+
+
+def test_a_crop_is_read_as_spatial_only_right_after_a_depth_to_space():
+    from dae_export.graph_edit import Graph
+    from dae_export.graph_sides import side_of
+    from dae_export.onnx_fp32 import ExportError
+
+    model = _shifted(-1)
+    crop = model.graph.node[2]
+    model.graph.node.insert(2, helper.make_node("Transpose", ["d"], ["t"], name="nhwc", perm=[0, 2, 3, 1]))
+    crop.input[0] = "t"  # axes 2 and 3 of an NHWC map are W and C
+    with pytest.raises(ExportError, match="cannot trace the size"):
+        side_of(Graph(model), "y", "x")
 
 
 def _upsample_add_conv(skip_value):

@@ -42,8 +42,8 @@ def side_of(g: Graph, tensor: str, source: str) -> Side:
             changes.append(("times", _attrs(node).get("blocksize", 1)))
         elif node.op_type == "Resize" and _is_nearest_2x(g, node):
             changes.append(("times", 2))
-        elif node.op_type == "Slice":
-            changes.append(("plus", -_crop(g, node)))
+        elif node.op_type == "Slice" and getattr(producers.get(node.input[0]), "op_type", "") == "DepthToSpace":
+            changes.append(("plus", -_crop(g, node)))  # after a DepthToSpace (NCHW only), axes 2 and 3 are H and W
         elif node.op_type not in _SAME_SIDE:
             raise ExportError(f"cannot trace the size of {tensor} to the input ({node.op_type} {node.name})")
         tensor = node.input[0]
@@ -76,10 +76,11 @@ def _window_change(g: Graph, node) -> tuple[str, int]:
         return ("divide", strides[0]) if strides[0] != 1 else ("plus", 0)
     kernel = attrs.get("kernel_shape") or list(g.array(node.input[1]).shape[2:])
     pads = attrs.get("pads", [0, 0, 0, 0])
-    added = {pads[axis] + pads[axis + 2] - (kernel[axis] - 1) for axis in (0, 1)}
-    if strides[0] != 1 or len(added) != 1:
+    added = {pads[axis] + pads[axis + 2] - (kernel[axis] - strides[0]) for axis in (0, 1)}
+    if len(added) != 1 or strides[0] != 1 and added != {0}:
         raise ExportError(f"{node.name}: a padding the size trace does not know")
-    return ("plus", added.pop())
+    # stride 1: side + added; stride s with pads = kernel - s (as a 2x2 pool of stride 2): side / s
+    return ("divide", strides[0]) if strides[0] != 1 else ("plus", added.pop())
 
 
 def _crop(g: Graph, node) -> int:
