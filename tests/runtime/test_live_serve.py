@@ -206,6 +206,24 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_the_camera_open
     assert Path(blocker).read_text() == "not a folder"
 
 
+@pytest.mark.parametrize("out", ["-", "live"])
+def test_an_out_without_a_video_suffix_is_one_line_before_the_camera_opens(out, tmp_path):
+    """OpenCV picks the container by the suffix: without one it failed only at the first frame."""
+    result = subprocess.run(
+        [*dae_command(), "live", "--camera", "picam", "--headless", "--out", out],
+        capture_output=True,
+        text=True,
+        env=no_display_env(),
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot write --out {out}: give a video file name such as live.mp4"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_serve_addresses():
     from click.testing import CliRunner
 

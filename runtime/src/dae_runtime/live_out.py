@@ -18,6 +18,8 @@ from dae_runtime.sources.base import SourceError
 
 def check_out_writable(out: str) -> str | None:
     """One line saying why `out` cannot be written, or None; checked before any camera opens."""
+    if not Path(out).suffix:  # OpenCV picks the container by the suffix; '-' is not stdout here
+        return f"cannot write --out {out}: give a video file name such as live.mp4"
     folder = Path(out).resolve().parent
     while not folder.exists():  # atomic_path creates missing folders: check the first one that exists
         folder = folder.parent
