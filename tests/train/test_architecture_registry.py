@@ -41,7 +41,7 @@ def test_register_refuses_a_taken_name():
         register("seed")(build_standin)
     assert ARCHITECTURES["seed"] is not build_standin
     with pytest.raises(
-        ValueError, match="unknown architecture 'nope'; choose one of seed, seed-skip, unet, lowres-unet"
+        ValueError, match="unknown architecture 'nope'; choose one of seed, seed-skip, unet, lowres-unet, lowres-unet2"
     ):
         build_model("nope")
 

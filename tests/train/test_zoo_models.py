@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from dae_train.architectures import ARCHITECTURES, build_model
 
-PARAMS = {"seed": 28_353, "seed-skip": 28_353, "unet": 65_041, "lowres-unet": 92_993}
+PARAMS = {"seed": 28_353, "seed-skip": 28_353, "unet": 65_041, "lowres-unet": 92_993, "lowres-unet2": 102_241}
 
 
 def test_the_registry_holds_the_zoo():

@@ -16,11 +16,20 @@ def build_lowres_unet(input_shape: InputShape = (None, None, 1)):
     the export runs them as phase convs at the lower resolution (dae_export.fast_graph_phases):
     no Resize and no 28x28 map with more than one channel is left in the exported graph.
     """
-    return _lowres_unet(input_shape, mid_convs=2, name="lowres_unet")
+    return _lowres_unet(input_shape, mid_convs=2, dec_convs=1, name="lowres_unet")
 
 
-def _lowres_unet(input_shape: InputShape, mid_convs: int, name: str):
-    """The model: `mid_convs` 64-channel convs at 7x7."""
+@register("lowres-unet2")
+def build_lowres_unet2(input_shape: InputShape = (None, None, 1)):
+    """102,241 parameters: lowres-unet with a second 32-channel conv at 14x14 after the skip.
+
+    Measured 2026-11-26, 40-epoch runs side by side: 20.68 dB validation against lowres-unet's 20.52,
+    for about 0.15x the seed's int8 batch-256 latency more (benchmarks/README.md)."""
+    return _lowres_unet(input_shape, mid_convs=2, dec_convs=2, name="lowres_unet2")
+
+
+def _lowres_unet(input_shape: InputShape, mid_convs: int, dec_convs: int, name: str):
+    """The model: `mid_convs` 64-channel convs at 7x7, `dec_convs` 32-channel convs at 14x14 after the skip."""
     import keras
     from keras import layers
 
@@ -34,7 +43,8 @@ def _lowres_unet(input_shape: InputShape, mid_convs: int, name: str):
     x = layers.UpSampling2D(2, name="up14")(x)
     x = layers.Conv2D(32, name="dec14_up", **CONV)(x)
     x = layers.Add(name="skip14")([x, e14])
-    x = layers.Conv2D(32, name="dec14", **CONV)(x)
+    for i in range(dec_convs):
+        x = layers.Conv2D(32, name="dec14" if i == 0 else f"dec14_{i + 1}", **CONV)(x)
     x = layers.UpSampling2D(2, name="up28")(x)
     outputs = layers.Conv2D(1, kernel_size=3, activation="sigmoid", padding="same", name="out")(x)
     return keras.Model(inputs, outputs, name=name)
