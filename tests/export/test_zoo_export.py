@@ -25,6 +25,7 @@ CASES = {
     "unet": ({"noise": 0.1, "noise_max": 0.7}, Counter(Concat=2, Resize=2), "plain"),
     # lowres-unet: both upsamples went into phase convs (dae_export.fast_graph_phases); trained with warps
     "lowres-unet": ({"noise": 0.5, "rotate": 10.0, "scale": 0.1}, Counter(Add=1, DepthToSpace=2), "fast-phase"),
+    "lowres-unet2": ({"noise": 0.5}, Counter(Add=1, DepthToSpace=2), "fast-phase"),
 }
 
 

@@ -66,5 +66,6 @@ def test_every_shipped_model_is_intact_and_denoises(precision, digits):
 def test_unknown_shipped_model_names_the_shipped_ones():
     from dae_runtime.models import shipped_model_path
 
-    with pytest.raises(ValueError, match="no shipped model named 'nope'; shipped: seed, lowres-unet, seed-skip-blind"):
+    shipped = "seed, lowres-unet, lowres-unet2, seed-skip-blind"
+    with pytest.raises(ValueError, match=f"no shipped model named 'nope'; shipped: {shipped}"):
         shipped_model_path("nope")

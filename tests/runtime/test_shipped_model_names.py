@@ -42,7 +42,8 @@ def test_an_unknown_name_lists_the_shipped_ones(tmp_path, digits):
         result = CliRunner().invoke(main, [*command, "--model", "sead"])
         assert result.exit_code == 1
         assert result.output.strip().splitlines()[-1] == (
-            "Error: no model file or shipped model named 'sead'; shipped: seed, lowres-unet, seed-skip-blind"
+            "Error: no model file or shipped model named 'sead'; "
+            "shipped: seed, lowres-unet, lowres-unet2, seed-skip-blind"
         )
     assert not (tmp_path / "o").exists() and not (tmp_path / "o.mp4").exists()
 
