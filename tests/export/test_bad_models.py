@@ -30,6 +30,9 @@ def models(tmp_path_factory):
     seed.set_weights([np.full_like(w, np.nan) for w in seed.get_weights()])
     seed.save(d / "nan.keras")
     (d / "text.keras").write_text("not a model")
+    keras.Model(inputs := keras.Input((None, None, 1)), keras.layers.Conv2D(1, 3, strides=3)(inputs)).save(
+        d / "stride3.keras"
+    )
     digits = synthetic_digits(8)[..., None]
     np.savez(d / "golden.npz", noisy=digits, clean=digits, keras=digits)
     return d
@@ -58,6 +61,7 @@ def test_compare_keras_with_a_bad_model(models, model, fragment, tmp_path):
         ("rgb.keras", "not gray images (N, H, W, 1)"),
         ("nan.keras", "NaN or infinite weights"),
         ("text.keras", "not a .keras zip archive"),
+        ("stride3.keras", "only convolutions with stride 1 or 2 are supported"),
     ],
 )
 def test_export_of_a_bad_model(models, model, fragment, tmp_path):

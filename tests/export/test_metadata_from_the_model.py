@@ -41,6 +41,22 @@ def test_shape_facts_follow_the_layers():
     assert input_spec(deep_model())["receptive_radius"] == model_shape.receptive_radius(deep_model()) > 16
 
 
+def test_a_strided_conv_halves_the_map_as_a_pooling_does():
+    """A stride-2 head instead of conv + pooling: without counting it, frames of a side that is not a
+    multiple of 4 failed in onnxruntime with a traceback (2026-11-27)."""
+    import keras
+
+    from dae_export import model_shape
+
+    inputs = keras.Input((None, None, 1))
+    x = keras.layers.Conv2D(8, 4, strides=2, padding="same", activation="relu")(inputs)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.UpSampling2D(4)(x)
+    model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(x))
+    assert model_shape.size_multiple(model) == 4
+    assert model_shape.receptive_radius(model) == 2 + 2 + 1 + 1  # strided conv, pool, upsampling, last conv
+
+
 def test_a_three_pooling_model_exports_metadata_from_its_own_shape(tmp_path):
     import onnx
     from tensorflow.lite.python.interpreter import Interpreter

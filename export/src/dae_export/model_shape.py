@@ -11,16 +11,24 @@ MNIST_DIGIT_SIZE = 28  # the digits a size-agnostic model (input (None, None, 1)
 
 
 def pooling_depth(model) -> int:
-    """How many 2x2 poolings an input goes through: a frame's sides must be multiples of 2 ** depth."""
+    """How many times an input is halved (2x2 poolings and stride-2 convs): a frame's sides must be
+    multiples of 2 ** depth."""
     import keras
 
     from dae_export.onnx_fp32 import ExportError
 
-    pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
-    for layer in pools:
-        if tuple(layer.pool_size) != (2, 2) or tuple(layer.strides) != (2, 2):
-            raise ExportError(f"layer {layer.name}: only 2x2 pooling with stride 2 is supported")
-    return len(pools)
+    depth = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.MaxPooling2D):
+            if tuple(layer.pool_size) != (2, 2) or tuple(layer.strides) != (2, 2):
+                raise ExportError(f"layer {layer.name}: only 2x2 pooling with stride 2 is supported")
+            depth += 1
+        elif isinstance(layer, keras.layers.Conv2D) and tuple(layer.strides) != (1, 1):
+            # a strided conv halves the map as a pooling does
+            if tuple(layer.strides) != (2, 2):
+                raise ExportError(f"layer {layer.name}: only convolutions with stride 1 or 2 are supported")
+            depth += 1
+    return depth
 
 
 def size_multiple(model) -> int:
@@ -64,6 +72,7 @@ def receptive_radius(model) -> int:
         if isinstance(layer, keras.layers.Conv2D):
             k = max(layer.kernel_size)
             radius += (k // 2) * max(layer.dilation_rate) * stride
+            stride *= max(layer.strides)
         elif isinstance(layer, keras.layers.MaxPooling2D):
             radius += (max(layer.pool_size) - 1) * stride
             stride *= max(layer.strides)
