@@ -125,7 +125,7 @@ def column_phase_encoder(proto, columns: int = 4):
     from onnx import helper
 
     g = Graph(proto)
-    head = g.chain(g.g.node[0], ["Transpose", "Conv", "Relu", "MaxPool"]) if len(g.g.node) else None
+    head, shared = _encoder_head(g)
     problem = "fast graph: the encoder does not start with a 1-channel Conv3x3-Relu-MaxPool(2x2)"
     if head is None:
         raise ExportError(problem)
@@ -151,8 +151,12 @@ def column_phase_encoder(proto, columns: int = 4):
             name="input_four_columns",
         ),  # fmt: skip
         helper.make_node(
-            "Transpose", ["input_columns"], ["input_columns_nchw"], name="input_to_nchw", perm=[0, 3, 1, 2]
-        ),  # fmt: skip
+            "Transpose",
+            ["input_columns"],
+            ["input_columns_nchw"],
+            name="input_columns_to_nchw" if shared else "input_to_nchw",
+            perm=[0, 3, 1, 2],
+        ),
         helper.make_node(
             "Conv",
             [
@@ -184,8 +188,22 @@ def column_phase_encoder(proto, columns: int = 4):
             "MaxPool", ["encoder_nchw"], [pool.output[0]], name=pool.name, kernel_shape=[1, 4], strides=[1, 4]
         ),  # fmt: skip
     ]
-    g.replace(head, new)
+    g.replace(head[1:] if shared else head, new)  # a shared input Transpose stays for its other readers
     return g.finish()
+
+
+def _encoder_head(g: Graph) -> tuple[list | None, bool]:
+    """([input Transpose, Conv, Relu, MaxPool] of the first layer, or None; whether other nodes read the
+    Transpose too, as a full-resolution path from the input to the output does)."""
+    if not len(g.g.node) or g.g.node[0].op_type != "Transpose":
+        return None, False
+    edge = g.g.node[0]
+    readers = g.consumers()[edge.output[0]]
+    for reader in readers:
+        chain = g.chain(reader, ["Conv", "Relu", "MaxPool"])
+        if chain is not None:
+            return [edge, *chain], len(readers) > 1
+    return None, False
 
 
 def transpose_edges(proto):

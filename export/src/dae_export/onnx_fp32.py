@@ -30,6 +30,8 @@ ALLOWED_OPS = {"Conv", "Relu", "MaxPool", "Resize", "Sigmoid", "Squeeze", "Unsqu
 EDGE_NODES = 4  # the Squeeze/Unsqueeze pairs at input and output
 TF2ONNX_MAX_OPSET = 18  # tf2onnx 1.17 refuses more; higher opsets go through onnx.version_converter
 INPUT_NAME, OUTPUT_NAME = "input", "output"
+_ACTIVATIONS = ("relu", "sigmoid")  # Activation layers that convert to exactly one ONNX op
+_ORDER_KEEPING = {"Reshape", "Squeeze", "Unsqueeze"}  # layout ops that keep the element order
 _LAYOUT_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity"}
 
 
@@ -107,7 +109,7 @@ def check_supported(model) -> None:
 
     supported = (
         keras.layers.InputLayer, keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.UpSampling2D,
-        keras.layers.Add, keras.layers.Concatenate,
+        keras.layers.Add, keras.layers.Concatenate, keras.layers.Activation,
     )  # fmt: skip
     if not isinstance(model, keras.Model) or not hasattr(model, "inputs") or len(model.inputs) != 1:
         raise ExportError("only single-input Keras functional or Sequential models are supported")
@@ -115,11 +117,13 @@ def check_supported(model) -> None:
         if not isinstance(layer, supported):
             raise ExportError(
                 f"layer {layer.name} ({type(layer).__name__}) is not supported: the exporter handles "
-                "Conv2D, MaxPooling2D, nearest UpSampling2D, Add and Concatenate"
+                "Conv2D, MaxPooling2D, nearest UpSampling2D, Add, Concatenate and Activation"
             )
         cfg = layer.get_config()
         if cfg.get("data_format") not in (None, "channels_last") or cfg.get("interpolation", "nearest") != "nearest":
             raise ExportError(f"layer {layer.name}: only channels-last layers and nearest upsampling are supported")
+        if isinstance(layer, keras.layers.Activation) and cfg.get("activation") not in _ACTIVATIONS:
+            raise ExportError(f"layer {layer.name}: only {', '.join(_ACTIVATIONS)} activation layers are supported")
         if isinstance(layer, keras.layers.Concatenate) and cfg.get("axis") not in (-1, 3):
             raise ExportError(f"layer {layer.name}: only concatenation along channels is supported")
         if not all(np.isfinite(w).all() for w in layer.get_weights()):
@@ -221,6 +225,7 @@ def convert_fp32(model, opset: int = 17):
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ExportError(f"tf2onnx could not convert the model: {first}") from exc
     _canonical_io(proto)
+    _drop_identity_reshapes(proto)
     if opset > TF2ONNX_MAX_OPSET:
         proto = onnx.version_converter.convert_version(proto, opset)
     proto.ir_version = max(proto.ir_version, onnx.helper.find_min_ir_version_for(list(proto.opset_import)))
@@ -228,6 +233,43 @@ def convert_fp32(model, opset: int = 17):
     onnx.checker.check_model(proto, full_check=True)
     check_graph(proto, n_upsampling=len(scales_by_op), max_nodes=_max_nodes(model))
     return proto
+
+
+def _drop_identity_reshapes(proto) -> None:
+    """Remove the Reshapes tf2onnx leaves where it folded a 1-channel map's layout Transpose: one, or
+    Unsqueeze-Reshape(rank 6)-Squeeze-Reshape, depending on its optimizer's order from run to run. A
+    chain of Reshape/Squeeze/Unsqueeze whose end has the start's channel, height and width dims (equal
+    sizes or the same symbols from shape inference) is the identity: these ops keep the element order
+    and count, so the batch dim is equal too."""
+    import onnx
+
+    from dae_export.graph_edit import Graph
+
+    graph = Graph(proto, copy=False)
+    dims = {
+        v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+        for v in onnx.shape_inference.infer_shapes(proto).graph.value_info
+    }
+    outputs = {o.name for o in graph.g.output}
+    producers = graph.producers()
+    for first in [n for n in graph.g.node if n.op_type in _ORDER_KEEPING]:
+        if first.input[0] in producers and producers[first.input[0]].op_type in _ORDER_KEEPING:
+            continue  # not the start of a chain
+        start, chain = dims.get(first.input[0], []), [first]
+        while (nxt := graph.consumer(chain[-1].output[0])) is not None and nxt.op_type in _ORDER_KEEPING:
+            chain.append(nxt)
+        while chain:
+            end = dims.get(chain[-1].output[0], [])
+            if len(start) == len(end) == 4 and all(start[1:]) and start[1:] == end[1:]:
+                break
+            chain.pop()
+        if not chain or chain[-1].output[0] in outputs:
+            continue
+        for user in graph.g.node:
+            user.input[:] = [first.input[0] if i == chain[-1].output[0] else i for i in user.input]
+        for node in chain:
+            graph.g.node.remove(node)
+    graph.prune()
 
 
 def _max_nodes(model) -> int:

@@ -1,0 +1,71 @@
+"""A second path from the input to the output (a full-resolution linear correction, added to the logits
+before an Activation layer): the ONNX graph is clean and exact, and the int8 head keeps its fast form."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def two_path_model():
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((None, None, 1))
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = layers.UpSampling2D(2)(x)
+    logits = layers.Add()([layers.Conv2D(1, 3, padding="same")(x), layers.Conv2D(1, 3, padding="same")(inputs)])
+    model = keras.Model(inputs, layers.Activation("sigmoid")(logits))
+    for layer in model.layers:  # random biases too (tf2onnx drops zero ones)
+        if layer.weights:
+            w, b = layer.get_weights()
+            layer.set_weights([w, np.random.default_rng(4).normal(0, 0.1, b.shape).astype(np.float32)])
+    return model
+
+
+def _run(proto, x):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": x})[0]
+
+
+def test_the_graph_is_clean_and_exact(two_path_model):
+    from dae_export.onnx_fp32 import convert_fp32
+
+    proto = convert_fp32(two_path_model)
+    ops = Counter(n.op_type for n in proto.graph.node)
+    assert ops["Reshape"] == 0  # tf2onnx's identity Reshape of the 1-channel logits is gone
+    assert ops["Sigmoid"] == 1 and ops["Conv"] == 4
+    rng = np.random.default_rng(7)
+    for x in (rng.random((4, 28, 28, 1), dtype=np.float32), rng.random((2, 56, 84, 1), dtype=np.float32)):
+        assert np.abs(_run(proto, x) - np.asarray(two_path_model(x))).max() <= 1e-5
+
+
+def test_the_int8_head_form_keeps_the_shared_input_for_the_other_path(two_path_model):
+    from dae_export.fast_graph import column_phase_encoder
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.steps.onnx_fp32 import _fast_or_plain
+
+    fast, form = _fast_or_plain(convert_fp32(two_path_model), "fast", print)
+    assert form == "fast-phase"
+    columns = column_phase_encoder(fast)
+    names = [n.name for n in columns.graph.node]
+    assert "input_to_nchw" in names and "input_columns_to_nchw" in names  # both reads of the input stay
+    x = np.random.default_rng(8).random((3, 28, 28, 1), dtype=np.float32)
+    assert np.abs(_run(columns, x) - _run(fast, x)).max() <= 1e-5
+
+
+def test_unsupported_activation_layers_are_refused_in_one_line():
+    import keras
+
+    from dae_export.onnx_fp32 import ExportError, check_supported
+
+    inputs = keras.Input((None, None, 1))
+    model = keras.Model(inputs, keras.layers.Activation("softplus")(keras.layers.Conv2D(1, 3, padding="same")(inputs)))
+    with pytest.raises(ExportError, match="only relu, sigmoid activation layers are supported"):
+        check_supported(model)
