@@ -118,3 +118,20 @@ def test_only_json_writes_to_stdout_the_other_outputs_refuse_a_dash(option, gold
     result = CliRunner().invoke(main, ["compare", "--golden", str(golden), *QUICK, option, "-"])
     assert result.exit_code == 2 and "'-' (stdout) is for --json only" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["denoise", "x.png"],
+        ["export", "--model", "m.keras"],
+        ["train", "--data", "builtin"],
+        ["demo"],
+    ],
+)
+def test_output_folders_refuse_a_dash(command, tmp_path, monkeypatch):
+    """`--out -` made a folder named '-' where a shell user reads stdout."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [*command, "--out", "-"])
+    assert result.exit_code == 2 and "'-' is not stdout here" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []

@@ -12,13 +12,15 @@ import click
 
 from dae_export.pipeline import GRAPHS, TARGETS
 from dae_export.pipeline import ExportConfig as Defaults
-from dae_runtime.cli.options import Console, quiet_option
+from dae_runtime.cli.options import Console, folder_not_stdout, quiet_option
 from dae_runtime.noise import NOISE_KINDS
 
 
 @click.command()
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), required=True, help="Trained model.keras.")
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), required=True, callback=folder_not_stdout, help="Output folder."
+)
 @click.option("--opset", type=click.IntRange(13, 21), default=Defaults.opset, show_default=True)
 @click.option(
     "--graph",

@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from dae_runtime.cli.options import folder_not_stdout
+
 
 def shipped_keras_model() -> Path | None:
     """models/seed/model.keras of the checkout the packages are installed from, if any."""
@@ -29,7 +31,7 @@ def _figure(path: Path, rows: list[tuple[str, np.ndarray]]) -> None:
 
 
 @click.command()
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=click.Path(file_okay=False), default=None, callback=folder_not_stdout,
               help="Output folder (default: runs/demo-<date>-<time>, never an existing one).")  # fmt: skip
 @click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True,
               help="Training epochs (the shipped recipe uses 150; see `make model`).")  # fmt: skip

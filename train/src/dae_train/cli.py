@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 
-from dae_runtime.cli.options import Console, file_target, json_option, quiet_option, write_json_output
+from dae_runtime.cli.options import (
+    Console,
+    file_target,
+    folder_not_stdout,
+    json_option,
+    quiet_option,
+    write_json_output,
+)
 from dae_runtime.noise import NOISE_KINDS
 from dae_train.architectures import ARCHITECTURES
 from dae_train.config import DEFAULT_SIGMAS, LOSSES, SCHEDULES
@@ -120,7 +127,13 @@ noise_kind_option = click.option(
 @click.option(
     "--seed", type=int, default=Defaults.seed, show_default=True, help="Seed for weights, order, shifts and noise."
 )
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Run folder for model, report, figures.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    required=True,
+    callback=folder_not_stdout,
+    help="Run folder for model, report, figures.",
+)
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out with its saved settings.")
 @click.option("--overwrite", is_flag=True, help="Replace a model already in --out.")
 @quiet_option

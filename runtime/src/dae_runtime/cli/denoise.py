@@ -6,13 +6,23 @@ from pathlib import Path
 
 import click
 
-from dae_runtime.cli.options import Console, int8_option, load_denoiser, model_option, quiet_option, threads_option
+from dae_runtime.cli.options import (
+    Console,
+    folder_not_stdout,
+    int8_option,
+    load_denoiser,
+    model_option,
+    quiet_option,
+    threads_option,
+)
 from dae_runtime.cli.types import FiniteFloatRange
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), required=True, callback=folder_not_stdout, help="Output folder."
+)
 @model_option
 @int8_option
 @threads_option

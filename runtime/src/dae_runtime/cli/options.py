@@ -70,6 +70,15 @@ def file_not_stdout(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
+def folder_not_stdout(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback for output folders: '-' reads as stdout to a shell user, and made a folder named '-'."""
+    if value == STDOUT:
+        raise click.BadParameter(
+            "give a folder name ('./-' for a folder named '-'); '-' is not stdout here", ctx, param
+        )
+    return value
+
+
 def file_target(path: str | None) -> str | None:
     """`path` if it names a file to write (for up-front writability checks), None for stdout or no path."""
     return None if path in (None, STDOUT) else path
