@@ -69,3 +69,44 @@ def test_unsupported_activation_layers_are_refused_in_one_line():
     model = keras.Model(inputs, keras.layers.Activation("softplus")(keras.layers.Conv2D(1, 3, padding="same")(inputs)))
     with pytest.raises(ExportError, match="only relu, sigmoid activation layers are supported"):
         check_supported(model)
+
+
+def test_a_graph_output_inside_a_layout_chain_keeps_the_chain():
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from dae_export.onnx_fp32 import _drop_identity_reshapes
+
+    axis = numpy_helper.from_array(np.array([4], np.int64), "axis")
+    nodes = [
+        helper.make_node("Relu", ["x"], ["a"]),
+        helper.make_node("Unsqueeze", ["a", "axis"], ["d"]),
+        helper.make_node("Squeeze", ["d", "axis"], ["e"]),
+        helper.make_node("Relu", ["e"], ["y"]),
+    ]
+    io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", 1, "h", "w"]) for n in ("x", "y")]
+    second = helper.make_tensor_value_info("d", TensorProto.FLOAT, ["batch", 1, "h", "w", 1])
+    graph = helper.make_graph(nodes, "g", io[:1], [io[1], second], [axis])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    _drop_identity_reshapes(proto)
+    assert [n.op_type for n in proto.graph.node] == ["Relu", "Unsqueeze", "Squeeze", "Relu"]
+    onnx.checker.check_model(proto, full_check=True)
+
+
+def test_the_column_head_is_used_only_where_every_allowed_width_divides(two_path_model, tmp_path):
+    """The x86 head reads 4 columns as channels; this model (one pooling) allows widths of any even size."""
+    import onnx
+
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.quantize import quantize_with_gate
+    from dae_export.steps.onnx_fp32 import _fast_or_plain
+    from dae_runtime.synthetic import synthetic_digits
+
+    fp32 = tmp_path / "model.onnx"
+    onnx.save(_fast_or_plain(convert_fp32(two_path_model), "fast", print)[0], str(fp32))
+    digits = synthetic_digits(64)[..., None].astype(np.float32)
+    int8 = tmp_path / "model.int8.onnx"
+    quantize_with_gate(fp32, int8, digits, digits, digits, max_psnr_loss_db=5.0, fast=True, size_multiple=2)
+    assert "input_columns_to_nchw" not in [n.name for n in onnx.load(str(int8)).graph.node]
+    x = np.random.default_rng(9).random((1, 28, 30, 1), dtype=np.float32)  # 30 is even, not a multiple of 4
+    assert _run(onnx.load(str(int8)), x).shape == (1, 28, 30, 1)

@@ -54,7 +54,33 @@ def test_a_strided_conv_halves_the_map_as_a_pooling_does():
     x = keras.layers.UpSampling2D(4)(x)
     model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(x))
     assert model_shape.size_multiple(model) == 4
-    assert model_shape.receptive_radius(model) == 2 + 2 + 1 + 1  # strided conv, pool, upsampling, last conv
+    assert model_shape.receptive_radius(model) == 3 + 2 + 1 + 1  # strided conv, pool, upsampling, last conv
+
+
+def test_the_reach_bounds_what_an_output_pixel_reads_after_strided_convs():
+    """A "same" stride-2 conv pads more after than before; with a 4x upsampling the reach once fell a
+    pixel short, and tiled frames differed from one pass (found in review, 2026-11-27)."""
+    import keras
+
+    from dae_export import model_shape
+
+    inputs = keras.Input((None, None, 1))
+    x = keras.layers.Conv2D(1, 4, strides=2, padding="same", use_bias=False)(inputs)
+    x = keras.layers.Conv2D(1, 5, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.UpSampling2D(4)(x)
+    model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same", use_bias=False)(x))
+    model.set_weights(
+        [np.random.default_rng(0).uniform(0.5, 1, w.shape).astype("float32") for w in model.get_weights()]
+    )
+    side, row = 48, 24
+    impulses = np.zeros((side, side, side, 1), np.float32)
+    impulses[np.arange(side), row, np.arange(side), 0] = 1.0  # image q lights input column q
+    reads = np.abs(np.asarray(model(impulses))[:, row, :, 0]) > 0  # reads[q, p]: output column p reads input q
+    multiple, radius = model_shape.size_multiple(model), model_shape.receptive_radius(model)
+    for p in range(8, side - 8):
+        q = np.nonzero(reads[:, p])[0]
+        block = multiple * (p // multiple)  # the runtime's tiles keep whole blocks of the size multiple
+        assert block - q.min() <= radius and q.max() - (block + multiple - 1) <= radius
 
 
 def test_a_three_pooling_model_exports_metadata_from_its_own_shape(tmp_path):

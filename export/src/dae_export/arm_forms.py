@@ -71,7 +71,7 @@ def _int8(ctx: ExportContext, dest: Path, sections: dict) -> Path:
     cfg, path = ctx.cfg, dest / INT8
     result = quantize.quantize_with_gate(
         ctx.stage / FP32, path, ctx.calib, ctx.val_noisy, ctx.val_clean,
-        cfg.max_int8_loss_db, cfg.int8_types, fast=True, encoder_columns=2,
+        cfg.max_int8_loss_db, cfg.int8_types, fast=True, encoder_columns=2, size_multiple=ctx.spec["size_multiple"],
     )  # fmt: skip
     gated = run_onnx(path, ctx.val_noisy)
     q = onnx.load(str(path))

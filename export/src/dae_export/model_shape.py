@@ -71,7 +71,8 @@ def receptive_radius(model) -> int:
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D):
             k = max(layer.kernel_size)
-            radius += (k // 2) * max(layer.dilation_rate) * stride
+            # a stride-s "same" conv pads up to s - 1 more pixels after than before: reach that far too
+            radius += ((k // 2) * max(layer.dilation_rate) + max(layer.strides) - 1) * stride
             stride *= max(layer.strides)
         elif isinstance(layer, keras.layers.MaxPooling2D):
             radius += (max(layer.pool_size) - 1) * stride

@@ -256,7 +256,11 @@ def _drop_identity_reshapes(proto) -> None:
         if first.input[0] in producers and producers[first.input[0]].op_type in _ORDER_KEEPING:
             continue  # not the start of a chain
         start, chain = dims.get(first.input[0], []), [first]
-        while (nxt := graph.consumer(chain[-1].output[0])) is not None and nxt.op_type in _ORDER_KEEPING:
+        while (
+            chain[-1].output[0] not in outputs  # a graph output inside the chain ends it
+            and (nxt := graph.consumer(chain[-1].output[0])) is not None
+            and nxt.op_type in _ORDER_KEEPING
+        ):
             chain.append(nxt)
         while chain:
             end = dims.get(chain[-1].output[0], [])

@@ -116,7 +116,7 @@ def sensitive_layers(source: Path) -> list[list[str]]:
     return [[], convs[-1:], [convs[0], convs[-1]]]
 
 
-def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4) -> Path:
+def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4, size_multiple: int = 4) -> Path:
     """The graph to quantize: the fp32 model, or with its int8 layout rewrites: the first conv + pool
     in phase form (fast_graph.column_phase_encoder) and DepthToSpace(2) as layout nodes
     (fast_graph_phases.depth_to_space_as_layout), each where it applies."""
@@ -128,7 +128,10 @@ def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4) 
     if not fast:
         return fp32_path
     source = onnx.load(str(fp32_path))
-    for rewrite in (depth_to_space_as_layout, lambda p: column_phase_encoder(p, columns)):
+    rewrites = [depth_to_space_as_layout]
+    if size_multiple % columns == 0:  # the column head reads `columns` pixels as channels: widths must divide
+        rewrites.append(lambda p: column_phase_encoder(p, columns))
+    for rewrite in rewrites:
         try:
             source = rewrite(source)
         except Exception:  # noqa: BLE001 - not this model's layers (or a rewrite bug): quantize without it
@@ -148,19 +151,21 @@ def quantize_with_gate(
     types: str = "u8s8",
     fast: bool = False,
     encoder_columns: int = 4,
+    size_multiple: int = 4,
 ) -> Int8Result:
     """Quantize, check PSNR against fp32 on validation digits, keep sensitive layers in float if needed.
 
     fast: the int8 form of the fast graph (dae_export.fast_graph): quantize with the first conv +
     pool in phase form for onnxruntime's fast int8 conv kernel, then dequantize after the output's
     layout nodes. The function is the same. encoder_columns: 4 (x86) or 2 (ARM), see
-    fast_graph.column_phase_encoder."""
+    fast_graph.column_phase_encoder, used only if every frame width the metadata allows (a multiple of
+    `size_multiple`) is a multiple of it."""
     from dae_export.parity import run_onnx
     from dae_runtime.metrics import psnr
 
     fp32_psnr = psnr(run_onnx(fp32_path, val_noisy), val_clean)
     result = None
-    source = _int8_source(fp32_path, out_path, fast, encoder_columns)
+    source = _int8_source(fp32_path, out_path, fast, encoder_columns, size_multiple)
     try:
         for exclude in sensitive_layers(source):
             quantize(source, out_path, calib_noisy, types, exclude)

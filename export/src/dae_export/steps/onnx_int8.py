@@ -30,6 +30,7 @@ class OnnxInt8Step(ExportStep):
         result = quantize.quantize_with_gate(
             ctx.stage / FP32_ONNX, path, ctx.calib, ctx.val_noisy, ctx.val_clean,
             cfg.max_int8_loss_db, cfg.int8_types, fast=ctx.form in ("fast", "fast-phase"),
+            size_multiple=ctx.spec["size_multiple"],
         )  # fmt: skip
         q = onnx.load(str(path))
         metadata.set_onnx_metadata(q, "int8", ctx.noise, ctx.train_metrics, ctx.source_sha, ctx.spec)
