@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dae_runtime.cli.options import load_denoiser, model_option, precision_option, threads_option
+from dae_runtime.cli.options import file_not_stdout, load_denoiser, model_option, precision_option, threads_option
 from dae_runtime.cli.types import FiniteFloatRange
 
 
@@ -53,7 +53,9 @@ def _finite(ctx, param, value):
 )
 @click.option("--full-frame", is_flag=True, help="Denoise the whole downscaled frame instead of digit crops.")
 @click.option("--headless", is_flag=True, help="No window: write the composed video to --out.")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Composed video (.mp4).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), default=None, callback=file_not_stdout, help="Composed video (.mp4)."
+)
 @click.option(
     "--serve",
     default=None,

@@ -66,7 +66,7 @@ quiet_option = click.option(
 def file_not_stdout(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Option callback: '-' would make a file named '-'; only --json writes to stdout."""
     if value == STDOUT:
-        raise click.BadParameter("give a file name; '-' (stdout) is for --json only", ctx, param)
+        raise click.BadParameter("give a file name ('./-' for a file named '-'); '-' is not stdout here", ctx, param)
     return value
 
 
