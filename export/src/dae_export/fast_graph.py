@@ -141,7 +141,7 @@ def column_phase_encoder(proto, columns: int = 4):
         raise ExportError(problem)
     relu, pool = head[2], head[3]
     w, b = g.array(conv.input[1]), g.array(conv.input[2])
-    channels = w.shape[0]
+    channels, edge_name = w.shape[0], "input_columns_to_nchw" if shared else "input_to_nchw"
     new = [
         # NHWC (N, H, W, 1) is, byte for byte, (N, H, W/c, c): c neighbouring columns as channels.
         helper.make_node(
@@ -151,12 +151,8 @@ def column_phase_encoder(proto, columns: int = 4):
             name="input_four_columns",
         ),  # fmt: skip
         helper.make_node(
-            "Transpose",
-            ["input_columns"],
-            ["input_columns_nchw"],
-            name="input_columns_to_nchw" if shared else "input_to_nchw",
-            perm=[0, 3, 1, 2],
-        ),
+            "Transpose", ["input_columns"], ["input_columns_nchw"], name=edge_name, perm=[0, 3, 1, 2]
+        ),  # fmt: skip
         helper.make_node(
             "Conv",
             [
