@@ -82,9 +82,10 @@ def _skip_rewrite(g: Graph, up, add, conv) -> list:
     return [*_phase_nodes(g, up.input[0], conv, upsampled), skip_conv, total]
 
 
-def _next_rewrite(g: Graph):
+def _next_rewrite(g: Graph, size_multiple: int | None):
     """The first upsample this module can rewrite: (nodes to replace, their replacement), or None."""
     from dae_export.fast_graph import _is_conv3x3_same, _is_nearest_2x
+    from dae_export.fast_graph_phase_space import fits_phase_space, phase_space_nodes
 
     users = g.consumers()
     for up in (n for n in g.g.node if n.op_type == "Resize" and _is_nearest_2x(g, n)):
@@ -92,7 +93,9 @@ def _next_rewrite(g: Graph):
         if len(after) != 1:
             continue
         if after[0].op_type == "Conv" and _is_conv3x3_same(g, after[0]):
-            return [up, after[0]], _shifted_phase_nodes(g, up.input[0], after[0], after[0].output[0])
+            y, conv = up.input[0], after[0]
+            form = phase_space_nodes if fits_phase_space(g, y, conv, size_multiple) else _shifted_phase_nodes
+            return [up, conv], form(g, y, conv, conv.output[0])
         add, convs = after[0], users[after[0].output[0]]
         if (
             add.op_type == "Add"
@@ -148,11 +151,13 @@ def _relu_before_depth_to_space(g: Graph) -> None:
             )
 
 
-def phase_upsamples(proto):
-    """The rewrite above for every upsample it applies to; raises ExportError if there is none."""
+def phase_upsamples(proto, size_multiple: int | None = None):
+    """The rewrite above for every upsample it applies to; raises ExportError if there is none.
+    size_multiple: the model's (frames are padded to it); given, a 1-output conv goes to phase space
+    where its input's sides are even (dae_export.fast_graph_phase_space)."""
     g = Graph(proto)
     done = 0
-    while (found := _next_rewrite(g)) is not None:
+    while (found := _next_rewrite(g, size_multiple)) is not None:
         g.replace(*found)
         done += 1
     if not done:

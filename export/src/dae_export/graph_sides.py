@@ -40,6 +40,8 @@ def side_of(g: Graph, tensor: str, source: str) -> Side:
             changes.append(_window_change(g, node))
         elif node.op_type == "DepthToSpace":
             changes.append(("times", _attrs(node).get("blocksize", 1)))
+        elif node.op_type == "SpaceToDepth":
+            changes.append(("divide", _attrs(node).get("blocksize", 1)))
         elif node.op_type == "Resize" and _is_nearest_2x(g, node):
             changes.append(("times", 2))
         elif node.op_type == "Slice" and getattr(producers.get(node.input[0]), "op_type", "") == "DepthToSpace":
@@ -84,7 +86,7 @@ def _window_change(g: Graph, node) -> tuple[str, int]:
 
 
 def _crop(g: Graph, node) -> int:
-    """Pixels a Slice takes off each spatial side: only a constant crop of both H and W by the same amount."""
+    """Pixels a Slice takes off each spatial axis: only a constant crop of H and W alike (its two ends may differ)."""
     if not all(i in g.weights for i in node.input[1:]):
         raise ExportError(f"{node.name}: a Slice whose bounds are not constants")
     starts, ends, axes, steps = ([g.array(i).tolist() for i in node.input[1:]] + [None, None])[:4]
@@ -93,8 +95,9 @@ def _crop(g: Graph, node) -> int:
         or sorted(a % 4 for a in axes) != [2, 3]
         or steps not in (None, [1, 1])
         or len(set(starts)) != 1
-        or starts[0] < 1
-        or set(ends) != {-starts[0]}
+        or len(set(ends)) != 1
+        or starts[0] < 0
+        or ends[0] > -1
     ):
-        raise ExportError(f"{node.name}: a Slice that is not an equal crop of both sides")
-    return 2 * starts[0]
+        raise ExportError(f"{node.name}: a Slice that is not the same crop of both axes")
+    return starts[0] - ends[0]

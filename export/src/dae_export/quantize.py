@@ -118,17 +118,19 @@ def sensitive_layers(source: Path) -> list[list[str]]:
 
 def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4, size_multiple: int = 4) -> Path:
     """The graph to quantize: the fp32 model, or with its int8 layout rewrites: the first conv + pool
-    in phase form (fast_graph.column_phase_encoder) and DepthToSpace(2) as layout nodes
-    (fast_graph_phases.depth_to_space_as_layout), each where it applies."""
+    in phase form (fast_graph.column_phase_encoder), DepthToSpace(2) and SpaceToDepth(2) as layout
+    nodes (fast_graph_phases.depth_to_space_as_layout, fast_graph_phase_space.space_to_depth_as_layout),
+    each where it applies."""
     import onnx
 
     from dae_export.fast_graph import column_phase_encoder
+    from dae_export.fast_graph_phase_space import space_to_depth_as_layout
     from dae_export.fast_graph_phases import depth_to_space_as_layout
 
     if not fast:
         return fp32_path
     source = onnx.load(str(fp32_path))
-    rewrites = [depth_to_space_as_layout]
+    rewrites = [space_to_depth_as_layout, depth_to_space_as_layout]  # sides are traced before the D2S edit
     if size_multiple % columns == 0:  # the column head reads `columns` pixels as channels: widths must divide
         rewrites.append(lambda p: column_phase_encoder(p, columns))
     for rewrite in rewrites:

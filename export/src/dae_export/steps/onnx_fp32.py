@@ -27,7 +27,9 @@ class OnnxFp32Step(ExportStep):
         from dae_export.onnx_fp32 import convert_fp32
 
         cfg, path = ctx.cfg, ctx.stage / FP32_ONNX
-        proto, ctx.form = _fast_or_plain(convert_fp32(ctx.model, cfg.opset), cfg.graph, ctx.say)
+        proto, ctx.form = _fast_or_plain(
+            convert_fp32(ctx.model, cfg.opset), cfg.graph, ctx.say, ctx.spec["size_multiple"]
+        )
         metadata.set_onnx_metadata(proto, "fp32", ctx.noise, ctx.train_metrics, ctx.source_sha, ctx.spec)
         onnx.save(proto, str(path))
         m = ctx.spec["size_multiple"]  # frames other than digits: 56x84 for the seed's multiple 4
@@ -39,14 +41,15 @@ class OnnxFp32Step(ExportStep):
         ctx.summary.metrics["onnx_fp32"] = {**ctx.quality(fp32_val, vs_keras=False), "max_abs_diff_vs_keras": diff}
 
 
-def _fast_or_plain(proto, graph: str, say) -> tuple[Any, str]:
-    """The first fast form whose rewrite applies; else the plain graph, with a note saying why."""
+def _fast_or_plain(proto, graph: str, say, size_multiple: int | None = None) -> tuple[Any, str]:
+    """The first fast form whose rewrite applies; else the plain graph, with a note saying why.
+    size_multiple: the model's, for rewrites that need even map sides (None: those are not used)."""
     from dae_export.onnx_fp32 import ExportError
 
     if graph != "fast":
         return proto, graph
     reason: Exception = ExportError("fast graph: no rewrite applies")
-    for form, rewrite in _fast_forms():
+    for form, rewrite in _fast_forms(size_multiple):
         try:
             return rewrite(proto), form
         except ExportError as exc:  # not this form's architecture: try the next
@@ -56,7 +59,7 @@ def _fast_or_plain(proto, graph: str, say) -> tuple[Any, str]:
     return _plain(reason, proto, say)
 
 
-def _fast_forms() -> list[tuple[str, Any]]:
+def _fast_forms(size_multiple: int | None) -> list[tuple[str, Any]]:
     """(form, rewrite), most specific first: the seed's, seed-skip's, then any upsampling decoder's."""
     from dae_export import fast_graph
     from dae_export.fast_graph_phases import phase_upsamples
@@ -65,7 +68,7 @@ def _fast_forms() -> list[tuple[str, Any]]:
     return [
         ("fast", fast_graph.fast_fp32),
         ("fast-skip", last_skip_phase),
-        ("fast-phase", lambda p: fast_graph.transpose_edges(phase_upsamples(p))),
+        ("fast-phase", lambda p: fast_graph.transpose_edges(phase_upsamples(p, size_multiple))),
     ]
 
 

@@ -1,0 +1,135 @@
+"""The last upsample's 1-output conv computed in phase space: 16 outputs at a quarter of the pixels.
+
+Resize(2x, y) -> Conv3x3(w: 1 output)  becomes  Crop(DepthToSpace(4, Conv2x2(SpaceToDepth(2, y)))):
+y's four pixel phases become channels, and the conv outputs the 16 phases of the result on a grid
+shifted by one pixel (phase_kernels.shifted_upsample_conv_phases, the seed's decoder output form).
+The multiplications are the same; the point is their shape. onnxruntime's int8 conv runs a GEMM per
+image with the output channels as its N: 4 phases of 1 output leave most of the kernel's columns
+empty, 16 fill them. Measured 2026-11-27 on lowres-unet2, int8 batch 256: the output conv and its
+layout nodes from 3.0 to 1.8 ms (benchmarks/README.md, "The output conv in phase space").
+
+It needs y's sides even for every frame the runtime feeds: the caller passes the model's size
+multiple. int8 only: every SpaceToDepth(2) becomes NHWC Reshape -> Transpose -> Reshape
+(space_to_depth_as_layout), one copy of C-byte runs instead of a float detour.
+Exact up to float rounding; the export's parity check proves it again.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from dae_export.graph_edit import Graph
+from dae_export.graph_sides import side_of
+from dae_export.onnx_fp32 import ExportError
+from dae_export.phase_kernels import shifted_upsample_conv_phases
+
+
+def fits_phase_space(g: Graph, y: str, conv, size_multiple: int | None) -> bool:
+    """True if conv (after Resize(2x, y)) has 1 output and y's sides are even for every allowed frame."""
+    if size_multiple is None or g.array(conv.input[1]).shape[0] != 1:
+        return False
+    try:
+        side = side_of(g, y, g.g.input[0].name)
+    except ExportError:
+        return False
+    step = Fraction(size_multiple) * side.scale  # y's side grows by this per size_multiple of the input
+    return side.offset == 0 and step.denominator == 1 and step.numerator % 2 == 0
+
+
+def phase_space_nodes(g: Graph, y: str, conv, out: str) -> list:
+    """SpaceToDepth(2) -> Conv2x2 (16 phases) -> DepthToSpace(4) -> crop, for Resize(2x, y) -> conv."""
+    from onnx import helper
+
+    n = conv.name
+    w, b = g.array(conv.input[1]), np.tile(g.array(conv.input[2]), 16)
+    weights = [g.add(f"{n}_phase_space_w", shifted_upsample_conv_phases(w)), g.add(f"{n}_phase_space_b", b)]
+    return [
+        helper.make_node("SpaceToDepth", [y], [f"{n}_in_phases"], name=f"{n}_to_phases", blocksize=2),
+        helper.make_node(
+            "Conv",
+            [f"{n}_in_phases", *weights],
+            [f"{n}_phases"],
+            name=f"{n}_phases",
+            kernel_shape=[2, 2],
+            pads=[1, 1, 1, 1],
+        ),  # fmt: skip
+        helper.make_node("DepthToSpace", [f"{n}_phases"], [f"{n}_shifted"], name=f"{n}_to_pixels", blocksize=4),
+        helper.make_node(
+            "Slice",
+            [
+                f"{n}_shifted",
+                g.add(f"{n}_crop_start", np.array([3, 3], np.int64)),
+                g.add(f"{n}_crop_end", np.array([-1, -1], np.int64)),
+                g.add(f"{n}_crop_axes", np.array([2, 3], np.int64)),
+            ],
+            [out],
+            name=f"{n}_crop",
+        ),  # fmt: skip
+    ]
+
+
+def space_to_depth_as_layout(proto):
+    """Every SpaceToDepth(2) as NHWC layout nodes; raises ExportError if there is none.
+
+    (N, H, W, C) -> (N, H/2, 2, W/2, 2C) -> swap the middle axes -> (N, H/2, W/2, 4C): channels
+    (phase row, phase col, c), SpaceToDepth's order. The split's sides come from the graph input's
+    Shape (a Shape of the map would make onnxruntime materialise it in NCHW)."""
+    from dae_export.fast_graph_phases import _topological
+
+    g = Graph(proto)
+    s2ds = [n for n in g.g.node if n.op_type == "SpaceToDepth" and _attr(n, "blocksize") == 2]
+    if not s2ds:
+        raise ExportError("no SpaceToDepth(2)")
+    source = g.g.input[0].name
+    for s2d in s2ds:
+        side = side_of(g, s2d.output[0], source)  # the output's side: input * scale
+        if side.offset or side.scale.numerator != 1:
+            raise ExportError(f"{s2d.name}: its side is not the input's divided by a whole number")
+        channels = _channels(g, s2d.input[0])
+        g.replace([s2d], _layout_nodes(g, s2d, side.scale.denominator, channels))
+    g.set_nodes(_topological(list(g.g.node), {source} | set(g.weights)))
+    return g.finish()
+
+
+def _layout_nodes(g: Graph, s2d, divisor: int, channels: int) -> list:
+    from onnx import helper
+
+    n = s2d.name
+
+    def const(name: str, *values: int) -> str:
+        return g.add(f"{n}_{name}", np.array(values, np.int64))
+
+    def node(op: str, inputs: list[str], name: str, output: str = "", **attrs):
+        return helper.make_node(op, inputs, [output or f"{n}_{name}"], name=f"{n}_{name}", **attrs)
+
+    return [
+        node("Shape", [g.g.input[0].name], "input_shape"),
+        # the input's (N, H0, W0, 1) -> (N, H0/d, W0/d, 1): the output's sides
+        node("Div", [f"{n}_input_shape", const("divisor", 1, divisor, divisor, 1)], "sides"),
+        node("Slice", [f"{n}_sides", const("n_from", 0), const("n_to", 2)], "n_rows"),
+        node("Slice", [f"{n}_sides", const("w_from", 2), const("w_to", 3)], "cols"),
+        node("Concat", [f"{n}_n_rows", const("two", 2), f"{n}_cols", const("2c", 2 * channels)], "split_shape", axis=0),
+        node("Transpose", [s2d.input[0]], "to_nhwc", perm=[0, 2, 3, 1]),
+        node("Reshape", [f"{n}_to_nhwc", f"{n}_split_shape"], "split"),  # (N, H/2, 2, W/2, 2C)
+        node("Transpose", [f"{n}_split"], "gather", perm=[0, 1, 3, 2, 4]),  # (N, H/2, W/2, 2, 2C)
+        node("Reshape", [f"{n}_gather", const("merged", 0, 0, 0, 4 * channels)], "merge"),
+        node("Transpose", [f"{n}_merge"], "to_nchw", output=s2d.output[0], perm=[0, 3, 1, 2]),
+    ]
+
+
+def _channels(g: Graph, tensor: str) -> int:
+    """The channels of a Conv's map (through a Relu); the layout form needs them as a constant."""
+    from dae_export.fast_graph_phases import _conv_before
+
+    conv = _conv_before(g, tensor)
+    if conv is None:
+        raise ExportError(f"{tensor}: SpaceToDepth of a map that is not a Conv's")
+    return int(g.array(conv.input[1]).shape[0])
+
+
+def _attr(node, name: str):
+    from onnx import helper
+
+    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), None)

@@ -1,0 +1,82 @@
+"""The output conv in phase space (dae_export.fast_graph_phase_space): where it applies, exact, its int8 layout."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from test_fast_graph_skips import _model, _run
+
+
+@pytest.fixture(scope="module")
+def lowres():
+    return _model("lowres-unet")
+
+
+@pytest.fixture(scope="module")
+def lowres_plain(lowres):
+    from dae_export.onnx_fp32 import convert_fp32
+
+    return convert_fp32(lowres)
+
+
+def _digits_and_frames():
+    rng = np.random.default_rng(11)
+    return rng.random((4, 28, 28, 1), dtype=np.float32), rng.random((2, 56, 84, 1), dtype=np.float32)
+
+
+def _ops(proto) -> Counter:
+    return Counter(n.op_type for n in proto.graph.node)
+
+
+def test_the_output_conv_goes_to_phase_space_only_where_its_input_sides_stay_even(lowres, lowres_plain):
+    from dae_export.fast_graph_phases import phase_upsamples
+
+    fast = phase_upsamples(lowres_plain, size_multiple=4)  # the 14x14 map: input / 2, always even
+    assert _ops(fast)["SpaceToDepth"] == 1
+    s2d = next(n for n in fast.graph.node if n.op_type == "SpaceToDepth")
+    out_conv = next(n for n in fast.graph.node if n.input[0] == s2d.output[0])
+    assert [w.dims[:2] for w in fast.graph.initializer if w.name == out_conv.input[1]] == [[16, 4 * 32]]
+    for x in _digits_and_frames():
+        assert np.abs(_run(fast, x) - np.asarray(lowres(x))).max() <= 1e-4
+        assert np.abs(_run(fast, x) - _run(lowres_plain, x)).max() <= 1e-5
+    for multiple in (None, 2):  # unknown, or frames of side 2 mod 4: a 14x14-level side may be odd
+        assert _ops(phase_upsamples(lowres_plain, size_multiple=multiple))["SpaceToDepth"] == 0
+
+
+def test_the_export_passes_the_size_multiple(lowres_plain):
+    from dae_export.steps.onnx_fp32 import _fast_or_plain
+
+    proto, form = _fast_or_plain(lowres_plain, "fast", print, size_multiple=4)
+    assert form == "fast-phase" and _ops(proto)["SpaceToDepth"] == 1
+
+
+def test_space_to_depth_as_layout_nodes_only_moves_values(lowres_plain):
+    from dae_export.fast_graph import transpose_edges
+    from dae_export.fast_graph_phase_space import space_to_depth_as_layout
+    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.onnx_fp32 import ExportError
+
+    fast = transpose_edges(phase_upsamples(lowres_plain, size_multiple=4))
+    layout = space_to_depth_as_layout(fast)
+    assert _ops(layout)["SpaceToDepth"] == 0
+    for x in _digits_and_frames():
+        assert np.array_equal(_run(layout, x), _run(fast, x))
+    with pytest.raises(ExportError, match="no SpaceToDepth"):
+        space_to_depth_as_layout(lowres_plain)
+
+
+def test_int8_quantizes_the_layout_form_with_the_column_head(lowres_plain, tmp_path):
+    import onnx
+
+    from dae_export.fast_graph import transpose_edges
+    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.quantize import _int8_source
+
+    fp32 = tmp_path / "model.onnx"
+    onnx.save(transpose_edges(phase_upsamples(lowres_plain, size_multiple=4)), str(fp32))
+    source = onnx.load(str(_int8_source(fp32, tmp_path / "model.int8.onnx", fast=True, size_multiple=4)))
+    ops, names = _ops(source), {n.name for n in source.graph.node}
+    assert ops["SpaceToDepth"] == 0 and ops["DepthToSpace"] == 1  # the 16-phase output's stays
+    assert "input_four_columns" in names
+    for x in _digits_and_frames():
+        assert np.abs(_run(source, x) - _run(onnx.load(str(fp32)), x)).max() <= 1e-5
