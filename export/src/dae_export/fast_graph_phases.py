@@ -6,6 +6,8 @@ only a 2x2 window (dae_export.phase_kernels.shifted_upsample_conv). No Resize ru
 at the high resolution.
 Resize(2x, y) -> Add(s) -> Conv3x3(w, b)  becomes  DepthToSpace(PhaseConv(y)) + Conv3x3(s, w, no bias):
 conv is linear, conv(up(y) + s) = conv(up(y)) + conv(s) - b.
+A 1-output conv (the image) goes one level further, into phase space, where the size multiple
+allows it (dae_export.fast_graph_phase_space).
 Other Resizes stay: the same split for a U-Net's Concat skip made it slower (its phase conv does
 9/4 of the needed multiplications, and its skip conv stays at full resolution; benchmarks/README.md).
 A Relu after a DepthToSpace moves before it (the same values), so it fuses into the conv.
