@@ -80,3 +80,52 @@ def test_int8_quantizes_the_layout_form_with_the_column_head(lowres_plain, tmp_p
     assert "input_four_columns" in names
     for x in _digits_and_frames():
         assert np.abs(_run(source, x) - _run(onnx.load(str(fp32)), x)).max() <= 1e-5
+
+
+def _decoder_model(mid_one_output: bool):
+    """Pools then upsamples, each upsample followed by a conv; `mid_one_output`: a 1-output conv in the
+    middle of the decoder, so a DepthToSpace(2) comes after its SpaceToDepth (3 pools: multiple 8)."""
+    import keras
+    from keras import layers
+
+    conv = {"kernel_size": 3, "padding": "same", "activation": "relu"}
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((None, None, 1), name="input_1")
+    x = inputs
+    for _ in range(3 if mid_one_output else 2):
+        x = layers.MaxPooling2D(2, padding="same")(layers.Conv2D(8, **conv)(x))
+    widths = [8, 1, 8] if mid_one_output else [8]
+    for width in widths:
+        x = layers.Conv2D(width, **conv)(layers.UpSampling2D(2)(x))
+    x = layers.UpSampling2D(2)(x)
+    model = keras.Model(inputs, layers.Conv2D(1, kernel_size=3, padding="same", activation="sigmoid")(x))
+    for layer in model.layers:  # nonzero biases: tf2onnx drops zero ones, and the rewrites need them
+        if layer.weights:
+            w, b = layer.get_weights()
+            layer.set_weights([w, np.random.default_rng(6).normal(0, 0.1, b.shape).astype(np.float32)])
+    return model
+
+
+@pytest.mark.parametrize("mid_one_output, multiple", [(False, 4), (True, 8)])
+def test_the_int8_layout_applies_after_a_phase_decoder_and_before_another(mid_one_output, multiple, tmp_path):
+    """Review 2026-11-27: the SpaceToDepth input may be a cropped DepthToSpace (no Conv to read its
+    channels from), and a DepthToSpace(2) may follow it; int8 must get every layout form either way."""
+    import onnx
+
+    from dae_export.fast_graph import transpose_edges
+    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.quantize import _int8_source
+
+    model = _decoder_model(mid_one_output)
+    fp32 = tmp_path / "model.onnx"
+    onnx.save(transpose_edges(phase_upsamples(convert_fp32(model), size_multiple=multiple)), str(fp32))
+    fast = onnx.load(str(fp32))
+    s2ds = _ops(fast)["SpaceToDepth"]
+    assert s2ds == (2 if mid_one_output else 1)
+    source = onnx.load(str(_int8_source(fp32, tmp_path / "model.int8.onnx", fast=True, size_multiple=multiple)))
+    assert _ops(source)["SpaceToDepth"] == 0
+    assert _ops(source)["DepthToSpace"] == s2ds  # only the 16-phase outputs' stay; every 2x one is layout
+    rng = np.random.default_rng(5)
+    for x in (rng.random((2, 8 * multiple, 8 * multiple, 1), dtype=np.float32), rng.random((1, 40, 64, 1), np.float32)):
+        assert np.abs(_run(source, x) - np.asarray(model(x))).max() <= 1e-4

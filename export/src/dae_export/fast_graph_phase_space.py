@@ -21,7 +21,7 @@ from fractions import Fraction
 import numpy as np
 
 from dae_export.graph_edit import Graph
-from dae_export.graph_sides import side_of
+from dae_export.graph_sides import Side, side_of
 from dae_export.onnx_fp32 import ExportError
 from dae_export.phase_kernels import shifted_upsample_conv_phases
 
@@ -70,26 +70,43 @@ def phase_space_nodes(g: Graph, y: str, conv, out: str) -> list:
     ]
 
 
-def space_to_depth_as_layout(proto):
-    """Every SpaceToDepth(2) as NHWC layout nodes; raises ExportError if there is none.
+def layout_facts(proto) -> dict[str, tuple[Side, int]]:
+    """{SpaceToDepth(2) name: (its output's Side, its input's channels)}, from the graph as it is.
+    The int8 source takes them before the DepthToSpace layout edit, whose computed-shape Reshapes
+    neither a size trace nor shape inference can pass; {} if any is unknown."""
+    import onnx
+
+    g = Graph(proto)
+    dims = {v.name: v.type.tensor_type.shape.dim for v in onnx.shape_inference.infer_shapes(proto).graph.value_info}
+    facts = {}
+    for n in (n for n in g.g.node if _is_s2d2(n)):
+        shape = dims.get(n.input[0], [])
+        try:
+            side = side_of(g, n.output[0], g.g.input[0].name)
+        except ExportError:
+            return {}
+        if len(shape) != 4 or not shape[1].dim_value or side.offset or side.scale.numerator != 1:
+            return {}
+        facts[n.name] = (side, shape[1].dim_value)
+    return facts
+
+
+def space_to_depth_as_layout(proto, facts: dict | None = None):
+    """Every SpaceToDepth(2) as NHWC layout nodes; raises ExportError if there is none, or if its side
+    or channels are not known. facts: layout_facts() of the graph before other edits (default: now).
 
     (N, H, W, C) -> (N, H/2, 2, W/2, 2C) -> swap the middle axes -> (N, H/2, W/2, 4C): channels
     (phase row, phase col, c), SpaceToDepth's order. The split's sides come from the graph input's
-    Shape (a Shape of the map would make onnxruntime materialise it in NCHW)."""
-    from dae_export.fast_graph_phases import _topological
-
+    Shape: a Shape of the map itself makes onnxruntime materialise it in NCHW, in float."""
+    facts = layout_facts(proto) if facts is None else facts
     g = Graph(proto)
-    s2ds = [n for n in g.g.node if n.op_type == "SpaceToDepth" and _attr(n, "blocksize") == 2]
-    if not s2ds:
+    if not any(_is_s2d2(n) for n in g.g.node):
         raise ExportError("no SpaceToDepth(2)")
-    source = g.g.input[0].name
-    for s2d in s2ds:
-        side = side_of(g, s2d.output[0], source)  # the output's side: input * scale
-        if side.offset or side.scale.numerator != 1:
-            raise ExportError(f"{s2d.name}: its side is not the input's divided by a whole number")
-        channels = _channels(g, s2d.input[0])
+    while (s2d := next((n for n in g.g.node if _is_s2d2(n)), None)) is not None:
+        if s2d.name not in facts:
+            raise ExportError(f"{s2d.name}: its side or channels are not known")
+        side, channels = facts[s2d.name]
         g.replace([s2d], _layout_nodes(g, s2d, side.scale.denominator, channels))
-    g.set_nodes(_topological(list(g.g.node), {source} | set(g.weights)))
     return g.finish()
 
 
@@ -106,7 +123,7 @@ def _layout_nodes(g: Graph, s2d, divisor: int, channels: int) -> list:
 
     return [
         node("Shape", [g.g.input[0].name], "input_shape"),
-        # the input's (N, H0, W0, 1) -> (N, H0/d, W0/d, 1): the output's sides
+        # the input's (N, H0, W0, 1) -> (N, H0/d, W0/d, 1): the output's sides -> [N, H/2, 2, W/2, 2C]
         node("Div", [f"{n}_input_shape", const("divisor", 1, divisor, divisor, 1)], "sides"),
         node("Slice", [f"{n}_sides", const("n_from", 0), const("n_to", 2)], "n_rows"),
         node("Slice", [f"{n}_sides", const("w_from", 2), const("w_to", 3)], "cols"),
@@ -119,14 +136,8 @@ def _layout_nodes(g: Graph, s2d, divisor: int, channels: int) -> list:
     ]
 
 
-def _channels(g: Graph, tensor: str) -> int:
-    """The channels of a Conv's map (through a Relu); the layout form needs them as a constant."""
-    from dae_export.fast_graph_phases import _conv_before
-
-    conv = _conv_before(g, tensor)
-    if conv is None:
-        raise ExportError(f"{tensor}: SpaceToDepth of a map that is not a Conv's")
-    return int(g.array(conv.input[1]).shape[0])
+def _is_s2d2(node) -> bool:
+    return node.op_type == "SpaceToDepth" and _attr(node, "blocksize") == 2
 
 
 def _attr(node, name: str):

@@ -124,13 +124,14 @@ def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4, 
     import onnx
 
     from dae_export.fast_graph import column_phase_encoder
-    from dae_export.fast_graph_phase_space import space_to_depth_as_layout
+    from dae_export.fast_graph_phase_space import layout_facts, space_to_depth_as_layout
     from dae_export.fast_graph_phases import depth_to_space_as_layout
 
     if not fast:
         return fp32_path
     source = onnx.load(str(fp32_path))
-    rewrites = [space_to_depth_as_layout, depth_to_space_as_layout]  # sides are traced before the D2S edit
+    facts = layout_facts(source)  # before the DepthToSpace edit: its Reshapes end a size trace
+    rewrites = [depth_to_space_as_layout, lambda p: space_to_depth_as_layout(p, facts)]
     if size_multiple % columns == 0:  # the column head reads `columns` pixels as channels: widths must divide
         rewrites.append(lambda p: column_phase_encoder(p, columns))
     for rewrite in rewrites:
