@@ -5,8 +5,9 @@ y's four pixel phases become channels, and the conv outputs the 16 phases of the
 shifted by one pixel (phase_kernels.shifted_upsample_conv_phases, the seed's decoder output form).
 The multiplications are the same; the point is their shape. onnxruntime's int8 conv runs a GEMM per
 image with the output channels as its N: 4 phases of 1 output leave most of the kernel's columns
-empty, 16 fill them. Measured 2026-11-27 on lowres-unet2, int8 batch 256: the output conv and its
-layout nodes from 3.0 to 1.8 ms (benchmarks/README.md, "The output conv in phase space").
+empty, 16 fill them. Measured 2026-11-27 on lowres-unet2, int8 batch 256: the output conv 3.05 -> 1.17
+ms profiled, the model 1.84-1.87x -> 1.71-1.72x the seed's time (benchmarks/README.md, "The output
+conv in phase space").
 
 It needs y's sides even for every frame the runtime feeds: the caller passes the model's size
 multiple. int8 only: every SpaceToDepth(2) becomes NHWC Reshape -> Transpose -> Reshape
