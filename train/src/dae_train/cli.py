@@ -119,6 +119,13 @@ noise_kind_option = click.option(
     help="Stop after this many epochs without a better validation PSNR.",
 )
 @click.option(
+    "--batchnorm/--no-batchnorm",
+    default=Defaults.batchnorm,
+    show_default=True,
+    help="Train with BatchNormalization after each hidden conv, folded into the convs of the saved model "
+    "(lowres-unet, lowres-unet2).",
+)
+@click.option(
     "--xla/--no-xla",
     default=Defaults.xla,
     show_default=True,

@@ -30,12 +30,15 @@ class TrainConfig:
     patience: int = 30  # early stopping: epochs without a better validation PSNR
     seed: int = 0  # weights, shuffling, augmentation and noise all follow from it
     arch: str = "seed"  # model architecture, see dae_train.architectures
+    # BatchNormalization after each hidden conv while training; the saved model.keras has it folded
+    # into the convs, so it is the plain architecture (dae_train.batchnorm_fold)
+    batchnorm: bool = False
     xla: bool = True  # compile the training step with XLA: 19.5 against 29.1 ms per step on 2 cores (2026-11-26)
     validation_fraction: float = 0.1  # for sources without a fixed split (builtin uses 500 fixed digits)
 
     def validate(self) -> None:
         """Raise ValueError with a user-facing message for settings that cannot work."""
-        from dae_train.architectures import ARCHITECTURES
+        from dae_train.architectures import ARCHITECTURES, BATCHNORM_READY, batchnorm_choices
 
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
@@ -48,6 +51,10 @@ class TrainConfig:
             (0 <= self.scale < 0.5, f"scale must be 0 or more and below 0.5, got {self.scale}"),
             (self.patience >= 1, f"patience must be at least 1, got {self.patience}"),
             (self.arch in ARCHITECTURES, f"unknown architecture {self.arch!r}"),
+            (
+                not self.batchnorm or self.arch in BATCHNORM_READY,
+                f"--batchnorm works with {batchnorm_choices()}, not {self.arch}",
+            ),
         ]
         for ok, message in checks:
             if not ok:

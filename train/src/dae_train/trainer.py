@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_runtime.atomic import write_json
+from dae_runtime.atomic import atomic_path, write_json
 from dae_runtime.metrics import psnr, ssim
 from dae_runtime.noise import NoiseRange, NoiseSpec
 from dae_runtime.versions import package_versions
@@ -176,7 +176,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     if state is None:
         paths.out.mkdir(parents=True, exist_ok=True)
         checkpoint.clear(paths.checkpoints)  # a fresh run (--overwrite) must not resume an older one's epochs
-        model = build_model(cfg.arch)
+        model = build_model(cfg.arch, batchnorm=cfg.batchnorm)
         state = _fresh_state(cfg)
     else:
         model = keras.models.load_model(paths.last)
@@ -217,8 +217,23 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     if state["best_epoch"] == 0:
         raise TrainError("interrupted before the first epoch finished; nothing was saved")
     state["finished"] = not interrupted
+    _fold_batchnorm_of_best_model(paths.model, cfg)
     write_json(paths.state, state)
     return write_report(paths, cfg, splits.source, len(splits.train), state, val_noisy, val_clean, interrupted)
+
+
+def _fold_batchnorm_of_best_model(path: Path, cfg: TrainConfig) -> None:
+    """A --batchnorm run's best model becomes its folded plain model (atomically): export never sees BN."""
+    if not cfg.batchnorm:
+        return
+    import keras
+
+    from dae_train.batchnorm_fold import fold_batchnorm, has_batchnorm
+
+    model = keras.models.load_model(path)
+    if has_batchnorm(model):  # a resumed run may have kept the already folded best model
+        with atomic_path(path) as tmp:
+            fold_batchnorm(model, cfg.arch).save(tmp)
 
 
 def write_report(

@@ -10,9 +10,15 @@ from the model itself.
 
 from __future__ import annotations
 
-from dae_train.architectures.registry import ARCHITECTURES, build_model, register
+from dae_train.architectures.registry import (
+    ARCHITECTURES,
+    BATCHNORM_READY,
+    batchnorm_choices,
+    build_model,
+    register,
+)
 
 # the built-in zoo: importing a module registers its builder (the order is the --arch order)
 from dae_train.architectures import seed, seed_skip, unet, lowres_unet  # noqa: E402, F401  # isort: skip
 
-__all__ = ["ARCHITECTURES", "build_model", "register"]
+__all__ = ["ARCHITECTURES", "BATCHNORM_READY", "batchnorm_choices", "build_model", "register"]

@@ -13,23 +13,37 @@ InputShape = tuple[int | None, int | None, int]
 Builder = Callable[[InputShape], object]
 
 ARCHITECTURES: dict[str, Builder] = {}
+# builders that also take batchnorm=True: the same model with BatchNormalization after each hidden conv,
+# for training only (dae_train.batchnorm_fold folds it back into the plain model's convs)
+BATCHNORM_READY: set[str] = set()
 
 
-def register(name: str) -> Callable[[Builder], Builder]:
+def register(name: str, batchnorm: bool = False) -> Callable[[Builder], Builder]:
     """Decorator: `@register("name")` on a builder makes it `dae train --arch name`."""
 
     def add(builder: Builder) -> Builder:
         if name in ARCHITECTURES and ARCHITECTURES[name] is not builder:
             raise ValueError(f"architecture {name!r} is already registered")
         ARCHITECTURES[name] = builder
+        if batchnorm:
+            BATCHNORM_READY.add(name)
         return builder
 
     return add
 
 
-def build_model(name: str = "seed", input_shape: InputShape = (None, None, 1)):
+def build_model(name: str = "seed", input_shape: InputShape = (None, None, 1), batchnorm: bool = False):
     try:
         builder = ARCHITECTURES[name]
     except KeyError:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
-    return builder(input_shape)
+    if not batchnorm:
+        return builder(input_shape)
+    if name not in BATCHNORM_READY:
+        raise ValueError(f"{batchnorm_choices()} train with batchnorm; {name!r} does not")
+    return builder(input_shape, batchnorm=True)  # type: ignore[call-arg]
+
+
+def batchnorm_choices() -> str:
+    """The architectures that train with batchnorm, for messages."""
+    return ", ".join(n for n in ARCHITECTURES if n in BATCHNORM_READY) or "no architectures"
