@@ -36,6 +36,14 @@ def test_the_zoo_quality_model_is_clearly_cleaner_than_the_seed(held_out):
 
 
 def test_the_deeper_zoo_model_is_cleaner_again(held_out):
-    # measured 2026-11-26: lowres-unet2 int8 20.99 dB, fp32 21.04; lowres-unet's int8 20.88
+    # measured 2026-11-27 (trained with --batchnorm): lowres-unet2 int8 21.13 dB, fp32 21.14; lowres-unet's int8 20.88
     lowres, lowres2 = (denoised_psnr("int8", *held_out, model=m) for m in ("lowres-unet", "lowres-unet2"))
-    assert lowres2 >= 20.95 and lowres2 - lowres >= 0.08
+    assert lowres2 >= 21.05 and lowres2 - lowres >= 0.2
+
+
+def test_the_zoo_reaches_21_db_int8_on_the_mean_of_ten_noise_draws():
+    # Issue 14's goal, judged on ten draws (one draw moves a figure by up to 0.17 dB).
+    # measured 2026-11-27: lowres-unet2 int8 mean 21.050 (min 20.943); before --batchnorm 20.942
+    clean = load_mnist("builtin").validation.as_float()
+    draws = [NoiseSpec("gaussian", 0.5).apply(clean, np.random.default_rng(12345 + i)) for i in range(10)]
+    assert np.mean([denoised_psnr("int8", x, clean, model="lowres-unet2") for x in draws]) >= 21.0
