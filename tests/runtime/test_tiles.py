@@ -112,40 +112,94 @@ def _run_measuring_peak_rss(command, folder, preexec_fn, timeout_s=1800):
         return proc.returncode, out.read(), err.read(), usage.ru_maxrss * 1024
 
 
+TILE_SIDE = 1600  # an image of several full windows: its peak is the model's plus one window's inference
+FORMULA_HEADROOM = 1.3  # the budget over the formula; measured peaks sit at 1.00x it (README, "Denoise files")
+
+
+def _peak_of_dae_denoise(folder: Path, images: dict[str, np.ndarray], preexec_fn=None):
+    """Write `images` as PNGs in `folder`, denoise them (int8) in one `dae denoise`, return (result, peak)."""
+    for name, image in images.items():
+        assert cv2.imwrite(str(folder / name), image)
+    out = folder / "out"
+    command = [_dae(), "denoise", *(str(folder / n) for n in images), "--out", str(out), "--int8"]
+    return _run_measuring_peak_rss(command, folder, preexec_fn), out
+
+
 @pytest.mark.slow
-def test_a_20000_pixel_square_png_is_denoised_in_under_1_5_gb(tmp_path):
-    """The hostile test's 516 KB 20000x20000 PNG took 5.1 GB in one pass and died under a 3 GB limit.
-    Under that limit (of address space: RLIMIT_AS) it must now be denoised whole and right, a later
-    input still processed, and the peak resident memory stay under 1.5 GB. (The limit itself is not
-    1.5 GB because address space is more than memory: glibc reserves 64 MB per thread arena.)"""
-    side, limit, budget = 20000, 3 * 2**30, int(1.5 * 2**30)
+def test_a_20000_pixel_square_png_peaks_at_the_model_plus_one_tile_plus_input_and_output(tmp_path):
+    """Issue 28: the peak of `dae denoise --int8` on a 20000x20000 PNG is bounded by design:
+        peak <= R_tile + input bytes + output bytes,
+    R_tile being the same command's peak on an image of a few full windows (the model, the libraries and
+    one window's inference on this CPU), measured here. The budget is that bound x1.3 (measured 1.00x on
+    an AMD EPYC with AVX-512 VNNI). A tile buffer kept alive per window (0.6 MB each, 729 windows) fails
+    it. Also the hostile test's case: under a 3 GB address-space limit (RLIMIT_AS; glibc reserves 64 MB
+    per thread arena) it is denoised whole and right, and a later input is still processed."""
+    tile_dir, big_dir = tmp_path / "tile", tmp_path / "big"
+    tile_dir.mkdir(), big_dir.mkdir()
+    tile = (np.random.default_rng(0).random((TILE_SIDE, TILE_SIDE)) * 255).astype(np.uint8)
+    (code, _, stderr, tile_peak), _ = _peak_of_dae_denoise(tile_dir, {"tile.png": tile})
+    assert code == 0, stderr
+    side, limit = 20000, 3 * 2**30
     image = np.zeros((side, side), np.uint8)
     cv2.putText(image, "2026", (1000, 12000), cv2.FONT_HERSHEY_SIMPLEX, 100, 255, 400)
     image[::997] = 128
-    assert cv2.imwrite(str(tmp_path / "a_huge.png"), image)
-    del image
-    small = tmp_path / "b_small.png"
-    cv2.imwrite(str(small), np.full((40, 40), 255, np.uint8))
+    small = np.full((40, 40), 255, np.uint8)
 
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    out = tmp_path / "out"
-    command = [_dae(), "denoise", str(tmp_path / "a_huge.png"), str(small), "--out", str(out), "--int8"]
-    returncode, stdout, stderr, peak_bytes = _run_measuring_peak_rss(command, tmp_path, limit_memory)
+    result, out = _peak_of_dae_denoise(big_dir, {"a_huge.png": image, "b_small.png": small}, limit_memory)
+    del image
+    returncode, stdout, stderr, peak_bytes = result
     assert returncode == 0, stderr
     assert "2 file(s) written" in stdout
-    assert peak_bytes < budget, f"peak RSS {peak_bytes / 2**30:.2f} GB"
+    model_and_one_tile = tile_peak - 2 * TILE_SIDE**2  # its own input and output taken out
+    bound = model_and_one_tile + 2 * side * side  # + the 20000x20000 uint8 input and output
+    assert peak_bytes < FORMULA_HEADROOM * bound, (
+        f"peak RSS {peak_bytes / 2**20:.0f} MiB > {FORMULA_HEADROOM} x {bound / 2**20:.0f} MiB "
+        f"(one tile's run {model_and_one_tile / 2**20:.0f} MiB + input + output)"
+    )
     denoised = cv2.imread(str(out / "a_huge.denoised.png"), cv2.IMREAD_GRAYSCALE)
     assert denoised.shape == (side, side)
     # a window across a tile border (768) equals the same window denoised in one pass
     window = (slice(11000, 11800), slice(1400, 2400))
-    source = cv2.imread(str(tmp_path / "a_huge.png"), cv2.IMREAD_GRAYSCALE)
+    source = cv2.imread(str(big_dir / "a_huge.png"), cv2.IMREAD_GRAYSCALE)
     crop = source[11000 - 64 : 11800 + 64, 1400 - 64 : 2400 + 64]
     del source
     expected = Denoiser(precision="int8", tiles=ONE_PASS).denoise(crop)[64:-64, 64:-64]
     assert np.abs(denoised[window].astype(int) - expected).max() <= 1
     assert (out / "b_small.denoised.png").is_file()
+
+
+def _traced_peak_beyond_output(denoiser: Denoiser, side: int) -> int:
+    """Bytes NumPy (tracemalloc) held at the peak of denoising a side x side uint8 image, beyond the
+    output itself (onnxruntime's own buffers are not traced: the slow test above covers those)."""
+    import tracemalloc
+
+    image = np.full((side, side), 128, np.uint8)
+    tracemalloc.start()
+    try:
+        denoiser.denoise(image)
+        return tracemalloc.get_traced_memory()[1] - side * side
+    finally:
+        tracemalloc.stop()
+
+
+def test_tiled_denoise_holds_one_window_whatever_the_image_size():
+    """Only the output grows with the image: 4x the pixels (64 -> 256 windows) adds nothing beyond it. A
+    window's buffer kept alive would add 16 KB per window, 3 MB here."""
+    denoiser = Denoiser(precision="int8", tiles=TileConfig(tile=128))
+    small, big = (_traced_peak_beyond_output(denoiser, side) for side in (1024, 2048))
+    assert big - small < 512 * 1024, f"{small=} {big=}"
+
+
+def test_every_window_of_an_image_has_one_shape():
+    """Edge windows are shifted inwards, not cut: onnxruntime plans one set of buffers for all of them."""
+    for height, width in [(3000, 800), (20000, 20000), (1601, 803), (790, 5000)]:
+        shapes = {
+            (w.rows.stop - w.rows.start, w.cols.stop - w.cols.start) for w in windows(height, width, 4, TileConfig())
+        }
+        assert len(shapes) == 1, (height, width, shapes)
 
 
 def test_the_tile_overlap_follows_the_models_receptive_radius(tmp_path):

@@ -14,6 +14,7 @@ import numpy as np
 
 from dae_runtime.atomic import atomic_path
 from dae_runtime.denoiser import Denoiser, from_unit_float, to_gray, to_unit_float, unit_scale
+from dae_runtime.image_io import ImageWriteError, read_image, write_png_checked
 from dae_runtime.noise import gaussian
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
@@ -148,7 +149,7 @@ class FileDenoiser:
 
         # Gray straight from the decoder: no 3-channel copy of a big image ever exists (ANYDEPTH keeps
         # 16-bit and float TIFFs as they are; OpenCV refuses images above 2^30 pixels).
-        image = cv2.imread(str(job.source), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
+        image = read_image(job.source, cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
         if image is None:
             raise InputError("not a readable image")
         if image.dtype == np.uint16:
@@ -163,19 +164,14 @@ class FileDenoiser:
 
     @staticmethod
     def _write_image(path: Path, image: np.ndarray) -> Path:
-        import cv2
-
         u8 = image if image.dtype == np.uint8 else from_unit_float(to_unit_float(image), np.uint8)
         try:
             with atomic_path(path) as tmp:
-                # Encoded in memory and written by Python: a full disk is an OSError (imwrite let libpng
-                # print its own "libpng error" line). Read back before it replaces anything.
-                encoded, png = cv2.imencode(tmp.suffix, u8)
-                if not encoded:
-                    raise InputError(f"OpenCV cannot encode {path}")
-                tmp.write_bytes(png.tobytes())
-                if not _same_image(cv2.imread(str(tmp), cv2.IMREAD_UNCHANGED), u8):
-                    raise InputError(f"could not write {path} ({_disk_note(path)}); nothing was replaced")
+                # Streamed to the file by libpng and read back before it replaces anything: the
+                # output and its read-back are the only image-sized buffers (image_io).
+                write_png_checked(tmp, u8)
+        except ImageWriteError as exc:
+            raise InputError(f"could not write {path} ({_disk_note(path) or exc}); nothing was replaced") from None
         except OSError as exc:
             raise InputError(f"could not write {path} ({exc.strerror or exc}); nothing was replaced") from None
         return path
@@ -254,18 +250,14 @@ class FileDenoiser:
         return [target]
 
 
-def _same_image(read: np.ndarray | None, written: np.ndarray) -> bool:
-    return read is not None and read.shape == written.shape and np.array_equal(read, written)
-
-
-def _disk_note(path: Path) -> str:
+def _disk_note(path: Path) -> str | None:
     from dae_runtime.video_out import free_bytes
 
     try:
         free = free_bytes(path.parent)
     except OSError:
-        return "OpenCV could not write it"
-    return f"the disk is full: {free:,} B free" if free < 1 << 20 else "OpenCV could not write it"
+        return None
+    return f"the disk is full: {free:,} B free" if free < 1 << 20 else None
 
 
 def denoise_files(inputs: list[str], out: Path, denoiser: Denoiser, options: DenoiseOptions, progress=None) -> Report:

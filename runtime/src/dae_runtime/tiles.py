@@ -45,15 +45,22 @@ class Window:
 
 
 def _spans(padded: int, size: int, tile: int, margin: int) -> list[tuple[slice, slice, slice]]:
-    """(read, keep-within-window, output) spans along one axis; output spans are cut to `size`."""
+    """(read, keep-within-window, output) spans along one axis; output spans are cut to `size`.
+
+    Every read span has the same length (tile + 2 * margin, or the whole axis if that is shorter): a
+    span that would run past an edge is shifted inwards instead of cut. So every window of an image
+    has one shape, onnxruntime plans one set of buffers for all of them, and a big image costs the
+    memory of one tile's inference whatever its size or CPU (issue 28: edge windows of other shapes
+    made the arena keep blocks of several sizes)."""
+    length = min(tile + 2 * margin, padded)
     spans = []
     for start in range(0, padded, tile):
         stop = min(start + tile, padded)
-        lo, hi = max(0, start - margin), min(padded, stop + margin)
+        lo = min(max(0, start - margin), padded - length)  # multiples of the size multiple, like padded
         out_stop = min(stop, size)
         if start >= out_stop:
             break
-        spans.append((slice(lo, hi), slice(start - lo, out_stop - lo), slice(start, out_stop)))
+        spans.append((slice(lo, lo + length), slice(start - lo, out_stop - lo), slice(start, out_stop)))
     return spans
 
 
