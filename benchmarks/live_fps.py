@@ -23,12 +23,12 @@ import types
 from pathlib import Path
 from typing import Any
 
-import dae_runtime.live
+import dae_runtime.live.pipeline
 from dae_runtime.atomic import write_json
 from dae_runtime.bench.timing import take_turns, warm_up
 from dae_runtime.denoiser import Denoiser, SessionConfig
 from dae_runtime.digits import extract_digits
-from dae_runtime.live import LiveConfig, LivePipeline
+from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -60,7 +60,7 @@ def _frame_call(pipeline: LivePipeline, finder, frames: list, n_digits: int):
     order = itertools.count()
 
     def call() -> None:
-        dae_runtime.live.extract_digits = finder
+        dae_runtime.live.pipeline.extract_digits = finder
         found = len(pipeline.process(frames[next(order) % len(frames)]).boxes)
         if found != n_digits:
             raise SystemExit(f"found {found} digits instead of {n_digits}: the benchmark frame is wrong")

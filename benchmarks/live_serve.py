@@ -1,6 +1,6 @@
 """Does serving the live view cost the pipeline? Pipeline FPS with 3 browser viewers vs none.
 
-The real `dae live` session loop (dae_runtime.live_session.run_session) on 640x480 frames of
+The real `dae live` session loop (dae_runtime.live.session.run_session) on 640x480 frames of
 paper digits from memory (no camera, no decoding), int8, for `--seconds` per run, in three
 settings run interleaved and repeated: no --serve, --serve with nobody watching, --serve with
 three viewers. The viewers are a separate process (as browsers are) reading /stream.mjpg and
@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from dae_runtime.denoiser import Denoiser, SessionConfig
-from dae_runtime.live import LiveConfig, LivePipeline
-from dae_runtime.live_session import SessionOptions, run_session
+from dae_runtime.live.pipeline import LiveConfig, LivePipeline
+from dae_runtime.live.session import SessionOptions, run_session
 from dae_runtime.sources.base import FrameSource
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 

@@ -39,7 +39,7 @@ def models(tmp_path_factory):
 
 
 def shipped_models():
-    from dae_runtime.models import default_model_path
+    from dae_runtime.shipped import default_model_path
 
     return default_model_path().parent
 

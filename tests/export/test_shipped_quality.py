@@ -18,7 +18,7 @@ def held_out():
 
 
 def denoised_psnr(precision, noisy, clean, model="seed"):
-    path = dae_runtime.models.shipped_model_path(model, precision)
+    path = dae_runtime.shipped.shipped_model_path(model, precision)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return psnr(session.run(None, {"input": noisy})[0], clean)
 

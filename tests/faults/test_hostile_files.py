@@ -10,7 +10,7 @@ import pytest
 from fault_tools import dae, one_line_failure
 
 from dae_runtime.manifest import sha256_file
-from dae_runtime.models import default_model_path
+from dae_runtime.shipped import default_model_path
 
 BOMB = 64 << 20  # zeros: 64 MiB unpacked from a ~64 KB archive (the was 3 GiB from 4.8 MB)
 

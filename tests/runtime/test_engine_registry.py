@@ -20,8 +20,8 @@ from dae_runtime.cli import main
 from dae_runtime.denoiser import Denoiser
 from dae_runtime.manifest import sha256_file
 from dae_runtime.metrics import psnr
-from dae_runtime.models import default_model_path
 from dae_runtime.noise import gaussian
+from dae_runtime.shipped import default_model_path
 
 FAST = ["--batch", "1,4", "--iters", "4", "--warmup", "1", "--settle", "0"]
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from dae_runtime.cli import main
 from dae_runtime.denoiser import Denoiser
-from dae_runtime.live import LiveConfig, LivePipeline
+from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 from dae_runtime.metrics import psnr
 from dae_runtime.synthetic import paper_frame
 from videos import frames_in

@@ -7,7 +7,7 @@ import socket
 import numpy as np
 import pytest
 
-from dae_runtime.serve import LiveServer
+from dae_runtime.live.serve import LiveServer
 
 
 def raw_http(port: int, request: bytes, host: str = "127.0.0.1") -> bytes:
@@ -46,7 +46,7 @@ def test_ipv6_addresses_serve_and_ambiguous_ones_are_refused():
     import json
     import urllib.request
 
-    from dae_runtime.serve import parse_address
+    from dae_runtime.live.serve import parse_address
 
     assert parse_address("[::1]:0") == ("::1", 0)
     for bad in ("::1", "fe80::1:4912", "²", "٣"):  # an unbracketed IPv6 address; digits that are not 0-9
@@ -89,7 +89,7 @@ def test_idle_connections_beyond_the_bound_are_closed_at_once(monkeypatch, capfd
     # would start thousands of threads (and print a traceback for each one the system refuses).
     import time
 
-    from dae_runtime import serve
+    from dae_runtime.live import serve
 
     monkeypatch.setattr(serve._Server, "max_connections", 4)
     with LiveServer("127.0.0.1", 0, stats=lambda: {"frames": 1}) as server:

@@ -27,7 +27,7 @@ def denoiser():
 @pytest.mark.parametrize("shape", [(1, 1, 3), (2, 2, 3), (16, 16, 3), (19, 640, 3), (8, 400, 3), (400, 8, 3), (4, 4)])
 def test_tiny_or_odd_frames_do_not_crash_the_pipeline(denoiser, shape, full_frame):
     # A file or camera can give frames of any size (a thumbnail video, a 1-line test pattern).
-    from dae_runtime.live import LiveConfig, LivePipeline
+    from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 
     pipeline = LivePipeline(denoiser, LiveConfig(full_frame=full_frame))
     result = pipeline.process(np.full(shape, 200, np.uint8))
@@ -37,7 +37,7 @@ def test_tiny_or_odd_frames_do_not_crash_the_pipeline(denoiser, shape, full_fram
 def test_full_frame_work_stays_bounded_on_a_frame_of_extreme_aspect(denoiser):
     # Full frame scales to 160 wide: a 400x8 frame would become 8000x160 for the model (a 1000x1 one,
     # 160000x160 -- gigabytes of activations). The height is capped; the picture is squeezed instead.
-    from dae_runtime.live import LiveConfig, LivePipeline
+    from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 
     pipeline = LivePipeline(denoiser, LiveConfig(full_frame=True))
     result = pipeline.process(np.full((400, 8, 3), 200, np.uint8))
@@ -49,7 +49,7 @@ def test_out_keeps_every_frame_when_the_view_changes_size(tmp_path):
     # drops frames of another size, so they must be fitted to the first frame's size.
     import cv2
 
-    from dae_runtime.live_out import VideoOut
+    from dae_runtime.live.outputs import VideoOut
 
     out = tmp_path / "sizes.mp4"
     with VideoOut(str(out), 15) as video:
@@ -66,7 +66,7 @@ def test_a_nonsense_frame_rate_neither_hangs_the_writer_nor_passes_the_cli(tmp_p
 
     script = (
         "import sys, numpy as np\n"
-        "from dae_runtime.live_out import VideoOut\n"
+        "from dae_runtime.live.outputs import VideoOut\n"
         "for fps in (float('inf'), float('nan'), 0.0):\n"
         "    with VideoOut(sys.argv[1] + f'/{fps}.mp4', fps) as video:\n"
         "        video.write(np.zeros((32, 32, 3), np.uint8))\n"
@@ -81,7 +81,7 @@ def test_a_nonsense_frame_rate_neither_hangs_the_writer_nor_passes_the_cli(tmp_p
 
 def test_a_display_that_does_not_answer_is_one_line_not_an_abort(monkeypatch, tmp_path):
     # An ssh session or sudo that kept DISPLAY, with no X server behind it: Qt would abort (exit 134).
-    from dae_runtime.display import window_problem, x_display_answers
+    from dae_runtime.live.display import window_problem, x_display_answers
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the display check is Linux's")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from live_helpers import LiveProcess, MJPEGCamera, dae_command, no_display_env, read_mjpeg
 
-from dae_runtime.frame_hub import MAX_VIEWERS
+from dae_runtime.live.frame_hub import MAX_VIEWERS
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +234,7 @@ def test_serve_addresses():
     from click.testing import CliRunner
 
     from dae_runtime.cli import main
-    from dae_runtime.serve import parse_address
+    from dae_runtime.live.serve import parse_address
 
     assert parse_address("4912") == ("127.0.0.1", 4912)
     assert parse_address("0.0.0.0:4912") == ("0.0.0.0", 4912)

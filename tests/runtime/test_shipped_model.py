@@ -9,8 +9,8 @@ import pytest
 import dae_runtime
 from dae_runtime.manifest import verify_manifest
 from dae_runtime.metrics import psnr
-from dae_runtime.models import MODELS_DIR
 from dae_runtime.noise import gaussian
+from dae_runtime.shipped import MODELS_DIR
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
@@ -43,7 +43,7 @@ def test_unknown_precision_is_rejected():
 def test_the_zoo_travels_with_the_package():
     # In the runtime-only venv (a regular, non-editable install) this also proves the package data
     # globs carry the models/<name>/ folders into the wheel.
-    from dae_runtime.models import shipped_models
+    from dae_runtime.shipped import shipped_models
 
     assert list(shipped_models())[:1] == ["seed"]
     assert "seed-skip-blind" in shipped_models()
@@ -51,7 +51,7 @@ def test_the_zoo_travels_with_the_package():
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_every_shipped_model_is_intact_and_denoises(precision, digits):
-    from dae_runtime.models import shipped_model_path, shipped_models
+    from dae_runtime.shipped import shipped_model_path, shipped_models
 
     clean = digits[:32, ..., None]
     noisy = gaussian(clean, 0.3, np.random.default_rng(1))
@@ -64,7 +64,7 @@ def test_every_shipped_model_is_intact_and_denoises(precision, digits):
 
 
 def test_unknown_shipped_model_names_the_shipped_ones():
-    from dae_runtime.models import shipped_model_path
+    from dae_runtime.shipped import shipped_model_path
 
     shipped = "seed, lowres-unet, lowres-unet2, seed-skip-blind"
     with pytest.raises(ValueError, match=f"no shipped model named 'nope'; shipped: {shipped}"):

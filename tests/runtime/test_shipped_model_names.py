@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from dae_runtime.cli import main
 from dae_runtime.denoiser import Denoiser
-from dae_runtime.models import shipped_model_path
+from dae_runtime.shipped import shipped_model_path
 
 
 def _noisy_page(path, digits):

@@ -76,7 +76,7 @@ def test_a_margin_below_the_receptive_field_would_show(page):
 
 def test_video_frames_and_full_frame_live_use_the_tiles(monkeypatch):
     """The live full-frame mode and video frames go through Denoiser.denoise, hence the tiles."""
-    from dae_runtime.live import LiveConfig, LivePipeline
+    from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 
     denoiser = Denoiser(tiles=TileConfig(tile=32))
     calls = []

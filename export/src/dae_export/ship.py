@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from dae_runtime.manifest import MANIFEST_FILE, verify_manifest
-from dae_runtime.models import DEFAULT_MODEL, MODELS_DIR, PRECISIONS
+from dae_runtime.shipped import DEFAULT_MODEL, MODELS_DIR, PRECISIONS
 
 
 def ship(export_dir: Path, dest: Path = MODELS_DIR / DEFAULT_MODEL) -> list[Path]:

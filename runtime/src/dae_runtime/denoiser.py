@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest, sha256_file
-from dae_runtime.models import default_model_path
+from dae_runtime.shipped import default_model_path
 from dae_runtime.tiles import SEED_RECEPTIVE_RADIUS, TileConfig
 
 

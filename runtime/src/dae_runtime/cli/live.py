@@ -15,7 +15,7 @@ from dae_runtime.cli.types import FiniteFloatRange
 def _address(ctx, param, value):
     if value is None:
         return None
-    from dae_runtime.serve import parse_address
+    from dae_runtime.live.serve import parse_address
 
     try:
         return parse_address(value)
@@ -82,10 +82,10 @@ def live(
     max_frames,
 ) -> None:
     """Find digits on paper in each frame, denoise them in one batch, show input / noisy / denoised."""
-    from dae_runtime.display import window_problem
-    from dae_runtime.live import LiveConfig, LiveError, LivePipeline
-    from dae_runtime.live_out import check_out_writable
-    from dae_runtime.live_session import SessionOptions, run_session
+    from dae_runtime.live.display import window_problem
+    from dae_runtime.live.outputs import check_out_writable
+    from dae_runtime.live.pipeline import LiveConfig, LiveError, LivePipeline
+    from dae_runtime.live.session import SessionOptions, run_session
     from dae_runtime.sources import CaptureSettings, SourceError, make_source
 
     if (camera is None) == (source is None):

@@ -37,12 +37,12 @@ threads_option = click.option("--threads", type=click.IntRange(min=1), default=N
 
 def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
     from dae_runtime.denoiser import Denoiser, DenoiserError
-    from dae_runtime.models import resolve_model
+    from dae_runtime.shipped import resolve_model
 
     try:
         return Denoiser(resolve_model(model_path, "int8" if int8 else "fp32"), threads=threads)
     except (DenoiserError, FileNotFoundError, ValueError) as exc:
-        from dae_runtime.models import shipped_models
+        from dae_runtime.shipped import shipped_models
 
         hint = ""
         if model_path in shipped_models():  # a file of that name in the current folder won over the shipped model

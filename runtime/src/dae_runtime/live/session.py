@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from dae_runtime.live import LiveError, LivePipeline
+from dae_runtime.live.pipeline import LiveError, LivePipeline
 from dae_runtime.sources.base import FrameSource, SourceError
 
 
@@ -45,7 +45,7 @@ def run_session(
     echo: Callable[[str], None] = print,
 ) -> SessionSummary:
     """Process frames until the source ends, max_frames, q in the window, or Ctrl-C."""
-    from dae_runtime.live_out import VideoOut
+    from dae_runtime.live.outputs import VideoOut
 
     progress, started = _Progress(), time.perf_counter()
     failure: SourceError | None = None  # a source that fails after frames came: --out keeps them
@@ -105,7 +105,7 @@ def _start_server(
     echo: Callable[[str], None],
 ):
     """The browser view (`--serve`), closed with the session; a port that cannot be bound is a LiveError."""
-    from dae_runtime.serve import LiveServer
+    from dae_runtime.live.serve import LiveServer
 
     def figures() -> dict:
         return {

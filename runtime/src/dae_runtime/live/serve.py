@@ -4,7 +4,7 @@ The standard library's ThreadingHTTPServer is enough here and is what runs on a 
 more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads (and four
 times that many connections), and a socket timeout that frees the slot of a viewer that stalls.
 (http.server is not hardened for the open internet -- bind 127.0.0.1 or a trusted LAN, as the
-default does.) The frames come from dae_runtime.frame_hub, which never makes the camera loop wait.
+default does.) The frames come from dae_runtime.live.frame_hub, which never makes the camera loop wait.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
-from dae_runtime.frame_hub import MAX_VIEWERS, FrameHub
+from dae_runtime.live.frame_hub import MAX_VIEWERS, FrameHub
 
 BOUNDARY = "daeframe"
 CONTROL_KEYS = {"noise_up": "+", "noise_down": "-", "mode": "f"}  # the window's keys, for LivePipeline.handle_key
