@@ -28,8 +28,8 @@ FAST = ["--batch", "1,4", "--iters", "4", "--warmup", "1", "--settle", "0"]
 
 @pytest.fixture
 def export_dir(tmp_path, digits):
-    """An export folder as an old `dae export` wrote it (no engine in the manifest): the shipped models
-    and golden digits, the Keras outputs stood in for by onnxruntime's."""
+    """An export folder: the shipped models (their manifest names each one's engine) and golden digits,
+    the Keras outputs stood in for by onnxruntime's."""
     folder = tmp_path / "export"
     shutil.copytree(default_model_path().parent, folder)
     clean = digits[:16, ..., None]
@@ -41,7 +41,7 @@ def export_dir(tmp_path, digits):
 @pytest.fixture
 def registry(monkeypatch):
     """In-process registrations made by a test end with it."""
-    monkeypatch.setattr(engines, "_registered", {})
+    monkeypatch.setattr(engines, "ENGINES", engines.Registry("engine"))
 
 
 def _list_in_manifest(folder, name: str, **entry) -> None:
@@ -71,16 +71,37 @@ def test_installed_engines_are_the_runtime_and_what_the_export_package_adds():
 def test_runtime_only_device_measures_onnxruntime_alone(export_dir, tmp_path, monkeypatch):
     monkeypatch.setattr(engines, "entry_points", lambda group: [])  # what a device without dae-edge-export has
     (export_dir / "model.tflite").write_bytes(b"a TFLite peer this device cannot run")
+    _list_in_manifest(export_dir, "model.tflite", engine="tflite", precision="fp32")
     result, data = _compare(export_dir, tmp_path)
     assert _engines_measured(data) == {("onnxruntime", "fp32"), ("onnxruntime", "int8")}
     assert "Skipping model.tflite: no tflite engine installed here" in result.output
 
 
+def _unlist_engine(folder, name: str) -> None:
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    for key in ("engine", "precision"):
+        manifest["files"][name].pop(key)
+    path.write_text(json.dumps(manifest, indent=2))
+
+
 def test_manifest_names_the_engines(export_dir, tmp_path, registry):
-    _list_in_manifest(export_dir, "model.onnx", engine="onnxruntime", precision="fp32")
+    _unlist_engine(export_dir, "model.int8.onnx")
     _, data = _compare(export_dir, tmp_path)
-    # a manifest that names engines is followed: model.int8.onnx, listed without one, is not measured
+    # the manifest is followed: model.int8.onnx, listed without an engine, is not measured
     assert _engines_measured(data) == {("onnxruntime", "fp32")}
+
+
+def test_a_manifest_that_names_no_engine_is_one_line(export_dir, tmp_path):
+    for name in ("model.onnx", "model.int8.onnx"):
+        _unlist_engine(export_dir, name)
+    result = CliRunner().invoke(main, ["compare", "--models", str(export_dir), *FAST])
+    assert (
+        result.exit_code == 1
+        and "names no model's engine" in result.output
+        and "export the model again" in result.output
+    )
+    assert "Traceback" not in result.output
 
 
 def test_a_registered_standin_engine_is_measured(export_dir, tmp_path, registry):

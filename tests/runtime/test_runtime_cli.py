@@ -6,7 +6,7 @@ import sys
 from click.testing import CliRunner
 
 from dae_runtime import __version__
-from dae_runtime.cli import LAZY_COMMANDS, main
+from dae_runtime.cli import OPTIONAL_COMMANDS, main
 
 # Runs in a fresh interpreter where TensorFlow, Keras and tf2onnx cannot be imported.
 BLOCKED_HELP = """
@@ -32,7 +32,7 @@ def test_version_and_help_list_every_command():
     assert result.exit_code == 0 and __version__ in result.output
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
-    for name in LAZY_COMMANDS:
+    for name in OPTIONAL_COMMANDS:
         assert name in result.output
 
 

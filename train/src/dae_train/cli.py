@@ -59,26 +59,20 @@ noise_kind_option = click.option(
 )
 
 
+def _defaulted(flag: str, kind, text: str):
+    """An option whose default is TrainConfig's field of the same name, shown in --help."""
+    return click.option(flag, type=kind, default=getattr(Defaults, flag.lstrip("-").replace("-", "_")),
+                        show_default=True, help=text)  # fmt: skip
+
+
 @click.command()
 @data_option
 @click.option(
     "--epochs", type=click.IntRange(min=1), default=Defaults.epochs, show_default=True, help="Maximum epochs."
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=Defaults.batch_size, show_default=True)
-@click.option(
-    "--arch",
-    type=click.Choice(ARCHITECTURE_NAMES),
-    default=Defaults.arch,
-    show_default=True,
-    help="Model architecture (seed: the shipped 28k-param autoencoder).",
-)
-@click.option(
-    "--lr",
-    type=click.FloatRange(min=0, max=1, min_open=True),
-    default=Defaults.lr,
-    show_default=True,
-    help="Adam learning rate (peak of the cosine schedule).",
-)
+@_defaulted("--arch", click.Choice(ARCHITECTURE_NAMES), "Model architecture (seed: the shipped 28k-param autoencoder).")
+@_defaulted("--lr", click.FloatRange(min=0, max=1, min_open=True), "Adam learning rate (peak of the cosine schedule).")
 @click.option("--schedule", type=click.Choice(SCHEDULES), default=Defaults.schedule, show_default=True)
 @click.option("--loss", type=click.Choice(LOSSES), default=Defaults.loss, show_default=True)
 @click.option(
@@ -90,34 +84,16 @@ noise_kind_option = click.option(
     "a range LOW:HIGH (e.g. 0.1:0.7) trains blind, a fresh level per digit each epoch.",
 )
 @noise_kind_option
-@click.option(
-    "--max-shift",
-    type=click.IntRange(min=0),
-    default=Defaults.max_shift,
-    show_default=True,
-    help="Random shift augmentation in pixels (0: off).",
+@_defaulted("--max-shift", click.IntRange(min=0), "Random shift augmentation in pixels (0: off).")
+@_defaulted(
+    "--rotate", click.FloatRange(0, 45), "Random rotation augmentation, up to this many degrees either way (0: off)."
 )
-@click.option(
-    "--rotate",
-    type=click.FloatRange(0, 45),
-    default=Defaults.rotate,
-    show_default=True,
-    help="Random rotation augmentation, up to this many degrees either way (0: off).",
-)
-@click.option(
+@_defaulted(
     "--scale",
-    type=click.FloatRange(0, 0.5, max_open=True),
-    default=Defaults.scale,
-    show_default=True,
-    help="Random scaling augmentation, by a factor within 1 +- SCALE (0: off).",
+    click.FloatRange(0, 0.5, max_open=True),
+    "Random scaling augmentation, by a factor within 1 +- SCALE (0: off).",
 )
-@click.option(
-    "--patience",
-    type=click.IntRange(min=1),
-    default=Defaults.patience,
-    show_default=True,
-    help="Stop after this many epochs without a better validation PSNR.",
-)
+@_defaulted("--patience", click.IntRange(min=1), "Stop after this many epochs without a better validation PSNR.")
 @click.option(
     "--batchnorm/--no-batchnorm",
     default=Defaults.batchnorm,

@@ -15,15 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dae_runtime.registry import Registry, RegistryError
+
 ENTRY_POINT_GROUP = "dae_edge.engines"
 PRECISIONS = ("fp32", "int8")
-# Exports written before manifest entries named their engine: the file names they used.
-LEGACY_FILES = {
-    "model.onnx": ("onnxruntime", "fp32"),
-    "model.int8.onnx": ("onnxruntime", "int8"),
-    "model.tflite": ("tflite", "fp32"),
-    "model.int8.tflite": ("tflite", "int8"),
-}
 
 
 @dataclass
@@ -59,12 +54,15 @@ def onnx_engine(path: Path, precision: str = "fp32", threads: int | None = None)
     return Engine("onnxruntime", found, path, denoiser.denoise_batch)
 
 
-_registered: dict[str, EngineLoader] = {}
+ENGINES: Registry[EngineLoader] = Registry("engine")  # in-process registrations (register_engine)
 
 
 def register_engine(name: str, load: EngineLoader) -> None:
-    """Make engine `name` available in this process (it wins over an entry point of that name)."""
-    _registered[name] = load
+    """Make engine `name` available in this process. A name onnxruntime or an installed entry point
+    already has is refused, like any other taken name (dae_runtime.registry)."""
+    if name in _installed_loaders():
+        raise RegistryError(f"engine {name!r} is already registered (by an installed package)")
+    ENGINES.register(name, load)
 
 
 def _from_entry_point(entry) -> EngineLoader:
@@ -74,13 +72,19 @@ def _from_entry_point(entry) -> EngineLoader:
     return load
 
 
-def engine_loaders() -> dict[str, EngineLoader]:
-    """Every engine this installation has: onnxruntime, entry points, then in-process registrations."""
+def _installed_loaders() -> dict[str, EngineLoader]:
+    """onnxruntime and the engines of installed packages (the `dae_edge.engines` entry points)."""
     loaders: dict[str, EngineLoader] = {"onnxruntime": onnx_engine}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        loaders.setdefault(entry.name, _from_entry_point(entry))
-    loaders.update(_registered)
+        if entry.name in loaders:
+            raise RegistryError(f"engine {entry.name!r} is already registered (two packages declare it)")
+        loaders[entry.name] = _from_entry_point(entry)
     return loaders
+
+
+def engine_loaders() -> dict[str, EngineLoader]:
+    """Every engine this installation has: onnxruntime, entry points, then in-process registrations."""
+    return {**_installed_loaders(), **dict(ENGINES.items())}
 
 
 def engine_names() -> list[str]:
@@ -88,25 +92,28 @@ def engine_names() -> list[str]:
 
 
 def export_models(models_dir: Path) -> list[tuple[Path, str, str]]:
-    """(model path, engine, precision) of each model in an export folder.
-
-    The manifest's files that name an engine, in its order; an export without such entries (written
-    before they existed, or with no readable manifest) by the file names it used.
-    """
+    """(model path, engine, precision) of each model an export folder's manifest lists with its engine,
+    in the manifest's order; [] for a folder without a manifest. EngineError (one line) for a manifest
+    that cannot be read, or one that names no engine (dae export before 2026-11-26 wrote those)."""
     from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest
 
-    listed = []
-    if (models_dir / MANIFEST_FILE).is_file():
-        try:
-            files = load_manifest(models_dir)["files"]
-        except ManifestError:
-            files = {}  # the onnxruntime engine refuses the model with the manifest's problem
-        for name, entry in files.items():
-            if isinstance(entry.get("engine"), str) and _inside(name):
-                listed.append((models_dir / name, entry["engine"], str(entry.get("precision", "fp32"))))
-    if listed:
-        return listed
-    return [(models_dir / name, *kind) for name, kind in LEGACY_FILES.items() if (models_dir / name).is_file()]
+    if not (models_dir / MANIFEST_FILE).is_file():
+        return []
+    try:
+        files = load_manifest(models_dir)["files"]
+    except ManifestError as exc:
+        raise EngineError(str(exc)) from None
+    listed = [
+        (models_dir / name, entry["engine"], str(entry.get("precision", "fp32")))
+        for name, entry in files.items()
+        if isinstance(entry.get("engine"), str) and _inside(name)
+    ]
+    if not listed:
+        raise EngineError(
+            f"{models_dir / MANIFEST_FILE} names no model's engine (an export older than 2026-11-26): "
+            "export the model again with dae export"
+        )
+    return listed
 
 
 def _inside(name: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError
-from dae_runtime.sources.registry import kinds, make_source, register, unregister
+from dae_runtime.sources.source_kinds import kinds, make_source, register, unregister
 
 # Each module registers its source on import; none imports its camera library before `open`.
 SOURCE_MODULES = ("stream", "v4l2", "picam")

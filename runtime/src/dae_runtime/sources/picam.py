@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError
-from dae_runtime.sources.registry import register
+from dae_runtime.sources.source_kinds import register
 
 _SPEC = re.compile(r"^picam(?::(\d+))?$")
 INSTALL_HINT = (

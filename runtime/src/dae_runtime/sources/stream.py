@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError, quiet_opencv
-from dae_runtime.sources.registry import register
+from dae_runtime.sources.source_kinds import register
 
 LIVE_SCHEMES = ("http://", "https://", "rtsp://", "rtsps://", "rtmp://", "tcp://", "udp://", "srt://")
 TIMEOUT_MS = 5000  # FFmpeg's own open/read timeouts are 30 s: too long for a camera that went away

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError, quiet_opencv
-from dae_runtime.sources.registry import register
+from dae_runtime.sources.source_kinds import register
 
 _DEVICE = re.compile(r"^(\d+|/dev/video\d+)$")
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dae_runtime.registry import Registry, UnknownNameError
+
 InputShape = tuple[int | None, int | None, int]
 Builder = Callable[[InputShape], object]
 
-ARCHITECTURES: dict[str, Builder] = {}
+ARCHITECTURES: Registry[Builder] = Registry("architecture")
 # builders that also take batchnorm=True: the same model with BatchNormalization after each hidden conv,
 # for training only (dae_train.batchnorm_fold folds it back into the plain model's convs)
 BATCHNORM_READY: set[str] = set()
@@ -22,9 +24,7 @@ def register(name: str, batchnorm: bool = False) -> Callable[[Builder], Builder]
     """Decorator: `@register("name")` on a builder makes it `dae train --arch name`."""
 
     def add(builder: Builder) -> Builder:
-        if name in ARCHITECTURES and ARCHITECTURES[name] is not builder:
-            raise ValueError(f"architecture {name!r} is already registered")
-        ARCHITECTURES[name] = builder
+        ARCHITECTURES.register(name, builder)  # a different builder under a taken name is refused
         if batchnorm:
             BATCHNORM_READY.add(name)
         return builder
@@ -34,9 +34,9 @@ def register(name: str, batchnorm: bool = False) -> Callable[[Builder], Builder]
 
 def build_model(name: str = "seed", input_shape: InputShape = (None, None, 1), batchnorm: bool = False):
     try:
-        builder = ARCHITECTURES[name]
-    except KeyError:
-        raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}") from None
+        builder = ARCHITECTURES.get(name)
+    except UnknownNameError as exc:
+        raise ValueError(str(exc)) from None
     if not batchnorm:
         return builder(input_shape)
     if name not in BATCHNORM_READY:

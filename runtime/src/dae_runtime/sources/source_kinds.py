@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dae_runtime.registry import Registry
 from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError
 
 
@@ -21,33 +22,33 @@ class SourceKind:
     example: str  # for the error that lists what --camera accepts
 
 
-_KINDS: list[SourceKind] = []
+SOURCES: Registry[SourceKind] = Registry("camera source")
 
 
 def register(name: str, option: str, accepts: Callable[[str], bool], example: str):
-    """Class decorator: `cls(spec, settings)` is built for any SPEC of `option` that `accepts`."""
+    """Class decorator: `cls(spec, settings)` is built for any SPEC of `option` that `accepts`.
+    A taken name is refused (dae_runtime.registry); a test's stand-in unregisters itself after."""
 
     def add(cls):
-        unregister(name)
-        _KINDS.append(SourceKind(name, option, accepts, cls, example))
+        SOURCES.register(name, SourceKind(name, option, accepts, cls, example))
         return cls
 
     return add
 
 
 def unregister(name: str) -> None:
-    _KINDS[:] = [k for k in _KINDS if k.name != name]
+    SOURCES.unregister(name)
 
 
 def kinds() -> list[SourceKind]:
-    return list(_KINDS)
+    return SOURCES.values()
 
 
 def make_source(option: str, spec: str, settings: CaptureSettings | None = None) -> FrameSource:
     """The source for `--camera SPEC` or `--source SPEC` (not yet open)."""
     settings = settings or CaptureSettings()
-    for kind in _KINDS:
+    for kind in SOURCES.values():
         if kind.option == option and kind.accepts(spec):
             return kind.create(spec, settings)
-    examples = ", ".join(k.example for k in _KINDS if k.option == option)
+    examples = ", ".join(k.example for k in SOURCES.values() if k.option == option)
     raise SourceError(f"unknown --{option} {spec!r}: use one of {examples}")
