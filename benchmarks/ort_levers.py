@@ -75,7 +75,7 @@ def build_variants(keras_path: Path, folder: Path, calib: np.ndarray) -> dict[st
     import onnx
 
     from dae_export import fast_graph
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
     from dae_export.quantize import quantize
     from dae_train.evaluate import load_keras_model
 
@@ -100,7 +100,7 @@ def build_variants(keras_path: Path, folder: Path, calib: np.ndarray) -> dict[st
 
 
 def cases(paths: dict[str, Path], export_dir: Path) -> list[Case]:
-    from dae_export.engines.tflite import tflite_engine
+    from dae_export.engines.tflite_engine import tflite_engine
 
     c = [
         Case("fp32 plain graph (before)", _session(paths["plain"]), "fp32"),

@@ -69,7 +69,7 @@ def litert_runner(path: str, _session: dict, call: str = "invoke"):
     inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     shape = [None]
 
-    def run(x: np.ndarray) -> np.ndarray:  # the calls of dae_export.engines.tflite.TfliteModel
+    def run(x: np.ndarray) -> np.ndarray:  # the calls of dae_export.engines.tflite_engine.TfliteModel
         if shape[0] != x.shape:
             interpreter.resize_tensor_input(inp["index"], x.shape)
             interpreter.allocate_tensors()

@@ -18,7 +18,8 @@ def trained_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def full_export(trained_model, tmp_path_factory):
     """`dae export --int8 --tflite --target rpi` on the one-epoch model: (out folder, summary)."""
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.pipeline import run_export
 
     out = tmp_path_factory.mktemp("export")
     summary = run_export(

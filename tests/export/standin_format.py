@@ -8,22 +8,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from dae_export.steps import ExportContext, ExportStep, OutputFile
+from dae_export.steps import ExportContext, ExportStep, OutputFile, StepResult
 
 WEIGHTS = "weights.npz"
 
 
 class WeightsStep(ExportStep):
-    name, order = "weights-npz", 50
+    name, order = "weights-npz", 95  # after the golden set: its figures must still reach the manifest
     title = "the model's weights as .npz (stand-in format)"
 
     def outputs(self, cfg) -> list[OutputFile]:
         return [OutputFile(WEIGHTS)]
 
-    def run(self, ctx: ExportContext) -> None:
+    def run(self, ctx: ExportContext) -> StepResult:
         weights = {f"w{i}": w for i, w in enumerate(ctx.model.get_weights())}
         np.savez(ctx.stage / WEIGHTS, **weights)
-        ctx.summary.metrics["weights_npz"] = ctx.quality(ctx.keras_val)  # the weights compute Keras' outputs
+        return StepResult(metrics={"weights_npz": ctx.quality(ctx.keras_val)})  # the weights compute Keras' outputs
 
 
 class UntidyStep(WeightsStep):
@@ -31,6 +31,7 @@ class UntidyStep(WeightsStep):
 
     name, order = "untidy", 5
 
-    def run(self, ctx: ExportContext) -> None:
-        super().run(ctx)
+    def run(self, ctx: ExportContext) -> StepResult:
+        result = super().run(ctx)
         (ctx.stage / "scratch.tmp").write_bytes(b"left behind")
+        return result

@@ -41,8 +41,9 @@ def test_bundle_holds_models_wheel_requirements_and_checks_out(full_export, tmp_
 
 def test_failed_export_leaves_the_old_model_untouched(trained_model, tmp_path, monkeypatch):
     from dae_export import parity
-    from dae_export.onnx_fp32 import ExportError
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.errors import ExportError
+    from dae_export.pipeline import run_export
 
     (tmp_path / "model.onnx").write_bytes(b"the model that works")
 
@@ -80,7 +81,8 @@ def test_export_errors_are_one_line(trained_model, tmp_path):
 
 
 def test_a_new_export_replaces_the_previous_one_and_keeps_user_files(trained_model, tmp_path):
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.pipeline import run_export
     from dae_runtime.manifest import verify_manifest
 
     (tmp_path / "notes.txt").write_text("mine")

@@ -114,7 +114,7 @@ def test_tflite_peers_match_keras(full_export):
 
 
 def test_int8_gate_rejects_a_loss_above_the_limit(full_export, tmp_path):
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import ExportError
     from dae_export.quantize import quantize_with_gate
 
     out, _ = full_export
@@ -130,8 +130,9 @@ def test_int8_gate_rejects_a_loss_above_the_limit(full_export, tmp_path):
 def test_unsupported_layers_are_refused_in_one_line():
     import keras
 
+    from dae_export.errors import ExportError
+    from dae_export.keras_to_onnx import convert_fp32
     from dae_export.metadata import input_spec
-    from dae_export.onnx_fp32 import ExportError, convert_fp32
 
     inputs = keras.Input((None, None, 1))
     x = keras.layers.Conv2D(4, 3, padding="same")(inputs)

@@ -30,27 +30,30 @@ def test_model_files_carry_their_engine_and_precision(full_export):
 
 @pytest.fixture
 def registry(monkeypatch):
-    """dae_export.steps' registry, restored after the test."""
+    """dae_export.steps, with the stand-ins a test registers taken out after it."""
     from dae_export import steps
 
-    monkeypatch.setattr(steps, "STEPS", dict(steps.STEPS))
-    return steps
+    before = steps.STEPS.names()
+    yield steps
+    for name in set(steps.STEPS.names()) - set(before):
+        steps.STEPS.unregister(name)
 
 
 def test_a_registered_format_is_written_listed_and_published(registry, trained_model, tmp_path):
     from standin_format import WEIGHTS, WeightsStep
 
-    from dae_export.pipeline import ExportConfig, format_summary, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.pipeline import format_summary, run_export
 
     registry.register(WeightsStep())
     lines = []
     out = tmp_path / "out"
     summary = run_export(ExportConfig(str(trained_model), str(out)), step=lines.append)
     assert [line.split("]")[0] for line in lines if line.startswith("[")] == ["[1/3", "[2/3", "[3/3"]
-    assert any(line.startswith("[2/3] the model's weights as .npz") for line in lines)
+    assert any(line.startswith("[3/3] the model's weights as .npz") for line in lines)  # the last step
     manifest = verify_manifest(out)  # published, and its sha256 matches
     assert set(manifest["files"]) == {"model.onnx", WEIGHTS, "golden.npz"}
-    assert "weights_npz" in manifest["metrics"]
+    assert "weights_npz" in manifest["metrics"]  # the manifest is written after every step, from their results
     assert summary.files[WEIGHTS] == (out / WEIGHTS).stat().st_size
     assert f"| {WEIGHTS} |" in format_summary(summary, out)
     import keras
@@ -58,18 +61,43 @@ def test_a_registered_format_is_written_listed_and_published(registry, trained_m
     weights = np.load(out / WEIGHTS)
     model = keras.models.load_model(trained_model, compile=False)
     assert all(np.array_equal(weights[f"w{i}"], w) for i, w in enumerate(model.get_weights()))
-    with pytest.raises(ValueError, match="taken"):
+    with pytest.raises(ValueError, match="export step 'weights-npz' is already registered"):
         registry.register(WeightsStep())
 
 
 def test_a_step_leaving_an_undeclared_file_fails_and_out_keeps_its_files(registry, trained_model, tmp_path):
     from standin_format import UntidyStep
 
-    from dae_export.onnx_fp32 import ExportError
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.errors import ExportError
+    from dae_export.pipeline import run_export
 
     registry.register(UntidyStep())
     (tmp_path / "model.onnx").write_bytes(b"the model that works")
     with pytest.raises(ExportError, match=r"untidy.*scratch\.tmp"):
         run_export(ExportConfig(str(trained_model), str(tmp_path)), step=lambda s: None)
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def test_a_step_reads_the_context_and_earlier_results_but_cannot_change_them(tmp_path):
+    """The context is frozen and the earlier results are a read-only view: a step says what it gives
+    by returning a StepResult, never by writing on a shared object."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from dae_export.config import ExportConfig
+    from dae_export.steps import ExportContext, GraphForm, StepResult
+
+    results = {"onnx-fp32": StepResult(form=GraphForm.FAST_PHASE)}
+    ctx = ExportContext(
+        cfg=ExportConfig("m.keras", str(tmp_path)), model=None, stage=tmp_path, scratch=tmp_path, spec={},
+        noise={}, noise_model=None, calib=np.zeros(1), val_noisy=np.zeros(1), val_clean=np.zeros(1),
+        train_metrics={}, source=tmp_path, source_sha="", outputs=(), results=MappingProxyType(results),
+    )  # fmt: skip
+    assert ctx.form is GraphForm.FAST_PHASE and str(ctx.form) == "fast-phase"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.stage = tmp_path / "elsewhere"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        ctx.results["golden"] = StepResult()  # type: ignore[index]
+    results.clear()  # the pipeline's own dict: the view follows it
+    assert ctx.form is GraphForm.PLAIN

@@ -35,7 +35,7 @@ def _run(proto, x):
 
 
 def test_the_graph_is_clean_and_exact(two_path_model):
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
 
     proto = convert_fp32(two_path_model)
     ops = Counter(n.op_type for n in proto.graph.node)
@@ -47,11 +47,11 @@ def test_the_graph_is_clean_and_exact(two_path_model):
 
 
 def test_the_int8_head_form_keeps_the_shared_input_for_the_other_path(two_path_model):
-    from dae_export.fast_graph import column_phase_encoder
-    from dae_export.onnx_fp32 import convert_fp32
-    from dae_export.steps.onnx_fp32 import _fast_or_plain
+    from dae_export.keras_to_onnx import convert_fp32
+    from dae_export.rewrites.seed import column_phase_encoder
+    from dae_export.steps.onnx_fp32 import fast_or_plain
 
-    fast, form = _fast_or_plain(convert_fp32(two_path_model), "fast", print)
+    fast, form = fast_or_plain(convert_fp32(two_path_model), "fast", print)
     assert form == "fast-phase"
     columns = column_phase_encoder(fast)
     names = [n.name for n in columns.graph.node]
@@ -63,7 +63,8 @@ def test_the_int8_head_form_keeps_the_shared_input_for_the_other_path(two_path_m
 def test_unsupported_activation_layers_are_refused_in_one_line():
     import keras
 
-    from dae_export.onnx_fp32 import ExportError, check_supported
+    from dae_export.errors import ExportError
+    from dae_export.keras_to_onnx import check_supported
 
     inputs = keras.Input((None, None, 1))
     model = keras.Model(inputs, keras.layers.Activation("softplus")(keras.layers.Conv2D(1, 3, padding="same")(inputs)))
@@ -75,7 +76,7 @@ def test_a_graph_output_inside_a_layout_chain_keeps_the_chain():
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    from dae_export.onnx_fp32 import _drop_identity_reshapes
+    from dae_export.keras_to_onnx import _drop_identity_reshapes
 
     axis = numpy_helper.from_array(np.array([4], np.int64), "axis")
     nodes = [
@@ -97,13 +98,13 @@ def test_the_column_head_is_used_only_where_every_allowed_width_divides(two_path
     """The x86 head reads 4 columns as channels; this model (one pooling) allows widths of any even size."""
     import onnx
 
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
     from dae_export.quantize import quantize_with_gate
-    from dae_export.steps.onnx_fp32 import _fast_or_plain
+    from dae_export.steps.onnx_fp32 import fast_or_plain
     from dae_runtime.synthetic import synthetic_digits
 
     fp32 = tmp_path / "model.onnx"
-    onnx.save(_fast_or_plain(convert_fp32(two_path_model), "fast", print)[0], str(fp32))
+    onnx.save(fast_or_plain(convert_fp32(two_path_model), "fast", print)[0], str(fp32))
     digits = synthetic_digits(64)[..., None].astype(np.float32)
     int8 = tmp_path / "model.int8.onnx"
     quantize_with_gate(fp32, int8, digits, digits, digits, max_psnr_loss_db=5.0, fast=True, size_multiple=2)

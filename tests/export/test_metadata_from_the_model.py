@@ -87,7 +87,8 @@ def test_a_three_pooling_model_exports_metadata_from_its_own_shape(tmp_path):
     import onnx
     from tensorflow.lite.python.interpreter import Interpreter
 
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.pipeline import run_export
     from dae_runtime.denoiser import Denoiser
 
     model = deep_model()

@@ -20,10 +20,10 @@ pytestmark = pytest.mark.slow
 
 CASES = {
     # arch: (noise, ops the exported graph must carry for its skips, graph form)
-    # seed-skip: its last Resize went into a phase conv + DepthToSpace (dae_export.fast_graph_skips)
+    # seed-skip: its last Resize went into a phase conv + DepthToSpace (dae_export.rewrites.skips)
     "seed-skip": ({"noise": 0.5}, Counter(Add=2, Resize=1, DepthToSpace=1), "fast-skip"),
     "unet": ({"noise": 0.1, "noise_max": 0.7}, Counter(Concat=2, Resize=2), "plain"),
-    # lowres-unet: both upsamples went into phase convs (dae_export.fast_graph_phases); trained with warps
+    # lowres-unet: both upsamples went into phase convs (dae_export.rewrites.phases); trained with warps
     "lowres-unet": ({"noise": 0.5, "rotate": 10.0, "scale": 0.1}, Counter(Add=1, DepthToSpace=2), "fast-phase"),
     "lowres-unet2": ({"noise": 0.5}, Counter(Add=1, DepthToSpace=2), "fast-phase"),
 }
@@ -33,7 +33,8 @@ CASES = {
 def test_architecture_trains_exports_and_runs(arch, tmp_path):
     import onnx
 
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.pipeline import run_export
     from dae_train.config import TrainConfig
     from dae_train.trainer import train
 

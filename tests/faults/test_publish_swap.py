@@ -33,7 +33,7 @@ def test_swap_replaces_the_export_and_keeps_user_files(tmp_path, swap_mode):
     (out / "notes.txt").write_text("mine")
     (out / "scripts").mkdir()
     (out / "scripts" / "run.sh").write_text("echo hi")
-    (out / ".dae-export-abc12_yz").mkdir()  # what an older release left inside OUT when killed
+    (out / ".dae-export-abc12_yz").mkdir()  # a user's folder that looks like a stage: stages are beside OUT
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["files"]["model.int8.onnx"] = {"sha256": "x"}
     (out / "manifest.json").write_text(json.dumps(manifest))
@@ -51,7 +51,7 @@ def test_swap_replaces_the_export_and_keeps_user_files(tmp_path, swap_mode):
     assert not (out / "model.int8.onnx").exists()
     assert (out / "notes.txt").read_text() == "mine" and os.stat(out / "notes.txt").st_ino == inode  # hard link
     assert (out / "scripts" / "run.sh").read_text() == "echo hi"
-    assert not (out / ".dae-export-abc12_yz").exists()
+    assert (out / ".dae-export-abc12_yz").is_dir()  # only folders beside OUT with dae's names are dae's
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no stage, no old copy beside OUT
 
 

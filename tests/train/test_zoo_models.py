@@ -45,7 +45,7 @@ def test_train_help_lists_every_architecture():
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_the_receptive_radius_bounds_how_far_a_pixel_reaches(name):
     """The export's receptive_radius sets the runtime's tile overlap: it must never be too small."""
-    from dae_export.onnx_fp32 import receptive_radius
+    from dae_export.model_shape import receptive_radius
 
     model = build_model(name)
     rng = np.random.default_rng(0)

@@ -10,10 +10,15 @@ from typing import Any
 
 import click
 
-from dae_export.pipeline import GRAPHS, TARGETS
-from dae_export.pipeline import ExportConfig as Defaults
+from dae_export.config import GRAPHS, INT8_TYPES, TARGETS
+from dae_export.config import ExportConfig as Defaults
 from dae_runtime.cli.options import Console, folder_not_stdout, quiet_option
 from dae_runtime.noise import NOISE_KINDS
+
+
+def _defaulted(flag: str, field: str, kind, text: str, **extra):
+    """An option whose default is ExportConfig's, shown in --help."""
+    return click.option(flag, field, type=kind, default=getattr(Defaults, field), show_default=True, help=text, **extra)
 
 
 @click.command()
@@ -22,50 +27,30 @@ from dae_runtime.noise import NOISE_KINDS
     "--out", type=click.Path(file_okay=False), required=True, callback=folder_not_stdout, help="Output folder."
 )
 @click.option("--opset", type=click.IntRange(13, 21), default=Defaults.opset, show_default=True)
-@click.option(
+@_defaulted(
     "--graph",
-    type=click.Choice(GRAPHS),
-    default=Defaults.graph,
-    show_default=True,
-    help="fast: an exact rewrite onnxruntime runs fastest; plain: the graph as tf2onnx converts it.",
+    "graph",
+    click.Choice(GRAPHS),
+    "fast: an exact rewrite onnxruntime runs fastest; plain: the graph as tf2onnx converts it.",
 )
 @click.option("--int8", is_flag=True, help="Also write model.int8.onnx (static int8, QDQ, calibrated).")
-@click.option(
+@_defaulted(
     "--int8-types",
-    type=click.Choice(("u8s8", "s8s8")),
-    default=Defaults.int8_types,
-    show_default=True,
-    help="Activation/weight types: u8s8 for x86 (VNNI), s8s8 for ARM kernels.",
+    "int8_types",
+    click.Choice(INT8_TYPES),
+    "Activation/weight types: u8s8 for x86 (VNNI), s8s8 for ARM kernels.",
 )
-@click.option(
-    "--calib-samples",
-    type=click.IntRange(min=16),
-    default=Defaults.calib_samples,
-    show_default=True,
-    help="Noisy training digits used to calibrate int8.",
-)
-@click.option(
+@_defaulted("--calib-samples", "calib_samples", click.IntRange(min=16), "Noisy training digits used to calibrate int8.")
+@_defaulted(
     "--max-int8-loss",
     "max_int8_loss_db",
-    type=click.FloatRange(min=0),
-    default=Defaults.max_int8_loss_db,
-    show_default=True,
-    help="Largest PSNR loss (dB) of int8 against fp32 that is accepted.",
+    click.FloatRange(min=0),
+    "Largest PSNR loss (dB) of int8 against fp32 that is accepted.",
 )
 @click.option("--tflite", is_flag=True, help="Also write model.tflite and model.int8.tflite.")
-@click.option(
-    "--target",
-    type=click.Choice(TARGETS),
-    default=Defaults.target,
-    show_default=True,
-    help="rpi: also write rpi-bundle.tar.gz for a 64-bit Raspberry Pi.",
-)
-@click.option(
-    "--data",
-    default=Defaults.data,
-    show_default=True,
-    metavar="auto|builtin|PATH",
-    help="Digits for calibration, validation and the golden set.",
+@_defaulted("--target", "target", click.Choice(TARGETS), "rpi: also write rpi-bundle.tar.gz for a 64-bit Raspberry Pi.")
+@_defaulted(
+    "--data", "data", None, "Digits for calibration, validation and the golden set.", metavar="auto|builtin|PATH"
 )
 @click.option(
     "--noise-kind",
@@ -91,7 +76,7 @@ def export(model_path: str, out: str, quiet: bool, **options: Any) -> None:
 
     quiet_tensorflow()
     from dae_export.bundle import BundleError
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import ExportError
     from dae_export.pipeline import format_summary, run_export
 
     with user_errors():

@@ -44,8 +44,9 @@ def demo(out: str | None, epochs: int, shipped: bool, limit: int, seed: int) -> 
 
     quiet_tensorflow()
     from dae_export.bundle import BundleError
-    from dae_export.onnx_fp32 import ExportError
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.errors import ExportError
+    from dae_export.pipeline import run_export
     from dae_runtime.atomic import write_json
     from dae_runtime.bench import report
     from dae_runtime.bench.engines import discover

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_export.onnx_fp32 import INPUT_NAME, OUTPUT_NAME
+from dae_export.config import INPUT_NAME, OUTPUT_NAME
 from dae_runtime.manifest import MANIFEST_FILE, sha256_file
 from dae_runtime.versions import package_versions
 

@@ -7,6 +7,8 @@ so an architecture with another depth or input size exports correct metadata wit
 
 from __future__ import annotations
 
+from dae_export.errors import ExportError
+
 MNIST_DIGIT_SIZE = 28  # the digits a size-agnostic model (input (None, None, 1)) is trained on
 
 
@@ -14,8 +16,6 @@ def pooling_depth(model) -> int:
     """How many times an input is halved (2x2 poolings and stride-2 convs): a frame's sides must be
     multiples of 2 ** depth."""
     import keras
-
-    from dae_export.onnx_fp32 import ExportError
 
     depth = 0
     for layer in model.layers:
@@ -37,7 +37,6 @@ def size_multiple(model) -> int:
 
 def digit_size(model) -> int:
     """The side of one digit as the model takes it: its declared input size, else MNIST's 28."""
-    from dae_export.onnx_fp32 import ExportError
 
     height, width = tuple(model.inputs[0].shape)[1:3]
     if height is None and width is None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_export.onnx_fp32 import INPUT_NAME, ExportError
+from dae_export.config import INPUT_NAME
+from dae_export.errors import ExportError
 
 PARITY_TOLERANCE = 1e-4  # max abs difference, outputs in [0, 1]
 

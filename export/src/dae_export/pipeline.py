@@ -12,46 +12,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from dae_export.onnx_fp32 import ExportError
+from dae_export.config import GRAPHS, TARGETS, ExportConfig, ExportSummary
+from dae_export.errors import ExportError
 from dae_runtime.manifest import MANIFEST_FILE, sha256_file
 from dae_runtime.noise import NoiseRange, NoiseSpec
-
-TARGETS = ("none", "rpi")
-GRAPHS = ("fast", "plain")
-
-
-@dataclass
-class ExportConfig:
-    model: str  # trained Keras model (.keras)
-    out: str  # output folder; existing files are replaced only when the export succeeds
-    opset: int = 17  # ONNX opset; tf2onnx 1.17 emits up to 18, higher goes through onnx's converter
-    graph: str = "fast"  # fast: exact rewrite onnxruntime runs fastest (dae_export.fast_graph); plain: tf2onnx's
-    int8: bool = False  # also write model.int8.onnx (static QDQ quantization)
-    int8_types: str = "u8s8"  # u8s8: x86 fast path (default); s8s8: symmetric, for ARM kernels
-    calib_samples: int = 512  # noisy training digits used to calibrate int8
-    max_int8_loss_db: float = 0.2  # accuracy gate: int8 PSNR loss against fp32 on validation digits
-    tflite: bool = False  # also write model.tflite and model.int8.tflite
-    target: str = "none"  # rpi: also write rpi-bundle.tar.gz
-    data: str = "builtin"  # digits for calibration, validation and the golden set
-    noise_kind: str | None = None  # default: the noise the model was trained on (train_report.json)
-    noise: float | None = None
-    parity_samples: int = 512  # noisy digits for the Keras-vs-ONNX check (plus a batch of odd frames)
-    golden_samples: int = 256  # digits stored in golden.npz
-    runtime_wheel: str | None = None  # prebuilt runtime wheel for the bundle (default: build from checkout)
-    seed: int = 0
-
-
-@dataclass
-class ExportSummary:
-    files: dict[str, int] = field(default_factory=dict)  # name -> bytes
-    nodes: dict[str, int] = field(default_factory=dict)  # ONNX model -> node count
-    metrics: dict[str, dict] = field(default_factory=dict)
-    seconds: float = 0.0
 
 
 def _export_noise(cfg: ExportConfig, trained_cfg: dict) -> tuple[dict, NoiseSpec | NoiseRange]:
@@ -131,30 +99,16 @@ def _prepare(cfg: ExportConfig, step: Callable[[str], None]) -> dict:
 
 def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
     """Run the selected export steps (dae_export.steps) in a staging folder, check, then publish to OUT."""
-    from dae_export import metadata, publish
-    from dae_export.steps import ExportContext, selected_steps
+    from dae_export import publish
 
     started = time.perf_counter()
     shared, out = _prepare(cfg, step), Path(cfg.out)
-    steps, summary = selected_steps(cfg), ExportSummary()
     try:
         stage = publish.new_stage(out.resolve())
     except OSError as exc:
         raise ExportError(f"cannot write beside {out}: {exc.strerror or exc}") from None
     try:
-        ctx = ExportContext(**shared, stage=stage, summary=summary)
-        ctx.outputs = [f for s in steps for f in s.outputs(cfg)]
-        _check_declared(ctx.outputs)
-        written: list = []
-        for i, s in enumerate(steps, 1):
-            step(f"[{i}/{len(steps)}] {s.heading(ctx)}")
-            s.run(ctx)
-            written += s.outputs(cfg)
-            _check_written(stage, written, s.name)
-        names = sorted(f.name for f in ctx.outputs)
-        metadata.build_manifest(stage, names, {f.name: f.describe() for f in ctx.outputs}, **ctx.sections)
-        summary.files = {name: (stage / name).stat().st_size for name in sorted([*names, MANIFEST_FILE])}
-
+        summary = _run_steps(cfg, shared, stage)
         # Publish: every check passed. The user's own files in OUT go into the stage too, then the
         # stage and OUT trade places in one step; files of the earlier export stay behind with it.
         try:
@@ -172,16 +126,47 @@ def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> Export
     return summary
 
 
+def _run_steps(cfg: ExportConfig, shared: dict, stage: Path) -> ExportSummary:
+    """Each selected step in order, its files checked after it; then the manifest from all results."""
+    from types import MappingProxyType
+
+    from dae_export import metadata
+    from dae_export.manifest_sections import manifest_sections
+    from dae_export.steps import ExportContext, StepResult, selected_steps
+
+    steps = selected_steps(cfg)
+    outputs = tuple(f for s in steps for f in s.outputs(cfg))
+    _check_declared(list(outputs))
+    results: dict[str, StepResult] = {}
+    with tempfile.TemporaryDirectory(prefix="dae-export-scratch-") as scratch:
+        ctx = ExportContext(**shared, stage=stage, scratch=Path(scratch), outputs=outputs,
+                            results=MappingProxyType(results))  # fmt: skip
+        written: list = []
+        for i, s in enumerate(steps, 1):
+            ctx.say(f"[{i}/{len(steps)}] {s.heading(ctx)}")
+            results[s.name] = s.run(ctx)
+            written += s.outputs(cfg)
+            _check_written(stage, written, s.name)
+        names = sorted(f.name for f in outputs)
+        metadata.build_manifest(stage, names, {f.name: f.describe() for f in outputs},
+                                **manifest_sections(ctx, list(results.values())))  # fmt: skip
+    summary = ExportSummary(files={name: (stage / name).stat().st_size for name in sorted([*names, MANIFEST_FILE])})
+    for result in results.values():
+        summary.metrics.update(result.metrics)
+        summary.nodes.update(result.nodes)
+    return summary
+
+
 def _check_declared(outputs: list) -> None:
     """Every declared file once, none named like the manifest, models with a known engine and precision."""
-    from dae_export.steps.base import ENGINES, PRECISIONS
+    from dae_runtime.bench.engines import PRECISIONS, engine_names
 
-    names = [f.name for f in outputs]
+    names, engines = [f.name for f in outputs], tuple(engine_names())
     for f in outputs:
         if names.count(f.name) > 1 or f.name == MANIFEST_FILE or Path(f.name).name != f.name:
             raise ExportError(f"export steps declare {f.name!r} twice, or as a path or the manifest")
-        if (f.engine is None) != (f.precision is None) or f.engine not in (None, *ENGINES):
-            raise ExportError(f"{f.name}: a model file needs an engine of {ENGINES} and a precision of {PRECISIONS}")
+        if (f.engine is None) != (f.precision is None) or f.engine not in (None, *engines):
+            raise ExportError(f"{f.name}: a model file needs an engine of {engines} and a precision of {PRECISIONS}")
         if f.precision not in (None, *PRECISIONS):
             raise ExportError(f"{f.name}: precision must be one of {PRECISIONS}")
 

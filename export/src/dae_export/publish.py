@@ -28,7 +28,6 @@ from dae_runtime.manifest import MANIFEST_FILE
 
 STAGE_INFIX = ".dae-export-"  # .<OUT name>.dae-export-XXXX beside OUT
 OLD_INFIX = ".dae-old-"  # .<OUT name>.dae-old-XXXX beside OUT (fallback swap only)
-LEGACY_STAGE_PREFIX = ".dae-export-"  # older releases staged inside OUT itself
 # Exactly what mkdtemp (8 of [a-z0-9_]) and uuid4().hex[:8] append: a user's `.out.dae-old-backup` is not ours.
 _RANDOM_TAIL = "[a-z0-9_]{8}"
 AT_FDCWD = -100
@@ -45,10 +44,6 @@ def _leftovers(out: Path, infix: str) -> list[Path]:
     return sorted(out.parent / name for name in names if ours.fullmatch(name))
 
 
-def _is_legacy_stage(name: str) -> bool:
-    return re.fullmatch(re.escape(LEGACY_STAGE_PREFIX) + _RANDOM_TAIL, name) is not None
-
-
 def clean_leftovers(out: Path) -> None:
     """Undo what a killed export left: restore OUT from a fallback swap cut in half, drop stale folders.
     A stage another running export holds locked is left alone (two exports into one OUT)."""
@@ -58,10 +53,6 @@ def clean_leftovers(out: Path) -> None:
         olds = olds[:-1]
     for path in [*olds, *(s for s in _leftovers(out, STAGE_INFIX) if not _in_use(s))]:
         shutil.rmtree(path, ignore_errors=True)
-    if out.is_dir():
-        for path in out.iterdir():
-            if _is_legacy_stage(path.name) and path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
 
 
 def new_stage(out: Path) -> Path:
@@ -131,7 +122,7 @@ def carry_user_files(out: Path, stage: Path, export_files: set[str]) -> None:
         return
     for entry in sorted(out.iterdir()):
         name = entry.name
-        if name in export_files or name == MANIFEST_FILE or _is_legacy_stage(name):
+        if name in export_files or name == MANIFEST_FILE:
             continue
         target = stage / name
         if os.path.lexists(target):

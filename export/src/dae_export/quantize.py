@@ -26,9 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dae_export.onnx_fp32 import INPUT_NAME, ExportError
-
-INT8_TYPES = ("u8s8", "s8s8")
+from dae_export.config import INPUT_NAME, INT8_TYPES
+from dae_export.errors import ExportError
 
 
 @dataclass
@@ -103,7 +102,7 @@ def quantize(fp32_path: Path, out_path: Path, calib_noisy: np.ndarray, types: st
 def _save_rewritten(path: Path) -> None:
     import onnx
 
-    from dae_export.fast_graph import dequantize_last
+    from dae_export.rewrites.seed import dequantize_last
 
     onnx.save(dequantize_last(onnx.load(str(path))), str(path))
 
@@ -118,14 +117,14 @@ def sensitive_layers(source: Path) -> list[list[str]]:
 
 def _int8_source(fp32_path: Path, out_path: Path, fast: bool, columns: int = 4, size_multiple: int = 4) -> Path:
     """The graph to quantize: the fp32 model, or with its int8 layout rewrites: the first conv + pool
-    in phase form (fast_graph.column_phase_encoder), DepthToSpace(2) and SpaceToDepth(2) as layout
-    nodes (fast_graph_phases.depth_to_space_as_layout, fast_graph_phase_space.space_to_depth_as_layout),
+    in phase form (rewrites.seed.column_phase_encoder), DepthToSpace(2) and SpaceToDepth(2) as layout
+    nodes (rewrites.phases.depth_to_space_as_layout, rewrites.phase_space.space_to_depth_as_layout),
     each where it applies."""
     import onnx
 
-    from dae_export.fast_graph import column_phase_encoder
-    from dae_export.fast_graph_phase_space import layout_facts, space_to_depth_as_layout
-    from dae_export.fast_graph_phases import depth_to_space_as_layout
+    from dae_export.rewrites.phase_space import layout_facts, space_to_depth_as_layout
+    from dae_export.rewrites.phases import depth_to_space_as_layout
+    from dae_export.rewrites.seed import column_phase_encoder
 
     if not fast:
         return fp32_path
@@ -158,10 +157,10 @@ def quantize_with_gate(
 ) -> Int8Result:
     """Quantize, check PSNR against fp32 on validation digits, keep sensitive layers in float if needed.
 
-    fast: the int8 form of the fast graph (dae_export.fast_graph): quantize with the first conv +
+    fast: the int8 form of the fast graph (dae_export.rewrites.seed): quantize with the first conv +
     pool in phase form for onnxruntime's fast int8 conv kernel, then dequantize after the output's
     layout nodes. The function is the same. encoder_columns: 4 (x86) or 2 (ARM), see
-    fast_graph.column_phase_encoder, used only if every frame width the metadata allows (a multiple of
+    rewrites.seed.column_phase_encoder, used only if every frame width the metadata allows (a multiple of
     `size_multiple`) is a multiple of it."""
     from dae_export.parity import run_onnx
     from dae_runtime.metrics import psnr

@@ -1,10 +1,11 @@
-"""The Raspberry Pi bundle: every declared file marked in_bundle, the runtime wheel, requirements."""
+"""The Raspberry Pi bundle: every declared file marked in_bundle (in its ARM form where the ARM forms
+step wrote one), the runtime wheel, requirements and the bundle's own manifest."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dae_export.steps.base import ExportContext, ExportStep, OutputFile
+from dae_export.steps.base import ExportContext, ExportStep, OutputFile, StepResult
 
 BUNDLE = "rpi-bundle.tar.gz"
 
@@ -19,17 +20,14 @@ class RpiBundleStep(ExportStep):
     def outputs(self, cfg) -> list[OutputFile]:
         return [OutputFile(BUNDLE)]
 
-    def run(self, ctx: ExportContext) -> None:
-        import tempfile
-
+    def run(self, ctx: ExportContext) -> StepResult:
         from dae_export import bundle
-        from dae_export.arm_forms import write_arm_models
+        from dae_export.manifest_sections import manifest_sections
 
         carried = [f for f in ctx.outputs if f.in_bundle]
+        own = {name: path for r in ctx.results.values() for name, path in r.bundle_files.items()}
+        files = [own.get(f.name, ctx.stage / f.name) for f in carried]
+        sections = manifest_sections(ctx, list(ctx.results.values()), for_bundle=True)
         wheel = Path(ctx.cfg.runtime_wheel) if ctx.cfg.runtime_wheel else None
-        described = {f.name: f.describe() for f in carried}
-        # The ONNX models as the ARM forms (dae_export.arm_forms); the stage's files stay the x86 forms.
-        with tempfile.TemporaryDirectory(prefix="dae-arm-") as tmp:
-            arm, sections = write_arm_models(ctx, Path(tmp))
-            files = [arm.get(f.name, ctx.stage / f.name) for f in carried]
-            bundle.write_bundle(ctx.stage / BUNDLE, files, sections, wheel, described)
+        bundle.write_bundle(ctx.stage / BUNDLE, files, sections, wheel, {f.name: f.describe() for f in carried})
+        return StepResult()

@@ -13,7 +13,7 @@ def build_lowres_unet(input_shape: InputShape = (None, None, 1), batchnorm: bool
     The seed's first conv and pooling (32 channels), a conv at 14x14, two 64-channel convs at 7x7,
     then upsample + conv back to 14x14, an additive skip from the 14x14 encoder map, one more conv,
     and upsample + a 1-output conv. Every upsample feeds a 3x3 conv directly or through the Add, so
-    the export runs them as phase convs at the lower resolution (dae_export.fast_graph_phases):
+    the export runs them as phase convs at the lower resolution (dae_export.rewrites.phases):
     no Resize and no 28x28 map with more than one channel is left in the exported graph.
     """
     return _lowres_unet(input_shape, mid_convs=2, dec_convs=1, name="lowres_unet", batchnorm=batchnorm)

@@ -1,10 +1,10 @@
-"""The output conv in phase space (dae_export.fast_graph_phase_space): where it applies, exact, its int8 layout."""
+"""The output conv in phase space (dae_export.rewrites.phase_space): where it applies, exact, its int8 layout."""
 
 from collections import Counter
 
 import numpy as np
 import pytest
-from test_fast_graph_skips import _model, _run
+from test_rewrite_skips import _model, _run
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def lowres():
 
 @pytest.fixture(scope="module")
 def lowres_plain(lowres):
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
 
     return convert_fp32(lowres)
 
@@ -29,7 +29,7 @@ def _ops(proto) -> Counter:
 
 
 def test_the_output_conv_goes_to_phase_space_only_where_its_input_sides_stay_even(lowres, lowres_plain):
-    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.rewrites.phases import phase_upsamples
 
     fast = phase_upsamples(lowres_plain, size_multiple=4)  # the 14x14 map: input / 2, always even
     assert _ops(fast)["SpaceToDepth"] == 1
@@ -44,33 +44,33 @@ def test_the_output_conv_goes_to_phase_space_only_where_its_input_sides_stay_eve
 
 
 def test_the_export_passes_the_size_multiple(lowres_plain):
-    from dae_export.steps.onnx_fp32 import _fast_or_plain
+    from dae_export.steps.onnx_fp32 import fast_or_plain
 
-    proto, form = _fast_or_plain(lowres_plain, "fast", print, size_multiple=4)
+    proto, form = fast_or_plain(lowres_plain, "fast", print, size_multiple=4)
     assert form == "fast-phase" and _ops(proto)["SpaceToDepth"] == 1
 
 
 def test_space_to_depth_as_layout_nodes_only_moves_values(lowres_plain):
-    from dae_export.fast_graph import transpose_edges
-    from dae_export.fast_graph_phase_space import space_to_depth_as_layout
-    from dae_export.fast_graph_phases import phase_upsamples
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.phase_space import space_to_depth_as_layout
+    from dae_export.rewrites.phases import phase_upsamples
+    from dae_export.rewrites.seed import transpose_edges
 
     fast = transpose_edges(phase_upsamples(lowres_plain, size_multiple=4))
     layout = space_to_depth_as_layout(fast)
     assert _ops(layout)["SpaceToDepth"] == 0
     for x in _digits_and_frames():
         assert np.array_equal(_run(layout, x), _run(fast, x))
-    with pytest.raises(ExportError, match="no SpaceToDepth"):
+    with pytest.raises(RewriteNotApplicable, match="no SpaceToDepth"):
         space_to_depth_as_layout(lowres_plain)
 
 
 def test_int8_quantizes_the_layout_form_with_the_column_head(lowres_plain, tmp_path):
     import onnx
 
-    from dae_export.fast_graph import transpose_edges
-    from dae_export.fast_graph_phases import phase_upsamples
     from dae_export.quantize import _int8_source
+    from dae_export.rewrites.phases import phase_upsamples
+    from dae_export.rewrites.seed import transpose_edges
 
     fp32 = tmp_path / "model.onnx"
     onnx.save(transpose_edges(phase_upsamples(lowres_plain, size_multiple=4)), str(fp32))
@@ -112,10 +112,10 @@ def test_the_int8_layout_applies_after_a_phase_decoder_and_before_another(mid_on
     channels from), and a DepthToSpace(2) may follow it; int8 must get every layout form either way."""
     import onnx
 
-    from dae_export.fast_graph import transpose_edges
-    from dae_export.fast_graph_phases import phase_upsamples
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
     from dae_export.quantize import _int8_source
+    from dae_export.rewrites.phases import phase_upsamples
+    from dae_export.rewrites.seed import transpose_edges
 
     model = _decoder_model(mid_one_output)
     fp32 = tmp_path / "model.onnx"

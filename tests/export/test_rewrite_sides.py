@@ -1,4 +1,4 @@
-"""Size tracing (dae_export.graph_sides) and the phase rewrite's refusals, on small hand-made graphs."""
+"""Size tracing (dae_export.rewrites.sides) and the phase rewrite's refusals, on small hand-made graphs."""
 
 from fractions import Fraction
 
@@ -33,8 +33,8 @@ def _shifted(crop_end, crop_end_w=None):
 
 
 def test_the_shifted_form_traces_to_exact_sides():
-    from dae_export.graph_edit import Graph
-    from dae_export.graph_sides import Side, side_of
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.sides import Side, side_of
 
     g = Graph(_shifted(-1))
     assert side_of(g, "c", "x") == Side(Fraction(1), 1)  # a 2x2 conv padded by 1 each side: one pixel more
@@ -43,23 +43,23 @@ def test_the_shifted_form_traces_to_exact_sides():
 
 
 def test_a_crop_unlike_on_the_two_axes_or_a_stride_after_an_offset_is_refused():
-    from dae_export.graph_edit import Graph
-    from dae_export.graph_sides import Side, side_of
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.sides import Side, side_of
 
     assert side_of(Graph(_shifted(-2)), "y", "x") == Side(Fraction(2), -1)  # ends may differ from starts
-    with pytest.raises(ExportError, match="not the same crop of both axes"):
+    with pytest.raises(RewriteNotApplicable, match="not the same crop of both axes"):
         side_of(Graph(_shifted(-1, -2)), "y", "x")
     model = _shifted(-1)
     model.graph.node.append(helper.make_node("MaxPool", ["d"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]))
-    with pytest.raises(ExportError, match="a strided op after a size offset"):
+    with pytest.raises(RewriteNotApplicable, match="a strided op after a size offset"):
         side_of(Graph(model), "p", "x")  # (2H + 2) / 2 is not a scale of H alone
 
 
 def test_strided_windows_divide_only_when_their_padding_keeps_the_side_a_multiple():
-    from dae_export.graph_edit import Graph
-    from dae_export.graph_sides import Side, side_of
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.sides import Side, side_of
 
     def pooled(kernel, pads):
         node = helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=kernel, strides=[2, 2], pads=pads)
@@ -67,20 +67,20 @@ def test_strided_windows_divide_only_when_their_padding_keeps_the_side_a_multipl
 
     assert side_of(pooled([2, 2], [0, 0, 0, 0]), "y", "x") == Side(Fraction(1, 2))  # Keras' MaxPooling2D(2)
     assert side_of(pooled([3, 3], [0, 0, 1, 1]), "y", "x") == Side(Fraction(1, 2))
-    with pytest.raises(ExportError, match="padding the size trace does not know"):
+    with pytest.raises(RewriteNotApplicable, match="padding the size trace does not know"):
         side_of(pooled([3, 3], [0, 0, 0, 0]), "y", "x")  # floor((H - 3) / 2) + 1: no scale of H
 
 
 def test_a_crop_is_read_as_spatial_only_right_after_a_depth_to_space():
-    from dae_export.graph_edit import Graph
-    from dae_export.graph_sides import side_of
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.sides import side_of
 
     model = _shifted(-1)
     crop = model.graph.node[2]
     model.graph.node.insert(2, helper.make_node("Transpose", ["d"], ["t"], name="nhwc", perm=[0, 2, 3, 1]))
     crop.input[0] = "t"  # axes 2 and 3 of an NHWC map are W and C
-    with pytest.raises(ExportError, match="cannot trace the size"):
+    with pytest.raises(RewriteNotApplicable, match="cannot trace the size"):
         side_of(Graph(model), "y", "x")
 
 
@@ -110,18 +110,18 @@ def _upsample_add_conv(skip_value):
 
 def test_an_add_of_a_broadcast_constant_is_not_split_by_linearity():
     """conv(up(y) + c) != conv(up(y)) + conv(c) when c is a (1, C, 1, 1) constant: the edges differ."""
-    from dae_export.fast_graph_phases import phase_upsamples
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.phases import phase_upsamples
 
-    with pytest.raises(ExportError, match="no Resize"):
+    with pytest.raises(RewriteNotApplicable, match="no Resize"):
         phase_upsamples(_upsample_add_conv(np.full((1, 4, 1, 1), 0.5, np.float32)))
 
 
 def test_a_relu_stays_after_a_depth_to_space_that_is_a_graph_output():
     import onnxruntime as ort
 
-    from dae_export.fast_graph_phases import _relu_before_depth_to_space
-    from dae_export.graph_edit import Graph
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.phases import _relu_before_depth_to_space
 
     nodes = [
         helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[1, 1]),

@@ -2,12 +2,12 @@
 
 Resize(2x, y) -> Conv3x3(w, b)  becomes  Crop(DepthToSpace(Conv2x2(y))): an upsampled 3x3 conv,
 computed at low resolution on a grid shifted by one pixel, where each of the 4 output phases needs
-only a 2x2 window (dae_export.phase_kernels.shifted_upsample_conv). No Resize runs, and no conv runs
+only a 2x2 window (dae_export.rewrites.kernels.shifted_upsample_conv). No Resize runs, and no conv runs
 at the high resolution.
 Resize(2x, y) -> Add(s) -> Conv3x3(w, b)  becomes  DepthToSpace(PhaseConv(y)) + Conv3x3(s, w, no bias):
 conv is linear, conv(up(y) + s) = conv(up(y)) + conv(s) - b.
 A 1-output conv (the image) goes one level further, into phase space, where the size multiple
-allows it (dae_export.fast_graph_phase_space).
+allows it (dae_export.rewrites.phase_space).
 Other Resizes stay: the same split for a U-Net's Concat skip made it slower (its phase conv does
 9/4 of the needed multiplications, and its skip conv stays at full resolution; benchmarks/README.md).
 A Relu after a DepthToSpace moves before it (the same values), so it fuses into the conv.
@@ -23,50 +23,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from dae_export.graph_edit import Graph
-from dae_export.graph_sides import side_of
-from dae_export.onnx_fp32 import ExportError
-from dae_export.phase_kernels import shifted_upsample_conv, upsample_conv_phases
+from dae_export.errors import RewriteNotApplicable
+from dae_export.rewrites.graph_edit import Graph
+from dae_export.rewrites.kernels import shifted_upsample_conv
+from dae_export.rewrites.patterns import (
+    attributes,
+    conv_node,
+    is_conv3x3_same,
+    is_nearest_2x,
+    pixels_and_crop,
+    upsample_phase_conv,
+)
+from dae_export.rewrites.sides import side_of
 
 
 def _phase_nodes(g: Graph, y: str, conv, out: str) -> list:
     """PhaseConv(y) -> DepthToSpace: Resize(2x) -> conv at low resolution."""
     from onnx import helper
 
-    w = g.array(conv.input[1])
-    b = np.tile(g.array(conv.input[2]), 4)
-    inputs = [y, g.add(f"{conv.name}_phases_w", upsample_conv_phases(w)), g.add(f"{conv.name}_phases_b", b)]
+    n = conv.name
     return [
-        helper.make_node(
-            "Conv", inputs, [f"{conv.name}_phases"], name=f"{conv.name}_phases", kernel_shape=[3, 3], pads=[1, 1, 1, 1]
-        ),  # fmt: skip
-        helper.make_node("DepthToSpace", [f"{conv.name}_phases"], [out], name=f"{conv.name}_to_pixels", blocksize=2),
+        upsample_phase_conv(g, y, conv, f"{n}_phases", f"{n}_phases", f"{n}_phases"),
+        helper.make_node("DepthToSpace", [f"{n}_phases"], [out], name=f"{n}_to_pixels", blocksize=2),
     ]
 
 
 def _shifted_phase_nodes(g: Graph, y: str, conv, out: str) -> list:
     """The same on a grid shifted by one pixel: Conv2x2 (4 taps, not 9) -> DepthToSpace -> crop."""
-    from onnx import helper
-
     w, b = g.array(conv.input[1]), np.tile(g.array(conv.input[2]), 4)
-    inputs = [y, g.add(f"{conv.name}_phases_w", shifted_upsample_conv(w)), g.add(f"{conv.name}_phases_b", b)]
     n = conv.name
+    inputs = [y, g.add(f"{n}_phases_w", shifted_upsample_conv(w)), g.add(f"{n}_phases_b", b)]
     return [
-        helper.make_node(
-            "Conv", inputs, [f"{n}_phases"], name=f"{n}_phases", kernel_shape=[2, 2], pads=[1, 1, 1, 1]
-        ),  # fmt: skip
-        helper.make_node("DepthToSpace", [f"{n}_phases"], [f"{n}_shifted"], name=f"{n}_to_pixels", blocksize=2),
-        helper.make_node(
-            "Slice",
-            [
-                f"{n}_shifted",
-                g.add(f"{n}_crop_start", np.array([1, 1], np.int64)),
-                g.add(f"{n}_crop_end", np.array([-1, -1], np.int64)),
-                g.add(f"{n}_crop_axes", np.array([2, 3], np.int64)),
-            ],
-            [out],
-            name=f"{n}_crop",
-        ),  # fmt: skip
+        conv_node(inputs, f"{n}_phases", f"{n}_phases", 2),
+        *pixels_and_crop(g, f"{n}_phases", f"{n}_shifted", out, 2, 1, (f"{n}_to_pixels", f"{n}_crop"), f"{n}_crop"),
     ]
 
 
@@ -76,25 +65,21 @@ def _skip_rewrite(g: Graph, up, add, conv) -> list:
 
     skip = next(i for i in add.input if i != up.output[0])
     upsampled = f"{conv.name}_upsampled"
-    skip_conv = helper.make_node(
-        "Conv", [skip, conv.input[1]], [f"{conv.name}_skip"], name=f"{conv.name}_skip", kernel_shape=[3, 3],
-        pads=[1, 1, 1, 1],
-    )  # fmt: skip
+    skip_conv = conv_node([skip, conv.input[1]], f"{conv.name}_skip", f"{conv.name}_skip", 3)
     total = helper.make_node("Add", [upsampled, f"{conv.name}_skip"], [conv.output[0]], name=add.name)
     return [*_phase_nodes(g, up.input[0], conv, upsampled), skip_conv, total]
 
 
 def _next_rewrite(g: Graph, size_multiple: int | None):
     """The first upsample this module can rewrite: (nodes to replace, their replacement), or None."""
-    from dae_export.fast_graph import _is_conv3x3_same, _is_nearest_2x
-    from dae_export.fast_graph_phase_space import fits_phase_space, phase_space_nodes
+    from dae_export.rewrites.phase_space import fits_phase_space, phase_space_nodes
 
     users = g.consumers()
-    for up in (n for n in g.g.node if n.op_type == "Resize" and _is_nearest_2x(g, n)):
+    for up in (n for n in g.g.node if n.op_type == "Resize" and is_nearest_2x(g, n)):
         after = users[up.output[0]]
         if len(after) != 1:
             continue
-        if after[0].op_type == "Conv" and _is_conv3x3_same(g, after[0]):
+        if after[0].op_type == "Conv" and is_conv3x3_same(g, after[0]):
             y, conv = up.input[0], after[0]
             form = phase_space_nodes if fits_phase_space(g, y, conv, size_multiple) else _shifted_phase_nodes
             return [up, conv], form(g, y, conv, conv.output[0])
@@ -103,7 +88,7 @@ def _next_rewrite(g: Graph, size_multiple: int | None):
             add.op_type == "Add"
             and len(convs) == 1
             and convs[0].op_type == "Conv"
-            and _is_conv3x3_same(g, convs[0])
+            and is_conv3x3_same(g, convs[0])
             and _is_full_map_skip(g, up, add, convs[0])
         ):
             return [up, add, convs[0]], _skip_rewrite(g, up, add, convs[0])
@@ -119,7 +104,7 @@ def _is_full_map_skip(g: Graph, up, add, conv) -> bool:
         return False
     try:
         return side_of(g, skip, g.g.input[0].name) == side_of(g, up.output[0], g.g.input[0].name)
-    except ExportError:
+    except RewriteNotApplicable:
         return False
 
 
@@ -154,16 +139,16 @@ def _relu_before_depth_to_space(g: Graph) -> None:
 
 
 def phase_upsamples(proto, size_multiple: int | None = None):
-    """The rewrite above for every upsample it applies to; raises ExportError if there is none.
+    """The rewrite above for every upsample it applies to; raises RewriteNotApplicable if there is none.
     size_multiple: the model's (frames are padded to it); given, a 1-output conv goes to phase space
-    where its input's sides are even (dae_export.fast_graph_phase_space)."""
+    where its input's sides are even (dae_export.rewrites.phase_space)."""
     g = Graph(proto)
     done = 0
     while (found := _next_rewrite(g, size_multiple)) is not None:
         g.replace(*found)
         done += 1
     if not done:
-        raise ExportError("fast graph: no Resize(2x) followed by a Conv3x3 (directly or through an Add)")
+        raise RewriteNotApplicable("fast graph: no Resize(2x) followed by a Conv3x3 (directly or through an Add)")
     _relu_before_depth_to_space(g)
     known = {i.name for i in g.g.input} | set(g.weights)
     g.set_nodes(_topological(list(g.g.node), known))
@@ -172,7 +157,7 @@ def phase_upsamples(proto, size_multiple: int | None = None):
 
 def depth_to_space_as_layout(proto):
     """Every DepthToSpace(blocksize 2, DCR) after a Conv (or its Relu), as NHWC Reshape -> Transpose ->
-    Reshape; raises ExportError if there is none, or if a size cannot be traced to the input's.
+    Reshape; raises RewriteNotApplicable if there is none, or if a size cannot be traced to the input's.
 
     The merged shape comes from the graph input's Shape (its sides times the map's scale): a Shape
     of the map itself would make onnxruntime materialise the map in NCHW just to read its size."""
@@ -180,7 +165,7 @@ def depth_to_space_as_layout(proto):
 
     g = Graph(proto)
     if not any(_is_conv_d2s2(g, n) for n in g.g.node):
-        raise ExportError("no DepthToSpace(2) after a Conv")
+        raise RewriteNotApplicable("no DepthToSpace(2) after a Conv")
     source = g.g.input[0].name
     shape_node = helper.make_node("Shape", [source], ["input_shape"], name="input_shape")
     sides = {n.name: side_of(g, n.output[0], source) for n in g.g.node if _is_conv_d2s2(g, n)}  # before any edit
@@ -225,7 +210,7 @@ def depth_to_space_as_layout(proto):
         ]
         g.replace([d2s], new)
     # the Shape goes where it is first needed, not first: the int8 head rewrite
-    # (fast_graph.column_phase_encoder) looks for the input's Transpose -> Conv as the first nodes
+    # (seed.column_phase_encoder) looks for the input's Transpose -> Conv as the first nodes
     g.set_nodes(_topological([*g.g.node, shape_node], {source} | set(g.weights)))
     return g.finish()
 
@@ -239,9 +224,7 @@ def _conv_before(g: Graph, tensor: str):
 
 
 def _is_conv_d2s2(g: Graph, node) -> bool:
-    from onnx import helper
-
-    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    attrs = attributes(node)
     conv = _conv_before(g, node.input[0]) if node.op_type == "DepthToSpace" else None
     return (
         conv is not None

@@ -1,7 +1,7 @@
 """Graph surgery on an ONNX ModelProto: lookups, node replacement and clean-up, in one place.
 
-Used by the tf2onnx clean-up (onnx_fp32), the exact speed rewrites (fast_graph) and the int8
-tail rewrite (fast_graph.dequantize_last). Every edit works on a copy unless told otherwise.
+Used by the tf2onnx clean-up (keras_to_onnx), the exact speed rewrites (rewrites/) and the int8
+tail rewrite (seed.dequantize_last). Every edit works on a copy unless told otherwise.
 """
 
 from __future__ import annotations

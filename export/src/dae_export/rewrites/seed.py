@@ -22,96 +22,57 @@ from __future__ import annotations
 
 import numpy as np
 
-from dae_export.graph_edit import Graph
-from dae_export.onnx_fp32 import INPUT_NAME, ExportError
-from dae_export.phase_kernels import column_phase_conv, shifted_upsample_conv_phases, upsample_conv_phases
+from dae_export.config import INPUT_NAME
+from dae_export.errors import RewriteNotApplicable
+from dae_export.rewrites.graph_edit import Graph
+from dae_export.rewrites.kernels import column_phase_conv, shifted_upsample_conv_phases
+from dae_export.rewrites.patterns import (
+    attributes,
+    conv_node,
+    find_upsample_tail,
+    is_conv3x3_same,
+    pixels_and_crop,
+    upsample_phase_conv,
+)
 
 FAST_OPS = {"Transpose", "Conv", "Relu", "MaxPool", "Sigmoid", "DepthToSpace", "Slice"}
 _LAYOUT_TAIL = {"DepthToSpace", "Slice", "Transpose", "Squeeze", "Unsqueeze", "Reshape"}
 
 
-def _is_conv3x3_same(g: Graph, conv) -> bool:
-    from onnx import helper
-
-    attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
-    pads_ok = attrs.get("auto_pad", b"") in (b"SAME_UPPER", b"SAME_LOWER") or attrs.get("pads") == [1, 1, 1, 1]
-    return (
-        len(conv.input) == 3
-        and conv.input[1] in g.weights
-        and conv.input[2] in g.weights
-        and g.array(conv.input[1]).shape[2:] == (3, 3)
-        and attrs.get("group", 1) == 1
-        and attrs.get("strides", [1, 1]) == [1, 1]
-        and attrs.get("dilations", [1, 1]) == [1, 1]
-        and pads_ok
-    )
-
-
-def _is_nearest_2x(g: Graph, resize) -> bool:
-    from onnx import helper
-
-    attrs = {a.name: helper.get_attribute_value(a) for a in resize.attribute}
-    scales = g.array(resize.input[2]).tolist() if len(resize.input) > 2 and resize.input[2] in g.weights else []
-    return (
-        attrs.get("mode") == b"nearest"
-        and attrs.get("coordinate_transformation_mode") == b"asymmetric"
-        and attrs.get("nearest_mode") == b"floor"
-        and scales == [1.0, 1.0, 2.0, 2.0]
-    )
-
-
 def lowres_decoder(proto):
-    """The decoder rewrite (see the module docstring); raises ExportError if the tail does not match."""
+    """The decoder rewrite (see the module docstring); raises RewriteNotApplicable if the tail does not match."""
     from onnx import helper
 
     g = Graph(proto)
     tail = ["Resize", "Conv", "Relu", "Resize", "Conv", "Sigmoid"]
-    found = next((c for n in g.g.node if n.op_type == "Resize" and (c := g.chain(n, tail))), None)
-    if (
-        found is None
-        or not all(_is_conv3x3_same(g, c) for c in (found[1], found[4]))
-        or not all(_is_nearest_2x(g, r) for r in (found[0], found[3]))
-    ):
-        raise ExportError("fast graph: the decoder is not Resize(2x)-Conv3x3-Relu-Resize(2x)-Conv3x3-Sigmoid")
+    problem = "fast graph: the decoder is not Resize(2x)-Conv3x3-Relu-Resize(2x)-Conv3x3-Sigmoid"
+    found = find_upsample_tail(g, tail, problem)
     up1, conv_a, relu, _, conv_b, sigmoid = found
-    w_a, b_a = g.array(conv_a.input[1]), g.array(conv_a.input[2])
     w_b, b_b = g.array(conv_b.input[1]), g.array(conv_b.input[2])
     new = [
-        helper.make_node(
-            "Conv",
-            [up1.input[0], g.add("decoder_a_w", upsample_conv_phases(w_a)), g.add("decoder_a_b", np.tile(b_a, 4))],
-            ["decoder_a"],
-            name=conv_a.name,
-            kernel_shape=[3, 3],
-            pads=[1, 1, 1, 1],
-        ),  # fmt: skip
+        upsample_phase_conv(g, up1.input[0], conv_a, "decoder_a", conv_a.name, "decoder_a"),
         helper.make_node("Relu", ["decoder_a"], ["decoder_a_relu"], name=relu.name),
-        helper.make_node(
-            "Conv",
+        conv_node(
             [
                 "decoder_a_relu",
                 g.add("decoder_b_w", shifted_upsample_conv_phases(w_b)),
                 g.add("decoder_b_b", np.tile(b_b, 16)),
             ],
-            ["decoder_b"],
-            name=conv_b.name,
-            kernel_shape=[2, 2],
-            pads=[1, 1, 1, 1],
+            "decoder_b",
+            conv_b.name,
+            2,
         ),  # fmt: skip
         helper.make_node("Sigmoid", ["decoder_b"], ["decoder_b_sigmoid"], name=sigmoid.name),
-        helper.make_node(
-            "DepthToSpace", ["decoder_b_sigmoid"], ["decoder_pixels"], name="phases_to_pixels", blocksize=4, mode="DCR"
-        ),  # fmt: skip
-        helper.make_node(
-            "Slice",
-            [
-                "decoder_pixels",
-                g.add("crop_start", np.array([3, 3], np.int64)),
-                g.add("crop_end", np.array([-1, -1], np.int64)),
-                g.add("crop_axes", np.array([2, 3], np.int64)),
-            ],
-            [sigmoid.output[0]],
-            name="crop_shifted_grid",
+        *pixels_and_crop(
+            g,
+            "decoder_b_sigmoid",
+            "decoder_pixels",
+            sigmoid.output[0],
+            4,
+            3,
+            ("phases_to_pixels", "crop_shifted_grid"),
+            "crop",
+            mode="DCR",
         ),  # fmt: skip
     ]
     g.replace(found, new)
@@ -119,26 +80,26 @@ def lowres_decoder(proto):
 
 
 def column_phase_encoder(proto, columns: int = 4):
-    """The int8 encoder rewrite (see the module docstring); raises ExportError if the head does not match.
+    """The int8 encoder rewrite (see the module docstring); raises RewriteNotApplicable if the head does not match.
     columns: image columns read as channels, 4 (x86) or 2 (ARM: half the multiplications of 4;
-    phase_kernels.column_phase_conv)."""
+    kernels.column_phase_conv)."""
     from onnx import helper
 
     g = Graph(proto)
     head, shared = _encoder_head(g)
     problem = "fast graph: the encoder does not start with a 1-channel Conv3x3-Relu-MaxPool(2x2)"
     if head is None:
-        raise ExportError(problem)
+        raise RewriteNotApplicable(problem)
     conv = head[1]
-    pool_attrs = {a.name: helper.get_attribute_value(a) for a in head[3].attribute}
+    pool_attrs = attributes(head[3])
     if (
         head[0].input[0] != INPUT_NAME
-        or not _is_conv3x3_same(g, conv)
+        or not is_conv3x3_same(g, conv)
         or g.array(conv.input[1]).shape[1] != 1
         or pool_attrs.get("kernel_shape") != [2, 2]
         or pool_attrs.get("strides") != [2, 2]
     ):
-        raise ExportError(problem)
+        raise RewriteNotApplicable(problem)
     relu, pool = head[2], head[3]
     w, b = g.array(conv.input[1]), g.array(conv.input[2])
     channels, edge_name = w.shape[0], "input_columns_to_nchw" if shared else "input_to_nchw"
@@ -212,7 +173,7 @@ def transpose_edges(proto):
     nodes = list(g.g.node)
     head, tail = nodes[:2], nodes[-2:]
     if [n.op_type for n in head + tail] != ["Squeeze", "Unsqueeze", "Squeeze", "Unsqueeze"]:
-        raise ExportError("fast graph: the edges are not the canonical Squeeze/Unsqueeze pairs")
+        raise RewriteNotApplicable("fast graph: the edges are not the canonical Squeeze/Unsqueeze pairs")
     edges = [
         helper.make_node("Transpose", [head[0].input[0]], [head[1].output[0]], name="input_to_nchw", perm=[0, 3, 1, 2]),
         helper.make_node(
@@ -233,7 +194,7 @@ def fast_fp32(plain):
 def check_fast_graph(proto) -> None:
     ops = {n.op_type for n in proto.graph.node}
     if ops - FAST_OPS or "DepthToSpace" not in ops:
-        raise ExportError(f"unexpected fast ONNX graph: ops {sorted(ops)}")
+        raise RewriteNotApplicable(f"unexpected fast ONNX graph: ops {sorted(ops)}")
 
 
 def dequantize_last(proto):

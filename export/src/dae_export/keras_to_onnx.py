@@ -21,22 +21,16 @@ from __future__ import annotations
 
 import numpy as np
 
-# Re-exported: they were defined here before dae_export.model_shape held them.
+from dae_export.config import INPUT_NAME, OUTPUT_NAME
+from dae_export.errors import ExportError
 from dae_export.model_shape import input_side
-from dae_export.model_shape import pooling_depth as pooling_depth
-from dae_export.model_shape import receptive_radius as receptive_radius
 
 ALLOWED_OPS = {"Conv", "Relu", "MaxPool", "Resize", "Sigmoid", "Squeeze", "Unsqueeze", "Add", "Concat"}
 EDGE_NODES = 4  # the Squeeze/Unsqueeze pairs at input and output
 TF2ONNX_MAX_OPSET = 18  # tf2onnx 1.17 refuses more; higher opsets go through onnx.version_converter
-INPUT_NAME, OUTPUT_NAME = "input", "output"
 _ACTIVATIONS = ("relu", "sigmoid")  # Activation layers that convert to exactly one ONNX op
 _ORDER_KEEPING = {"Reshape", "Squeeze", "Unsqueeze"}  # layout ops that keep the element order
 _LAYOUT_OPS = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity"}
-
-
-class ExportError(Exception):
-    """The export cannot produce a valid model; the message is for the user as is."""
 
 
 def _traced_forward(model):
@@ -164,7 +158,7 @@ def _canonical_io(model) -> None:
     import onnx
     from onnx import helper
 
-    from dae_export.graph_edit import Graph, set_dims
+    from dae_export.rewrites.graph_edit import Graph, set_dims
 
     graph = Graph(model, copy=False)
     g = graph.g
@@ -243,7 +237,7 @@ def _drop_identity_reshapes(proto) -> None:
     and count, so the batch dim is equal too."""
     import onnx
 
-    from dae_export.graph_edit import Graph
+    from dae_export.rewrites.graph_edit import Graph
 
     graph = Graph(proto, copy=False)
     dims = {

@@ -1,10 +1,10 @@
-"""The upsampling-decoder rewrite (dae_export.fast_graph_phases): exact, applied, and its int8 layout form."""
+"""The upsampling-decoder rewrite (dae_export.rewrites.phases): exact, applied, and its int8 layout form."""
 
 from collections import Counter
 
 import numpy as np
 import pytest
-from test_fast_graph_skips import _model, _run
+from test_rewrite_skips import _model, _run
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def lowres():
 
 @pytest.fixture(scope="module")
 def lowres_plain(lowres):
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
 
     return convert_fp32(lowres)
 
@@ -25,7 +25,7 @@ def _digits_and_frames():
 
 
 def test_every_upsample_becomes_a_low_resolution_phase_conv(lowres, lowres_plain):
-    from dae_export.fast_graph_phases import phase_upsamples
+    from dae_export.rewrites.phases import phase_upsamples
 
     fast = phase_upsamples(lowres_plain)
     before = Counter(n.op_type for n in lowres_plain.graph.node)
@@ -38,8 +38,8 @@ def test_every_upsample_becomes_a_low_resolution_phase_conv(lowres, lowres_plain
 
 
 def test_an_upsample_through_an_additive_skip_splits_by_linearity():
-    from dae_export.fast_graph_phases import phase_upsamples
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
+    from dae_export.rewrites.phases import phase_upsamples
 
     seed_skip = _model("seed-skip")  # both upsamples are Resize -> Add(skip) -> Conv
     plain = convert_fp32(seed_skip)
@@ -51,21 +51,21 @@ def test_an_upsample_through_an_additive_skip_splits_by_linearity():
 
 
 def test_the_export_picks_the_phase_form_only_where_no_specific_form_applies(lowres_plain):
-    from dae_export.onnx_fp32 import convert_fp32
-    from dae_export.steps.onnx_fp32 import _fast_or_plain
+    from dae_export.keras_to_onnx import convert_fp32
+    from dae_export.steps.onnx_fp32 import fast_or_plain
 
     notes: list[str] = []
-    proto, form = _fast_or_plain(lowres_plain, "fast", notes.append)
+    proto, form = fast_or_plain(lowres_plain, "fast", notes.append)
     assert form == "fast-phase" and not notes
     assert {n.op_type for n in proto.graph.node}.isdisjoint({"Resize", "Squeeze", "Unsqueeze"})
-    _, form = _fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
+    _, form = fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
     assert form == "plain" and "no Resize(2x) followed by a Conv3x3" in notes[-1]  # its Concat skips stay
 
 
 def test_depth_to_space_as_layout_nodes_is_exact(lowres_plain):
-    from dae_export.fast_graph import transpose_edges
-    from dae_export.fast_graph_phases import depth_to_space_as_layout, phase_upsamples
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.phases import depth_to_space_as_layout, phase_upsamples
+    from dae_export.rewrites.seed import transpose_edges
 
     fast = transpose_edges(phase_upsamples(lowres_plain))
     layout = depth_to_space_as_layout(fast)
@@ -73,7 +73,7 @@ def test_depth_to_space_as_layout_nodes_is_exact(lowres_plain):
     assert Counter(n.op_type for n in layout.graph.node)["DepthToSpace"] == 1
     for x in _digits_and_frames():
         assert np.array_equal(_run(layout, x), _run(fast, x))  # it only moves values
-    with pytest.raises(ExportError, match="no DepthToSpace"):
+    with pytest.raises(RewriteNotApplicable, match="no DepthToSpace"):
         depth_to_space_as_layout(lowres_plain)
 
 
@@ -82,9 +82,9 @@ def test_int8_gets_both_layout_rewrites(lowres_plain, tmp_path):
     the head rewrite needs the input's Transpose -> Conv first)."""
     import onnx
 
-    from dae_export.fast_graph import transpose_edges
-    from dae_export.fast_graph_phases import phase_upsamples
     from dae_export.quantize import _int8_source
+    from dae_export.rewrites.phases import phase_upsamples
+    from dae_export.rewrites.seed import transpose_edges
 
     fp32 = tmp_path / "model.onnx"
     onnx.save(transpose_edges(phase_upsamples(lowres_plain)), str(fp32))

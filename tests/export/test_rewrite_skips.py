@@ -1,4 +1,4 @@
-"""The skip architectures' fast rewrite (dae_export.fast_graph_skips): exact, and applied."""
+"""The skip architectures' fast rewrite (dae_export.rewrites.skips): exact, and applied."""
 
 from collections import Counter
 
@@ -33,8 +33,8 @@ def _run(proto, x):
 
 
 def test_last_skip_phase_is_exact_and_drops_the_full_resolution_resize(seed_skip):
-    from dae_export.fast_graph_skips import last_skip_phase
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
+    from dae_export.rewrites.skips import last_skip_phase
 
     plain = convert_fp32(seed_skip)
     fast = last_skip_phase(plain)
@@ -50,13 +50,13 @@ def test_last_skip_phase_is_exact_and_drops_the_full_resolution_resize(seed_skip
 
 
 def test_the_export_uses_it_for_seed_skip_and_the_seed_keeps_its_own(seed_skip):
-    from dae_export.onnx_fp32 import convert_fp32
-    from dae_export.steps.onnx_fp32 import _fast_or_plain
+    from dae_export.keras_to_onnx import convert_fp32
+    from dae_export.steps.onnx_fp32 import fast_or_plain
 
     notes = []
-    proto, form = _fast_or_plain(convert_fp32(seed_skip), "fast", notes.append)
+    proto, form = fast_or_plain(convert_fp32(seed_skip), "fast", notes.append)
     assert form == "fast-skip" and not notes
     assert Counter(n.op_type for n in proto.graph.node)["DepthToSpace"] == 1
-    assert _fast_or_plain(convert_fp32(_model("seed")), "fast", notes.append)[1] == "fast"
-    _, form = _fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
+    assert fast_or_plain(convert_fp32(_model("seed")), "fast", notes.append)[1] == "fast"
+    _, form = fast_or_plain(convert_fp32(_model("unet")), "fast", notes.append)
     assert form == "plain" and len(notes) == 1  # no fast form fits the U-Net's Concat skips

@@ -15,9 +15,9 @@ SHAPES = [(1, 28, 28, 1), (5, 28, 28, 1), (3, 56, 84, 1), (2, 32, 120, 1), (1, 3
 @pytest.fixture(scope="module")
 def graphs(trained_model):
     """(plain, fast fp32, int8 source, ARM fp32, ARM int8 source) ModelProtos of the one-epoch model."""
-    from dae_export.arm_rewrites import arm_fp32
-    from dae_export.fast_graph import column_phase_encoder, fast_fp32
-    from dae_export.onnx_fp32 import convert_fp32
+    from dae_export.keras_to_onnx import convert_fp32
+    from dae_export.rewrites.arm import arm_fp32
+    from dae_export.rewrites.seed import column_phase_encoder, fast_fp32
     from dae_train.evaluate import load_keras_model
 
     plain = convert_fp32(load_keras_model(trained_model))
@@ -45,28 +45,28 @@ def test_rewrites_compute_the_same_function(graphs, shape):
 
 
 def test_rewrites_leave_the_input_model_alone_and_refuse_other_graphs(graphs):
-    from dae_export.fast_graph import column_phase_encoder, lowres_decoder, transpose_edges
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.seed import column_phase_encoder, lowres_decoder, transpose_edges
 
     plain, fast, *_ = graphs
     assert "Resize" in {n.op_type for n in plain.graph.node}  # the rewrites returned copies
-    with pytest.raises(ExportError, match="decoder"):
+    with pytest.raises(RewriteNotApplicable, match="decoder"):
         lowres_decoder(fast)  # already rewritten: no Resize left to match
-    with pytest.raises(ExportError, match="edges"):
+    with pytest.raises(RewriteNotApplicable, match="edges"):
         transpose_edges(fast)
-    with pytest.raises(ExportError, match="encoder"):
+    with pytest.raises(RewriteNotApplicable, match="encoder"):
         column_phase_encoder(column_phase_encoder(fast))
 
 
 def test_arm_rewrites_refuse_other_graphs(graphs):
-    from dae_export.arm_rewrites import arm_fp32
-    from dae_export.fast_graph import column_phase_encoder
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.arm import arm_fp32
+    from dae_export.rewrites.seed import column_phase_encoder
 
     plain, fast, _, arm, _ = graphs
-    with pytest.raises(ExportError, match="last Conv"):
+    with pytest.raises(RewriteNotApplicable, match="last Conv"):
         arm_fp32(arm)  # already rewritten: the last Conv is the 1x1 taps conv
-    with pytest.raises(ExportError, match="last Conv"):
+    with pytest.raises(RewriteNotApplicable, match="last Conv"):
         arm_fp32(plain)  # the full-resolution decoder: a 3x3 conv to 1 channel
     with pytest.raises(ValueError, match="columns"):
         column_phase_encoder(fast, columns=3)
@@ -107,8 +107,8 @@ def test_the_pi_bundle_ships_the_arm_forms_and_the_folder_keeps_the_x86_ones(ful
 
 
 def test_the_nhwc_output_tail_is_bit_identical_on_any_image_size(full_export):
-    from dae_export.arm_rewrites import nhwc_output_tail
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export.errors import RewriteNotApplicable
+    from dae_export.rewrites.arm import nhwc_output_tail
 
     out, _ = full_export
     int8 = onnx.load(str(out / "model.int8.onnx"))
@@ -116,7 +116,7 @@ def test_the_nhwc_output_tail_is_bit_identical_on_any_image_size(full_export):
     for shape in SHAPES:
         x = np.random.default_rng(sum(shape)).random(shape, dtype=np.float32)
         assert np.array_equal(run(rewritten, x), run(int8, x)), shape
-    with pytest.raises(ExportError, match="DepthToSpace"):
+    with pytest.raises(RewriteNotApplicable, match="DepthToSpace"):
         nhwc_output_tail(rewritten)
 
 
@@ -144,7 +144,8 @@ def test_another_architecture_falls_back_to_the_plain_graph(tmp_path):
 
     import keras
 
-    from dae_export.pipeline import ExportConfig, run_export
+    from dae_export.config import ExportConfig
+    from dae_export.pipeline import run_export
 
     model = keras.Sequential([
         keras.Input((None, None, 1)),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dae_export.keras_to_onnx import INPUT_NAME, exact_forward
 from dae_export.model_shape import input_side
-from dae_export.onnx_fp32 import INPUT_NAME, exact_forward
 
 
 def _saved_model(model, folder: Path) -> None:
@@ -57,7 +57,7 @@ def convert_tflite(model, calib_noisy: np.ndarray | None = None) -> bytes:
 
 
 def run_tflite(path: Path, x: np.ndarray, threads: int = 2) -> np.ndarray:
-    """Run a TFLite model once, as `dae compare` runs it (dae_export.engines.tflite)."""
-    from dae_export.engines.tflite import TfliteModel
+    """Run a TFLite model once, as `dae compare` runs it (dae_export.engines.tflite_engine)."""
+    from dae_export.engines.tflite_engine import TfliteModel
 
     return TfliteModel(path, threads)(x)

@@ -2,7 +2,7 @@
 
 Resize(2x, y) -> Conv3x3(w: 1 output)  becomes  Crop(DepthToSpace(4, Conv2x2(SpaceToDepth(2, y)))):
 y's four pixel phases become channels, and the conv outputs the 16 phases of the result on a grid
-shifted by one pixel (phase_kernels.shifted_upsample_conv_phases, the seed's decoder output form).
+shifted by one pixel (kernels.shifted_upsample_conv_phases, the seed's decoder output form).
 The multiplications are the same; the point is their shape. onnxruntime's int8 conv runs a GEMM per
 image with the output channels as its N: 4 phases of 1 output leave most of the kernel's columns
 empty, 16 fill them. Measured 2026-11-27 on lowres-unet2, int8 batch 256: the output conv 3.05 -> 1.17
@@ -21,10 +21,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from dae_export.graph_edit import Graph
-from dae_export.graph_sides import Side, side_of
-from dae_export.onnx_fp32 import ExportError
-from dae_export.phase_kernels import shifted_upsample_conv_phases
+from dae_export.errors import RewriteNotApplicable
+from dae_export.rewrites.graph_edit import Graph
+from dae_export.rewrites.kernels import shifted_upsample_conv_phases
+from dae_export.rewrites.patterns import attributes, conv_node, pixels_and_crop
+from dae_export.rewrites.sides import Side, side_of
 
 
 def fits_phase_space(g: Graph, y: str, conv, size_multiple: int | None) -> bool:
@@ -33,7 +34,7 @@ def fits_phase_space(g: Graph, y: str, conv, size_multiple: int | None) -> bool:
         return False
     try:
         side = side_of(g, y, g.g.input[0].name)
-    except ExportError:
+    except RewriteNotApplicable:
         return False
     step = Fraction(size_multiple) * side.scale  # y's side grows by this per size_multiple of the input
     return side.offset == 0 and step.denominator == 1 and step.numerator % 2 == 0
@@ -48,26 +49,8 @@ def phase_space_nodes(g: Graph, y: str, conv, out: str) -> list:
     weights = [g.add(f"{n}_phase_space_w", shifted_upsample_conv_phases(w)), g.add(f"{n}_phase_space_b", b)]
     return [
         helper.make_node("SpaceToDepth", [y], [f"{n}_in_phases"], name=f"{n}_to_phases", blocksize=2),
-        helper.make_node(
-            "Conv",
-            [f"{n}_in_phases", *weights],
-            [f"{n}_phases"],
-            name=f"{n}_phases",
-            kernel_shape=[2, 2],
-            pads=[1, 1, 1, 1],
-        ),  # fmt: skip
-        helper.make_node("DepthToSpace", [f"{n}_phases"], [f"{n}_shifted"], name=f"{n}_to_pixels", blocksize=4),
-        helper.make_node(
-            "Slice",
-            [
-                f"{n}_shifted",
-                g.add(f"{n}_crop_start", np.array([3, 3], np.int64)),
-                g.add(f"{n}_crop_end", np.array([-1, -1], np.int64)),
-                g.add(f"{n}_crop_axes", np.array([2, 3], np.int64)),
-            ],
-            [out],
-            name=f"{n}_crop",
-        ),  # fmt: skip
+        conv_node([f"{n}_in_phases", *weights], f"{n}_phases", f"{n}_phases", 2),
+        *pixels_and_crop(g, f"{n}_phases", f"{n}_shifted", out, 4, 3, (f"{n}_to_pixels", f"{n}_crop"), f"{n}_crop"),
     ]
 
 
@@ -84,7 +67,7 @@ def layout_facts(proto) -> dict[str, tuple[Side, int]]:
         shape = dims.get(n.input[0], [])
         try:
             side = side_of(g, n.output[0], g.g.input[0].name)
-        except ExportError:
+        except RewriteNotApplicable:
             return {}
         if len(shape) != 4 or not shape[1].dim_value or side.offset or side.scale.numerator != 1:
             return {}
@@ -93,7 +76,7 @@ def layout_facts(proto) -> dict[str, tuple[Side, int]]:
 
 
 def space_to_depth_as_layout(proto, facts: dict | None = None):
-    """Every SpaceToDepth(2) as NHWC layout nodes; raises ExportError if there is none, or if its side
+    """Every SpaceToDepth(2) as NHWC layout nodes; raises RewriteNotApplicable if there is none, or if its side
     or channels are not known. facts: layout_facts() of the graph before other edits (default: now).
 
     (N, H, W, C) -> (N, H/2, 2, W/2, 2C) -> swap the middle axes -> (N, H/2, W/2, 4C): channels
@@ -102,10 +85,10 @@ def space_to_depth_as_layout(proto, facts: dict | None = None):
     facts = layout_facts(proto) if facts is None else facts
     g = Graph(proto)
     if not any(_is_s2d2(n) for n in g.g.node):
-        raise ExportError("no SpaceToDepth(2)")
+        raise RewriteNotApplicable("no SpaceToDepth(2)")
     while (s2d := next((n for n in g.g.node if _is_s2d2(n)), None)) is not None:
         if s2d.name not in facts:
-            raise ExportError(f"{s2d.name}: its side or channels are not known")
+            raise RewriteNotApplicable(f"{s2d.name}: its side or channels are not known")
         side, channels = facts[s2d.name]
         g.replace([s2d], _layout_nodes(g, s2d, side.scale.denominator, channels))
     return g.finish()
@@ -142,6 +125,4 @@ def _is_s2d2(node) -> bool:
 
 
 def _attr(node, name: str):
-    from onnx import helper
-
-    return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), None)
+    return attributes(node).get(name)

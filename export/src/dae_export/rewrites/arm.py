@@ -1,16 +1,17 @@
-"""ARM-only exact rewrites of the fast graph, for the Raspberry Pi bundle (dae_export.arm_forms).
+"""ARM-only exact rewrites of the fast graph, for the Raspberry Pi bundle (dae_export.steps.arm_forms).
 
 Chosen by instruction counts on Cortex-A72/A76 (`make arm-cost`, benchmarks/README.md "Second round of
-levers", 2026-11-26); the x86 export keeps fast_graph's forms.
+levers", 2026-11-26); the x86 export keeps rewrites.seed's forms.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from dae_export.fast_graph import FAST_OPS
-from dae_export.graph_edit import Graph
-from dae_export.onnx_fp32 import ExportError
+from dae_export.errors import RewriteNotApplicable
+from dae_export.rewrites.graph_edit import Graph
+from dae_export.rewrites.patterns import attributes
+from dae_export.rewrites.seed import FAST_OPS
 
 
 def last_conv_as_taps(proto):
@@ -25,7 +26,7 @@ def last_conv_as_taps(proto):
     g = Graph(proto)
     convs = [n for n in g.g.node if n.op_type == "Conv"]
     conv = convs[-1] if convs else None
-    attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute} if conv else {}
+    attrs = attributes(conv) if conv else {}
     w = g.array(conv.input[1]) if conv and conv.input[1] in g.weights else None
     if (
         w is None
@@ -36,7 +37,9 @@ def last_conv_as_taps(proto):
         or attrs.get("dilations", [1, 1]) != [1, 1]
         or attrs.get("group", 1) != 1
     ):
-        raise ExportError("ARM fast graph: the last Conv is not the 2x2 phase conv of the low-resolution decoder")
+        raise RewriteNotApplicable(
+            "ARM fast graph: the last Conv is not the 2x2 phase conv of the low-resolution decoder"
+        )
     b, (co, ci) = g.array(conv.input[2]), w.shape[:2]
     taps = [(ty, tx) for ty in (0, 1) for tx in (0, 1)]
     weights = np.concatenate([w[:, :, ty, tx] for ty, tx in taps]).reshape(4 * co, ci, 1, 1)
@@ -77,7 +80,7 @@ def nhwc_output_tail(proto):
     while len(tail) < 4 and tail[-1].input and tail[-1].input[0] in producer:
         tail.append(producer[tail[-1].input[0]])
     dq, transpose, crop, d2s = (tail + [None] * 4)[:4]
-    attrs = {a.name: helper.get_attribute_value(a) for a in d2s.attribute} if d2s else {}
+    attrs = attributes(d2s) if d2s else {}
     if (
         [n.op_type for n in tail] != ["DequantizeLinear", "Transpose", "Slice", "DepthToSpace"]
         or attrs.get("blocksize") != 4
@@ -86,7 +89,9 @@ def nhwc_output_tail(proto):
         or [int(v) for v in g.array(crop.input[2])] != [-1, -1]
         or [int(v) for v in g.array(crop.input[3])] != [2, 3]
     ):
-        raise ExportError("ARM int8: the output is not DepthToSpace(4) -> Slice -> Transpose -> DequantizeLinear")
+        raise RewriteNotApplicable(
+            "ARM int8: the output is not DepthToSpace(4) -> Slice -> Transpose -> DequantizeLinear"
+        )
 
     def shape(name: str, dims: list[int]) -> str:
         return g.add("nhwc_tail_" + name, np.array(dims, np.int64))
@@ -114,5 +119,5 @@ def arm_fp32(fast):
     arm = last_conv_as_taps(fast)
     ops = {n.op_type for n in arm.graph.node}
     if ops - FAST_OPS - {"Pad", "Sum"}:
-        raise ExportError(f"unexpected ARM ONNX graph: ops {sorted(ops)}")
+        raise RewriteNotApplicable(f"unexpected ARM ONNX graph: ops {sorted(ops)}")
     return arm

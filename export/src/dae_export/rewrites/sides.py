@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from dae_export.graph_edit import Graph
-from dae_export.onnx_fp32 import ExportError
+from dae_export.errors import RewriteNotApplicable
+from dae_export.rewrites.graph_edit import Graph
+from dae_export.rewrites.patterns import attributes, is_nearest_2x
 
 # Add: its first input (the map). Squeeze/Unsqueeze: the plain graph's input edge moves the channel axis.
 _SAME_SIDE = {"Transpose", "Relu", "Sigmoid", "Add", "Squeeze", "Unsqueeze"}
@@ -28,26 +29,25 @@ class Side:
 
 
 def side_of(g: Graph, tensor: str, source: str) -> Side:
-    """The side of `tensor` (both spatial axes alike) over `source`'s; raises ExportError if unknown."""
-    from dae_export.fast_graph import _is_nearest_2x
+    """The side of `tensor` (both spatial axes alike) over `source`'s; raises RewriteNotApplicable if unknown."""
 
     producers, changes = g.producers(), []
     while tensor != source:
         node = producers.get(tensor)
         if node is None:
-            raise ExportError(f"cannot trace the size of {tensor} to the input")
+            raise RewriteNotApplicable(f"cannot trace the size of {tensor} to the input")
         if node.op_type in ("Conv", "MaxPool"):
             changes.append(_window_change(g, node))
         elif node.op_type == "DepthToSpace":
-            changes.append(("times", _attrs(node).get("blocksize", 1)))
+            changes.append(("times", attributes(node).get("blocksize", 1)))
         elif node.op_type == "SpaceToDepth":
-            changes.append(("divide", _attrs(node).get("blocksize", 1)))
-        elif node.op_type == "Resize" and _is_nearest_2x(g, node):
+            changes.append(("divide", attributes(node).get("blocksize", 1)))
+        elif node.op_type == "Resize" and is_nearest_2x(g, node):
             changes.append(("times", 2))
         elif node.op_type == "Slice" and getattr(producers.get(node.input[0]), "op_type", "") == "DepthToSpace":
             changes.append(("plus", -_crop(g, node)))  # after a DepthToSpace (NCHW only), axes 2 and 3 are H and W
         elif node.op_type not in _SAME_SIDE:
-            raise ExportError(f"cannot trace the size of {tensor} to the input ({node.op_type} {node.name})")
+            raise RewriteNotApplicable(f"cannot trace the size of {tensor} to the input ({node.op_type} {node.name})")
         tensor = node.input[0]
     side = Side()
     for kind, value in reversed(changes):
@@ -55,32 +55,26 @@ def side_of(g: Graph, tensor: str, source: str) -> Side:
             side = side.times(value)
         elif kind == "divide":
             if side.offset:
-                raise ExportError("a strided op after a size offset")
+                raise RewriteNotApplicable("a strided op after a size offset")
             side = Side(side.scale / value, 0)
         else:
             side = Side(side.scale, side.offset + value)
     return side
 
 
-def _attrs(node) -> dict:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
-
-
 def _window_change(g: Graph, node) -> tuple[str, int]:
     """A Conv's or MaxPool's effect: ("divide", stride) for "same" padding, else ("plus", added pixels)."""
-    attrs = _attrs(node)
+    attrs = attributes(node)
     strides, dilations = attrs.get("strides", [1, 1]), attrs.get("dilations", [1, 1])
     if len(set(strides)) != 1 or dilations != [1, 1]:
-        raise ExportError(f"{node.name}: unequal strides or a dilation")
+        raise RewriteNotApplicable(f"{node.name}: unequal strides or a dilation")
     if attrs.get("auto_pad", b"NOTSET") in (b"SAME_UPPER", b"SAME_LOWER"):
         return ("divide", strides[0]) if strides[0] != 1 else ("plus", 0)
     kernel = attrs.get("kernel_shape") or list(g.array(node.input[1]).shape[2:])
     pads = attrs.get("pads", [0, 0, 0, 0])
     added = {pads[axis] + pads[axis + 2] - (kernel[axis] - strides[0]) for axis in (0, 1)}
     if len(added) != 1 or strides[0] != 1 and added != {0}:
-        raise ExportError(f"{node.name}: a padding the size trace does not know")
+        raise RewriteNotApplicable(f"{node.name}: a padding the size trace does not know")
     # stride 1: side + added; stride s with pads = kernel - s (as a 2x2 pool of stride 2): side / s
     return ("divide", strides[0]) if strides[0] != 1 else ("plus", added.pop())
 
@@ -88,7 +82,7 @@ def _window_change(g: Graph, node) -> tuple[str, int]:
 def _crop(g: Graph, node) -> int:
     """Pixels a Slice takes off each spatial axis: only a constant crop of H and W alike (its two ends may differ)."""
     if not all(i in g.weights for i in node.input[1:]):
-        raise ExportError(f"{node.name}: a Slice whose bounds are not constants")
+        raise RewriteNotApplicable(f"{node.name}: a Slice whose bounds are not constants")
     starts, ends, axes, steps = ([g.array(i).tolist() for i in node.input[1:]] + [None, None])[:4]
     if (
         axes is None
@@ -99,5 +93,5 @@ def _crop(g: Graph, node) -> int:
         or starts[0] < 0
         or ends[0] > -1
     ):
-        raise ExportError(f"{node.name}: a Slice that is not the same crop of both axes")
+        raise RewriteNotApplicable(f"{node.name}: a Slice that is not the same crop of both axes")
     return starts[0] - ends[0]
