@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
+from dae_runtime.bounded_json import JSONLimitError, loads_limited, read_limited
+
 MANIFEST_FILE = "manifest.json"
+MAX_MANIFEST_BYTES = 1 << 20  # a real manifest is about 4 KB; it is read into memory, so bounded
 
 
 class ManifestError(Exception):
@@ -24,23 +26,24 @@ def sha256_file(path: str | Path) -> str:
 def load_manifest(folder: str | Path) -> dict:
     path = Path(folder) / MANIFEST_FILE
     try:
-        text = path.read_text()
+        data = read_limited(path, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         raise ManifestError(f"{path} is missing") from None
-    except (OSError, ValueError) as exc:
-        raise ManifestError(f"{path} is unreadable ({exc})") from exc
-    return parse_manifest(text, path)
+    except (OSError, JSONLimitError) as exc:
+        raise ManifestError(f"{path} is unreadable ({exc})") from None
+    return parse_manifest(data, path)
 
 
 def parse_manifest(text: str | bytes, where: str | Path) -> dict:
-    """The manifest in `text` (JSON), checked for a non-empty `files` map with a sha256 each."""
+    """The manifest in `text` (JSON within the size and depth limits), checked for a non-empty
+    `files` map with a sha256 each."""
     try:
-        manifest = json.loads(text)
-    except ValueError as exc:
-        raise ManifestError(f"{where} is unreadable ({exc})") from exc
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(files, dict) or not files:
+        manifest = loads_limited(text, MAX_MANIFEST_BYTES)
+    except JSONLimitError as exc:
+        raise ManifestError(f"{where} is unreadable ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) or not manifest["files"]:
         raise ManifestError(f"{where} lists no files")
+    files = manifest["files"]
     if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in files.values()):
         raise ManifestError(f"{where} is malformed: every file needs a sha256")
     return manifest
