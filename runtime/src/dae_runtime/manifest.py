@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from dae_runtime.bounded_json import JSONLimitError, loads_limited, read_limited
 
@@ -49,8 +49,13 @@ def parse_manifest(text: str | bytes, where: str | Path) -> dict:
     return manifest
 
 
+def manifest_folders(files: dict) -> set[str]:
+    """The folders the manifest's files need (POSIX paths relative to the export, without '.')."""
+    return {parent.as_posix() for name in files for parent in PurePosixPath(name).parents} - {"."}
+
+
 def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
-    """Check every file the manifest lists, and that no other file is there (unless allowed).
+    """Check every file the manifest lists, and that no other file or folder is there (unless allowed).
 
     Returns the manifest or raises ManifestError naming the bad files.
     """
@@ -66,8 +71,14 @@ def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
         elif sha256_file(path) != entry["sha256"]:
             bad.append(f"{name} (sha256 mismatch)")
     if not allow_unlisted:
-        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-        bad += [f"{name} (not in the manifest)" for name in sorted(present - set(manifest["files"]) - {MANIFEST_FILE})]
+        files: set[str] = set()
+        folders: set[str] = set()
+        for p in folder.rglob("*"):
+            (folders if p.is_dir() and not p.is_symlink() else files).add(p.relative_to(folder).as_posix())
+        listed = manifest["files"]
+        bad += [f"{name} (not in the manifest)" for name in sorted(files - set(listed) - {MANIFEST_FILE})]
+        bad += [f"{name}/ (a folder not in the manifest)" for name in sorted(folders - manifest_folders(listed))]
     if bad:
-        raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad)}")
+        more = f" and {len(bad) - 10:,} more" if len(bad) > 10 else ""
+        raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad[:10])}{more}")
     return manifest
