@@ -2,6 +2,7 @@
 in one line before it writes anything, also on Python 3.11.2 (make test-old-python runs this file),
 and accepts a bundle re-packed with tar when its content is right."""
 
+import os
 import shutil
 import subprocess
 import tarfile
@@ -167,3 +168,10 @@ def test_the_real_tar_reads_the_sparse_bundle_as_sparse(tmp_path):
         pytest.fail("GNU tar is needed to check the hand-made archives")
     listing = subprocess.run(["tar", "tzvf", sparse_bundle(tmp_path, "gnu")], capture_output=True, text=True)
     assert f"{GIB2} " in listing.stdout and "model.onnx" in listing.stdout, listing.stdout + listing.stderr
+
+
+def test_a_pipe_given_as_the_bundle_is_refused_without_waiting(tmp_path):
+    """tarfile would wait on a pipe for a writer that never comes."""
+    os.mkfifo(tmp_path / "bundle.tar.gz")
+    result = dae("verify", tmp_path / "bundle.tar.gz", "--extract-to", tmp_path / "dest", timeout=60)
+    assert "neither an export folder nor a bundle file" in one_line_failure(result)
