@@ -31,11 +31,7 @@ def invoke(*args) -> Run:
     ],
 )
 def test_resume_with_a_wrong_typed_state_is_one_line(tmp_path, change, fragment):
-    (tmp_path / "checkpoints").mkdir()
-    state = tmp_path / "checkpoints" / "state.json"
-    state.write_text(json.dumps(GOOD_STATE | change))
-    (tmp_path / "checkpoints" / "last.keras").write_bytes(b"PK last")
-    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    before = saved_run(tmp_path, GOOD_STATE | change)
     run = invoke("train", "--resume", "--out", tmp_path)
     assert_one_line_error(run, "is damaged", fragment, code=1)
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
@@ -63,3 +59,36 @@ def test_evaluate_refuses_before_loading_anything(tmp_path, args, fragment, code
     run = invoke("evaluate", "--model", tmp_path / "missing.keras", "--data", "builtin", *args)
     assert_one_line_error(run, fragment, code=code)
     assert blocker.read_text() == "keep"
+
+
+def saved_run(tmp_path, state=None):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "state.json").write_text(json.dumps(state or GOOD_STATE))
+    (tmp_path / "checkpoints" / "last.keras").write_bytes(b"PK last")
+    return {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+
+def test_resume_refuses_settings_that_differ_from_the_runs(tmp_path):
+    """Before, --resume --arch unet trained the run's own seed model and said nothing about --arch."""
+    before = saved_run(tmp_path)
+    run = invoke("train", "--resume", "--arch", "unet", "--epochs", "3", "--out", tmp_path)
+    line = assert_one_line_error(run, "--resume continues the run", "arch unet (the run's: seed)", code=1)
+    assert "epochs" not in line  # given, but the same as the run's
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_settings_left_at_their_defaults_or_given_alike_do_not_conflict():
+    from dae_train.config import TrainConfig
+    from dae_train.run_state import setting_conflicts
+
+    saved = TrainConfig(arch="unet", epochs=3, noise=0.3).to_dict()
+    assert setting_conflicts(TrainConfig(), saved, given=()) == ""
+    assert setting_conflicts(TrainConfig(arch="unet", noise=0.3), saved, given={"arch", "noise", "noise_max"}) == ""
+    assert setting_conflicts(TrainConfig(noise=0.5), saved, given={"noise"}) == "noise 0.5 (the run's: 0.3)"
+
+
+def test_a_deeply_nested_state_is_one_line(tmp_path):
+    saved_run(tmp_path)
+    (tmp_path / "checkpoints" / "state.json").write_text("[" * 100_000 + "]" * 100_000)
+    run = invoke("train", "--resume", "--out", tmp_path)
+    assert_one_line_error(run, "state.json is unreadable", "nests 100,000 levels deep", code=1)

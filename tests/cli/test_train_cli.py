@@ -148,3 +148,18 @@ def test_ctrl_c_exits_130_with_the_best_model_saved(tmp_path, monkeypatch):
     assert code == 130, output
     assert "--resume" in output and "Traceback" not in output
     assert (tmp_path / "model.keras").exists() and (tmp_path / "train_report.json").exists()
+
+
+def test_ctrl_c_in_the_first_epoch_says_once_that_nothing_was_saved(tmp_path, monkeypatch):
+    """Before: "the best model so far is kept", then "nothing was saved"; only the second was true."""
+    import keras
+
+    def ctrl_c(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.Model, "fit", ctrl_c)
+    code, output = run("train", "--data", "builtin", "--epochs", "3", "--out", str(tmp_path / "run"))
+    assert code == 1, output
+    assert "kept" not in output and "--resume" not in output, output
+    assert_one_line_error(output, "interrupted during the first epoch: nothing of this run was saved")
+    assert not (tmp_path / "run" / "model.keras").exists()

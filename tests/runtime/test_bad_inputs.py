@@ -38,7 +38,7 @@ BAD_MODELS = [
     ("rgb.onnx", "not gray images"),
     ("int64.onnx", "tensor(int64), not float32"),
     ("multiple0.onnx", "size_multiple=0"),
-    ("metadata.onnx", "metadata 'input' is not JSON"),
+    ("metadata.onnx", "metadata 'input' is not usable JSON"),
     ("nan_weights.onnx", "NaN or infinite pixels"),
 ]
 

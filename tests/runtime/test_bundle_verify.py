@@ -158,3 +158,36 @@ def test_unlisted_files_are_refused_and_a_rejected_bundle_leaves_nothing(tmp_pat
     with pytest.raises(ManifestError, match=r"evil.sh \(not in the manifest\)"):
         extract_bundle(bundle, dest)
     assert list(dest.iterdir()) == []  # not even a hidden temporary folder
+
+
+def test_a_folder_the_manifest_does_not_need_is_reported(tmp_path):
+    folder = make_folder(tmp_path / "export")
+    (folder / "empty").mkdir()
+    with pytest.raises(ManifestError, match=r"empty/ \(a folder not in the manifest\)"):
+        verify_manifest(folder)
+    (folder / "empty").rmdir()
+    for i in range(12):
+        (folder / f"extra{i:02d}").write_bytes(b"x")
+    with pytest.raises(ManifestError, match=r"extra09 \(not in the manifest\) and 2 more$"):  # 12 found, 10 named
+        verify_manifest(folder)
+
+
+@pytest.mark.parametrize("root", ["", "./"])
+def test_folders_the_manifest_needs_and_dot_slash_names_extract(tmp_path, extraction, root):
+    """A manifest listing sub/x.bin needs the folder sub/; names written as ./dae-edge-rpi/... (a bundle
+    re-packed with `tar -C b .`, whose first member is ./ itself) are the same names."""
+    (tmp_path / "src").mkdir()
+    folder = make_folder(tmp_path / "src" / "dae-edge-rpi")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "x.bin").write_bytes(b"sub file")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["sub/x.bin"] = {"sha256": sha256_file(folder / "sub" / "x.bin"), "bytes": 8}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    bundle = tmp_path / "bundle.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        if root:
+            tar.add(tmp_path / "src", arcname=".", recursive=False)
+        tar.add(folder, arcname=f"{root}dae-edge-rpi")
+    extracted = extract_bundle(bundle, tmp_path / "dest")
+    assert (extracted / "sub" / "x.bin").read_bytes() == b"sub file"
+    assert sorted(p.name for p in (tmp_path / "dest").iterdir()) == ["dae-edge-rpi"]

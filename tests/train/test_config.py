@@ -25,26 +25,26 @@ def test_the_cli_refuses_them_before_any_work(tmp_path):
 
 
 def test_a_saved_state_keeps_xla_a_boolean():
-    from dae_train.trainer import _fresh_state, _state_type_problem
+    from dae_train.run_state import fresh_state, state_type_problem
 
-    state = _fresh_state(TrainConfig(xla=False))
-    assert _state_type_problem(state) is None
+    state = fresh_state(TrainConfig(xla=False))
+    assert state_type_problem(state) is None
     state["config"]["xla"] = "yes"
-    assert _state_type_problem(state) == "config xla is str 'yes'"
+    assert state_type_problem(state) == "config xla is str 'yes'"
     state["config"]["xla"], state["config"]["epochs"] = True, True  # a bool is not an epoch count
-    assert _state_type_problem(state) == "config epochs is bool True"
+    assert state_type_problem(state) == "config epochs is bool True"
 
 
 def test_a_blind_run_state_can_be_resumed():
     """noise_max is a float or None; the check once compared it with the type of its default (None)."""
-    from dae_train.trainer import _fresh_state, _state_type_problem
+    from dae_train.run_state import fresh_state, state_type_problem
 
-    state = _fresh_state(TrainConfig(noise=0.1, noise_max=0.7))
-    assert _state_type_problem(state) is None
+    state = fresh_state(TrainConfig(noise=0.1, noise_max=0.7))
+    assert state_type_problem(state) is None
     state["config"]["noise_max"] = 1  # JSON may hold a whole number: a valid float
-    assert _state_type_problem(state) is None
+    assert state_type_problem(state) is None
     state["config"]["noise_max"] = "0.7"
-    assert _state_type_problem(state) == "config noise_max is str '0.7'"
+    assert state_type_problem(state) == "config noise_max is str '0.7'"
 
 
 def test_a_run_saved_before_the_xla_setting_resumes_without_xla():

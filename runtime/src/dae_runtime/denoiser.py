@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest, sha256_file
+from dae_runtime.bounded_json import JSONLimitError, loads_limited
+from dae_runtime.manifest import MAX_MANIFEST_BYTES
+from dae_runtime.model_file import manifest_problem, model_file_problem
 from dae_runtime.shipped import default_model_path
 from dae_runtime.tiles import SEED_RECEPTIVE_RADIUS, TileConfig
 
@@ -57,25 +58,6 @@ def fast_run(session):
     return lambda feed: session.run(outputs, feed)[0]
 
 
-def _check_against_manifest(path: Path) -> None:
-    """If the model sits in an export folder or bundle, its sha256 must match the manifest.
-
-    A manifest that is there but cannot be read (garbage, truncated, not ours) refuses the model:
-    otherwise writing junk into manifest.json would switch the tamper check off.
-    """
-    manifest_path = path.parent / MANIFEST_FILE
-    if not manifest_path.exists():
-        return
-    try:
-        files = load_manifest(path.parent)["files"]
-    except ManifestError as exc:
-        raise DenoiserError(f"refusing {path}: its {exc} (cannot check the model against it)") from None
-    if path.name not in files:
-        return  # a valid manifest that does not list this model says nothing about it
-    if sha256_file(path) != files[path.name]["sha256"]:
-        raise DenoiserError(f"{path} does not match the sha256 in {manifest_path}: refusing a modified model")
-
-
 def unit_scale(image: np.ndarray) -> float:
     """What divides `image` to bring it to 0..1: 255 (uint8 or a float image on the 0..255 scale),
     65535 (uint16) or 1. Decided on the whole image, so that tiles of it are scaled alike.
@@ -111,9 +93,11 @@ def ort_reason(exc: Exception, limit: int = 300) -> str:
 def read_input_spec(path: Path, meta: dict[str, str]) -> dict:
     """The model's "input" metadata (written by dae export), checked; defaults for a plain ONNX model."""
     try:
-        spec = json.loads(meta.get("input", "{}"))
-    except ValueError:
-        raise DenoiserError(f"{path}: its ONNX metadata 'input' is not JSON; re-export the model") from None
+        spec = loads_limited(meta.get("input", "{}"), MAX_MANIFEST_BYTES)
+    except JSONLimitError as exc:
+        raise DenoiserError(
+            f"{path}: its ONNX metadata 'input' is not usable JSON ({exc}); re-export the model"
+        ) from None
     if not isinstance(spec, dict):
         raise DenoiserError(f"{path}: its ONNX metadata 'input' is not a JSON object; re-export the model")
     # Exports before the zoo carry no receptive_radius: they are the seed (radius 11, dae_runtime.tiles).
@@ -197,12 +181,9 @@ class Denoiser:
 
         self.path = Path(model_path) if model_path is not None else default_model_path(precision)
         self.session_config = session or SessionConfig(threads=threads)
-        if not self.path.is_file():
-            raise DenoiserError(f"model file {self.path} does not exist")
-        try:
-            _check_against_manifest(self.path)
-        except ManifestError as exc:
-            raise DenoiserError(str(exc)) from exc
+        problem = model_file_problem(self.path) or manifest_problem(self.path)
+        if problem:
+            raise DenoiserError(problem)
         try:
             self.session = ort.InferenceSession(
                 str(self.path), session_options(self.session_config), providers=["CPUExecutionProvider"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from dae_runtime.bounded_json import JSONLimitError, loads_limited, read_limited
 
 MANIFEST_FILE = "manifest.json"
+MAX_MANIFEST_BYTES = 1 << 20  # a real manifest is about 4 KB; it is read into memory, so bounded
 
 
 class ManifestError(Exception):
@@ -24,30 +26,36 @@ def sha256_file(path: str | Path) -> str:
 def load_manifest(folder: str | Path) -> dict:
     path = Path(folder) / MANIFEST_FILE
     try:
-        text = path.read_text()
+        data = read_limited(path, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         raise ManifestError(f"{path} is missing") from None
-    except (OSError, ValueError) as exc:
-        raise ManifestError(f"{path} is unreadable ({exc})") from exc
-    return parse_manifest(text, path)
+    except (OSError, JSONLimitError) as exc:
+        raise ManifestError(f"{path} is unreadable ({exc})") from None
+    return parse_manifest(data, path)
 
 
 def parse_manifest(text: str | bytes, where: str | Path) -> dict:
-    """The manifest in `text` (JSON), checked for a non-empty `files` map with a sha256 each."""
+    """The manifest in `text` (JSON within the size and depth limits), checked for a non-empty
+    `files` map with a sha256 each."""
     try:
-        manifest = json.loads(text)
-    except ValueError as exc:
-        raise ManifestError(f"{where} is unreadable ({exc})") from exc
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(files, dict) or not files:
+        manifest = loads_limited(text, MAX_MANIFEST_BYTES)
+    except JSONLimitError as exc:
+        raise ManifestError(f"{where} is unreadable ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) or not manifest["files"]:
         raise ManifestError(f"{where} lists no files")
+    files = manifest["files"]
     if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in files.values()):
         raise ManifestError(f"{where} is malformed: every file needs a sha256")
     return manifest
 
 
+def manifest_folders(files: dict) -> set[str]:
+    """The folders the manifest's files need (POSIX paths relative to the export, without '.')."""
+    return {parent.as_posix() for name in files for parent in PurePosixPath(name).parents} - {"."}
+
+
 def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
-    """Check every file the manifest lists, and that no other file is there (unless allowed).
+    """Check every file the manifest lists, and that no other file or folder is there (unless allowed).
 
     Returns the manifest or raises ManifestError naming the bad files.
     """
@@ -63,8 +71,14 @@ def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
         elif sha256_file(path) != entry["sha256"]:
             bad.append(f"{name} (sha256 mismatch)")
     if not allow_unlisted:
-        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-        bad += [f"{name} (not in the manifest)" for name in sorted(present - set(manifest["files"]) - {MANIFEST_FILE})]
+        files: set[str] = set()
+        folders: set[str] = set()
+        for p in folder.rglob("*"):
+            (folders if p.is_dir() and not p.is_symlink() else files).add(p.relative_to(folder).as_posix())
+        listed = manifest["files"]
+        bad += [f"{name} (not in the manifest)" for name in sorted(files - set(listed) - {MANIFEST_FILE})]
+        bad += [f"{name}/ (a folder not in the manifest)" for name in sorted(folders - manifest_folders(listed))]
     if bad:
-        raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad)}")
+        more = f" and {len(bad) - 10:,} more" if len(bad) > 10 else ""
+        raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad[:10])}{more}")
     return manifest

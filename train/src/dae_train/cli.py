@@ -134,9 +134,20 @@ def train(
 
     with user_errors():
         cfg = TrainConfig(noise=noise[0], noise_max=noise[1], **options)
-        report = run_training(cfg, out, resume=resume, overwrite=overwrite, verbose=0 if quiet else 1)
+        given = _typed_settings(click.get_current_context(), ["noise", *options])
+        report = run_training(cfg, out, resume=resume, overwrite=overwrite, verbose=0 if quiet else 1, given=given)
     if report["interrupted"]:
         raise SystemExit(130)  # the shell's code for Ctrl-C; the best model is saved all the same
+
+
+def _typed_settings(ctx: click.Context, names: list[str]) -> set[str]:
+    """The TrainConfig fields set on the command line (or by environment), not left at their defaults."""
+    from click.core import ParameterSource
+
+    typed = {
+        n for n in names if ctx.get_parameter_source(n) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    }
+    return typed | {"noise_max"} if "noise" in typed else typed
 
 
 @click.command()

@@ -74,7 +74,7 @@ def quiet_tensorflow() -> None:
 def user_errors() -> Iterator[None]:
     """Expected failures become one clear line and exit code 1, never a traceback."""
     from dae_train.data import DataError
-    from dae_train.trainer import TrainError
+    from dae_train.run_state import TrainError
 
     try:
         yield

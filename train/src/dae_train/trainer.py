@@ -10,10 +10,9 @@ Outputs in the run folder:
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,15 +25,12 @@ from dae_runtime.versions import package_versions
 from dae_train import checkpoint
 from dae_train.config import TrainConfig
 from dae_train.data import SPLIT_SEED, load_mnist
+from dae_train.run_state import TrainError, fresh_state, read_saved_state
 
 MODEL_FILE = "model.keras"
 REPORT_FILE = "train_report.json"
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "checkpoints/epoch-N/state.json"  # the newest complete checkpoint (dae_train.checkpoint)
-
-
-class TrainError(Exception):
-    """A run that cannot start or continue; the message is for the user as is."""
 
 
 @dataclass
@@ -85,50 +81,14 @@ def _compile(model, cfg: TrainConfig, steps_per_epoch: int) -> None:
     model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, jit_compile=cfg.xla)
 
 
-_STATE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "epoch": int, "best_epoch": int, "wait": int, "history": list, "best_val_psnr_db": (int, float),
-    "elapsed_s": (int, float), "finished": bool,
-}  # fmt: skip
-
-
-def _state_type_problem(state: dict) -> str | None:
-    """What is wrong with the saved state's types (a hand-edited or foreign state.json), or None."""
-    for key, kind in _STATE_TYPES.items():
-        value = state.get(key, False if key == "finished" else 0)
-        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-            return f"{key} is {type(value).__name__} {value!r}"
-    if min(state["epoch"], state["best_epoch"], state["wait"]) < 0:
-        return "a negative epoch count"
-    accepted = TrainConfig.accepted_types()
-    for key, value in state["config"].items():
-        kinds = accepted.get(key)
-        if kinds is not None and (isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds)):
-            return f"config {key} is {type(value).__name__} {value!r}"
-    try:
-        TrainConfig.from_saved(state["config"]).validate()
-    except (TypeError, ValueError) as exc:
-        return f"config: {exc}"
-    return None
-
-
-def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: bool) -> dict | None:
+def _start_state(
+    paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: bool, given: Collection[str] = ()
+) -> dict | None:
     """The saved state to resume from, or None for a fresh run; refuses to clobber a finished run."""
     if resume:
         if not paths.state.exists() or not paths.last.exists():
             raise TrainError(f"nothing to resume in {paths.out}: no {STATE_FILE} (start without --resume)")
-        try:
-            state = json.loads(paths.state.read_text())
-        except (OSError, ValueError) as exc:
-            raise TrainError(f"{paths.state} is unreadable ({exc}); cannot resume") from exc
-        needed = {"config", "epoch", "history", "best_val_psnr_db", "best_epoch", "wait", "elapsed_s"}
-        if not isinstance(state, dict) or not needed <= set(state) or not isinstance(state["config"], dict):
-            raise TrainError(f"{paths.state} is not a dae-edge training state; cannot resume")
-        problem = _state_type_problem(state)
-        if problem:
-            raise TrainError(f"{paths.state} is damaged ({problem}); cannot resume")
-        if state.get("finished"):
-            raise TrainError(f"the run in {paths.out} already finished at epoch {state['epoch']}; nothing to resume")
-        return state
+        return read_saved_state(paths.state, paths.out, cfg, given)
     if paths.model.exists() and not overwrite:
         raise TrainError(
             f"{paths.model} already exists; choose another --out, continue it with --resume, or pass --overwrite"
@@ -136,30 +96,40 @@ def _start_state(paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: boo
     return None
 
 
-def _fresh_state(cfg: TrainConfig) -> dict:
-    """The saved state of a run before its first epoch."""
-    return {
-        "config": cfg.to_dict(),
-        "epoch": 0,
-        "history": [],
-        "best_val_psnr_db": -math.inf,
-        "best_epoch": 0,
-        "wait": 0,
-        "finished": False,
-        "elapsed_s": 0.0,
-    }
-
-
-def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bool = False, verbose: int = 1) -> dict:
-    """Run training and return the report (also written to out/train_report.json)."""
-    paths = RunPaths(Path(out))
-    state = _start_state(paths, cfg, resume, overwrite)
+def _run_settings(
+    paths: RunPaths, cfg: TrainConfig, resume: bool, overwrite: bool, given: Collection[str]
+) -> tuple[TrainConfig, dict | None]:
+    """The run's settings, checked, and its saved state (None for a fresh run)."""
+    state = _start_state(paths, cfg, resume, overwrite, given)
     if state is not None:
         cfg = TrainConfig.from_saved(state["config"])  # a resumed run keeps its own settings
     try:
         cfg.validate()
     except ValueError as exc:
         raise TrainError(str(exc)) from exc
+    return cfg, state
+
+
+def _announcement(cfg: TrainConfig, params: int, splits, out: Path) -> str:
+    return (
+        f"Training {cfg.arch} ({params:,} params) on {splits.source}: "
+        f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
+        f"{cfg.noise_kind} noise {cfg.noise_label}, up to {cfg.epochs} epochs -> {out}"
+    )
+
+
+def train(
+    cfg: TrainConfig,
+    out: str | Path,
+    resume: bool = False,
+    overwrite: bool = False,
+    verbose: int = 1,
+    given: Collection[str] = (),
+) -> dict:
+    """Run training and return the report (also written to out/train_report.json). A resumed run keeps
+    its saved settings and refuses those in `given` (the ones the user typed) that differ from them."""
+    paths = RunPaths(Path(out))
+    cfg, state = _run_settings(paths, cfg, resume, overwrite, given)
 
     splits = load_mnist(cfg.data, cfg.validation_fraction)  # before TensorFlow: bad data fails fast
     noise = cfg.noise_model()
@@ -177,7 +147,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
         paths.out.mkdir(parents=True, exist_ok=True)
         checkpoint.clear(paths.checkpoints)  # a fresh run (--overwrite) must not resume an older one's epochs
         model = build_model(cfg.arch, batchnorm=cfg.batchnorm)
-        state = _fresh_state(cfg)
+        state = fresh_state(cfg)
     else:
         model = keras.models.load_model(paths.last)
         if verbose:
@@ -189,11 +159,7 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     model.jit_compile = cfg.xla  # the run's setting rules, also over the compile settings saved in the model
 
     if verbose:
-        print(
-            f"Training {cfg.arch} ({model.count_params():,} params) on {splits.source}: "
-            f"{len(splits.train):,} train / {len(splits.validation):,} validation digits, "
-            f"{cfg.noise_kind} noise {cfg.noise_label}, up to {cfg.epochs} epochs -> {paths.out}"
-        )
+        print(_announcement(cfg, model.count_params(), splits, paths.out))
     keeper = BestKeeper(paths.model, paths.checkpoints, cfg.patience, state)
     started = time.perf_counter()
     elapsed_before = state["elapsed_s"]
@@ -211,11 +177,13 @@ def train(cfg: TrainConfig, out: str | Path, resume: bool = False, overwrite: bo
     except TrainingDiverged as exc:
         raise TrainError(str(exc)) from None
     except KeyboardInterrupt:
+        if state["best_epoch"] == 0:  # no checkpoint and no best model of this run: say so, and only that
+            raise TrainError("interrupted during the first epoch: nothing of this run was saved") from None
         interrupted = True
         print(f"\nInterrupted after epoch {state['epoch']}; the best model so far is kept. Resume with --resume.")
     state["elapsed_s"] = elapsed_before + time.perf_counter() - started
-    if state["best_epoch"] == 0:
-        raise TrainError("interrupted before the first epoch finished; nothing was saved")
+    if state["best_epoch"] == 0:  # only if no epoch's validation PSNR was a number
+        raise TrainError("no epoch gave a model (the validation PSNR was never a number); nothing was saved")
     state["finished"] = not interrupted
     _fold_batchnorm_of_best_model(paths.model, cfg)
     write_json(paths.state, state)

@@ -21,6 +21,8 @@ def verify(path: str, extract_to: str) -> None:
     from dae_runtime.bundle import extract_bundle
     from dae_runtime.manifest import ManifestError, verify_manifest
 
+    if not Path(path).is_dir() and not Path(path).is_file():
+        raise click.ClickException(f"{path} is neither an export folder nor a bundle file (a device or a pipe?)")
     try:
         if Path(path).is_dir():
             folder, manifest = Path(path), verify_manifest(path)
