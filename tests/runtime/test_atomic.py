@@ -27,3 +27,15 @@ def test_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path):
             raise RuntimeError("crash mid-write")
     assert target.read_bytes() == b"old model"
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+
+
+def test_temp_names_are_utf8_and_short_whatever_the_target(tmp_path):
+    from dae_runtime.atomic import temp_beside
+
+    for name in (os.fsdecode(b"b\xff.png"), "x" * 250 + ".png"):
+        tmp = temp_beside(tmp_path / name)
+        try:
+            tmp.name.encode("utf-8")  # OpenCV can be given it
+            assert len(os.fsencode(tmp.name)) < 255 and tmp.suffix == ".png"
+        finally:
+            tmp.unlink()

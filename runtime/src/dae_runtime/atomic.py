@@ -3,6 +3,8 @@
 The rule for every file dae-edge writes: write it aside (a hidden temporary file in the target's
 folder, so the same filesystem), check it, flush it to the disk, then rename it onto the target in
 one atomic step. Until that rename the target keeps its old content; after it, the new one whole.
+A temporary file's name is UTF-8 even where the target's is not (OpenCV is given it) and stays under the
+255-byte limit for a long target name.
 """
 
 from __future__ import annotations
@@ -14,14 +16,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dae_runtime.cv_paths import utf8_name
+
+MAX_STEM_BYTES = 200  # a temporary name must stay under the 255-byte limit even for a long target name
+
 
 def temp_beside(target: str | os.PathLike) -> Path:
     """A new empty hidden file beside `target`, with the same suffix (writers pick formats by it)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    prefix, suffix = temp_affixes(target)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
     os.close(fd)
     return Path(tmp)
+
+
+def temp_affixes(target: Path, kind: str = "tmp") -> tuple[str, str]:
+    """(prefix, suffix) of the hidden temporary files of `target`; the random part goes between."""
+    stem = utf8_name(target.stem).encode()[:MAX_STEM_BYTES].decode("utf-8", "ignore")
+    return f".{stem}.", f".{kind}{utf8_name(target.suffix)}"
 
 
 def commit(tmp: Path, target: str | os.PathLike) -> None:

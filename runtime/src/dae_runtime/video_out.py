@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dae_runtime.atomic import commit, temp_beside
+from dae_runtime.cv_paths import opencv_path
 
 LOW_SPACE_BYTES = 4096  # below this the encoder cannot go on: stop early instead of encoding for nothing
 
@@ -53,7 +54,8 @@ class _Sink:
         if self.writer is None:
             h, w = frame.shape[:2]
             fourcc = cv2.VideoWriter.fourcc(*self.fourcc)
-            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (w, h), frame.ndim == 3)
+            with opencv_path(self.tmp, write=True) as name:
+                self.writer = cv2.VideoWriter(name, fourcc, self.fps, (w, h), frame.ndim == 3)
             if not self.writer.isOpened():
                 if free_bytes(self.tmp.parent) < LOW_SPACE_BYTES:  # FFmpeg cannot even write the header
                     raise VideoWriteError(self._failed("the disk is full"))
@@ -73,7 +75,8 @@ class _Sink:
         import cv2
 
         readable = 0
-        capture = cv2.VideoCapture(str(self.tmp))
+        with opencv_path(self.tmp) as name:
+            capture = cv2.VideoCapture(name)
         try:
             while capture.isOpened() and capture.grab():
                 readable += 1

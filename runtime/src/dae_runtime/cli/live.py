@@ -10,6 +10,7 @@ import click
 
 from dae_runtime.cli.options import file_not_stdout, load_denoiser, model_option, precision_option, threads_option
 from dae_runtime.cli.types import FiniteFloatRange
+from dae_runtime.cv_paths import printable
 
 
 def _address(ctx, param, value):
@@ -99,12 +100,12 @@ def live(
     window = not headless and serve is None
     problem = (window and window_problem()) or (out and check_out_writable(out))
     if problem:  # before the camera opens and the model loads
-        raise click.ClickException(problem)
+        raise click.ClickException(printable(problem))
     settings = CaptureSettings(width=width, height=height, fps=fps)
     try:
         frame_source = make_source("camera", camera, settings) if camera else make_source("source", source, settings)
     except SourceError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(exc)) from None
     denoiser = load_denoiser(model_path, int8, threads)
     pipeline = LivePipeline(denoiser, LiveConfig(add_noise=add_noise, full_frame=full_frame))
     if threading.current_thread() is threading.main_thread():
@@ -113,8 +114,8 @@ def live(
     try:
         summary = run_session(pipeline, frame_source, options, echo=click.echo)
     except (LiveError, SourceError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(printable(exc)) from None
     model = f"{denoiser.path.parent.name}/{denoiser.path.name}"
     click.echo(f"{summary.frames} frames, pipeline {summary.pipeline_fps:.0f} FPS (frame processing only), {model}")
     if out:
-        click.echo(f"Wrote {out}")
+        click.echo(printable(f"Wrote {out}"))
