@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dae_runtime.atomic import commit, temp_beside
+from dae_runtime.atomic import commit, release, temp_beside
 from dae_runtime.cv_paths import opencv_path
 
 LOW_SPACE_BYTES = 4096  # below this the encoder cannot go on: stop early instead of encoding for nothing
@@ -142,3 +142,4 @@ def video_file(target: str | os.PathLike, fps: float, fourcc: str = "mp4v") -> I
         sink.release(finish=False)
         if tmp.exists():
             tmp.unlink()
+        release(tmp)
