@@ -67,3 +67,9 @@ def test_live_records_the_view_at_its_exact_size(tmp_path, full_frame):
     done = dae(*args, *(["--full-frame"] if full_frame else []))
     assert done.returncode == 0, done.stderr
     assert frames_in(tmp_path / "live.mp4") == (8, view.shape)
+
+
+def test_live_refuses_a_container_it_does_not_record_before_anything_starts(tmp_path):
+    done = dae("live", "--source", tmp_path / "missing.avi", "--headless", "--out", tmp_path / "live.avi")
+    assert done.returncode == 1 and "recordings are MP4" in done.stderr and "no such file" not in done.stderr
+    assert list(tmp_path.iterdir()) == []

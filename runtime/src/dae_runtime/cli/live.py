@@ -87,6 +87,7 @@ def live(
     from dae_runtime.live.outputs import check_out_writable
     from dae_runtime.live.pipeline import LiveConfig, LiveError, LivePipeline
     from dae_runtime.live.session import SessionOptions, run_session
+    from dae_runtime.recording import recover_recordings
     from dae_runtime.sources import CaptureSettings, SourceError, make_source
 
     if (camera is None) == (source is None):
@@ -101,6 +102,11 @@ def live(
     problem = (window and window_problem()) or (out and check_out_writable(out))
     if problem:  # before the camera opens and the model loads
         raise click.ClickException(printable(problem))
+    if out:
+        for path, seconds in recover_recordings(Path(out).parent):
+            click.echo(
+                printable(f"Recovered {seconds:.1f} s of a recording that was cut short (kill, power loss): {path}")
+            )
     settings = CaptureSettings(width=width, height=height, fps=fps)
     try:
         frame_source = make_source("camera", camera, settings) if camera else make_source("source", source, settings)
