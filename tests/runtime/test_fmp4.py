@@ -123,3 +123,18 @@ def test_frames_of_another_size_or_too_big_are_refused(tmp_path):
         os.close(fd)
     with pytest.raises(ValueError, match="does not fit"):
         fmp4.init_segment(1 << 16, 10, 30000, 1000)
+
+
+def test_a_box_claiming_gigabytes_is_not_read(tmp_path):
+    """scan reads only files with dae's own names, but a torn or foreign header must not cost memory."""
+    asked = []
+
+    class Reads(io.BytesIO):
+        def read(self, n=-1):
+            asked.append(n)
+            return super().read(n)
+
+    head = fmp4.init_segment(16, 16, 10000, 1000)
+    found = fmp4.scan(Reads(head + b"\xff\xff\xff\xf0moof" + bytes(64)))
+    assert found is not None and found.end == len(head) and found.fragments == 0
+    assert max(asked) <= fmp4.MAX_INDEX_BOX

@@ -24,10 +24,11 @@ SYNC_SAMPLE = 0x02000000  # sample_depends_on = 2: decodable alone
 TFHD_FLAGS = 0x020000 | 0x08 | 0x20  # offsets from the moof; default duration and flags given
 TRUN_FLAGS = 0x001 | 0x200  # data offset, then one size per sample
 TRACK_ID = 1
-JPEG_QUALITY = 80  # the size and PSNR of OpenCV's mp4v at its default rate (README, "What dae-edge guarantees")
+JPEG_QUALITY = 80  # the size and PSNR of OpenCV's mp4v at its default rate (benchmarks/README.md, "Recordings")
 FRAGMENT_SECONDS = 1.0  # a fragment per second of video: what a kill or a pulled plug can cost
 FRAGMENT_BYTES = 8 << 20  # or sooner, so that big frames at a high rate stay bounded in memory
 TICKS_PER_FRAME = 1000  # the track's timescale is 1000 x fps: exact for rates such as 29.97
+MAX_INDEX_BOX = 16 << 20  # a moov or moof this module writes is a few KB: a larger one is not ours
 MATRIX = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 
 
@@ -109,8 +110,14 @@ def scan(f: BinaryIO) -> Scan | None:
     found, offset, pending = Scan(), 0, -1  # pending: samples of a moof still waiting for its mdat
     while (head := _read_at(f, offset, 8)) is not None:
         size, kind = struct.unpack(">I4s", head)
-        body = _read_at(f, offset + 8, size - 8) if kind in (b"moov", b"moof") and size >= 8 else b""
-        if size < 8 or body is None or _read_at(f, offset + size - 1, 1) is None:
+        index = kind in (b"moov", b"moof") and 8 <= size <= MAX_INDEX_BOX
+        body = _read_at(f, offset + 8, size - 8) if index else b""
+        if (
+            size < 8
+            or body is None
+            or (kind in (b"moov", b"moof") and not index)
+            or _read_at(f, offset + size - 1, 1) is None
+        ):
             break
         if offset == 0 and kind != b"ftyp":
             return None
