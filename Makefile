@@ -66,9 +66,11 @@ $(OLD_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
 
 test-old-python: $(OLD_STAMP)
 	$(OLD_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --force-reinstall ./runtime
-	@# plus the hostile-file refusals of the fault suite (bombs, sparse members, hostile manifests): runtime-only too
+	@# plus the fault suite's runtime-only parts: hostile files, archives and manifests, odd names and sizes,
+	@# killed recordings
 	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider -m 'not slow' tests/runtime tests/faults/test_hostile_files.py \
-		tests/faults/test_hostile_archives.py tests/faults/test_hostile_manifests.py
+		tests/faults/test_hostile_archives.py tests/faults/test_hostile_manifests.py \
+		tests/faults/test_odd_names.py tests/faults/test_odd_sizes.py tests/faults/test_live_kill.py
 
 # The Pi bundle on an emulated Raspberry Pi OS 64-bit (arm64 bookworm root, qemu-user; as root, not in
 # `make test`): see benchmarks/pi/pi_check.py. Report: benchmarks/results/pi_check.json.

@@ -28,6 +28,14 @@ def inputs(tmp_path_factory):
         frame = paper_frame(digits[:3], size=(240, 320), scale=2, shift=(i % 5, i % 5)).astype(np.int16)
         video.write(np.clip(frame + rng.integers(-60, 60, frame.shape), 0, 255).astype(np.uint8))
     video.release()
+    # Odd sizes are written by dae's own Motion-JPEG MP4 writer: its full disk must be caught the same way.
+    odd = cv2.VideoWriter(
+        str(folder / "odd.avi"), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter_fourcc(*"MJPG"), 10, (321, 241)
+    )
+    for i in range(24):
+        frame = paper_frame(digits[:3], size=(241, 321), scale=2, shift=(i % 5, i % 5)).astype(np.int16)
+        odd.write(np.clip(frame + rng.integers(-60, 60, frame.shape), 0, 255).astype(np.uint8))
+    odd.release()
     cv2.imwrite(str(folder / "page.png"), rng.integers(0, 256, (256, 256), dtype=np.uint8))
     np.save(folder / "batch.npy", rng.random((8, 64, 64), dtype=np.float32))
     np.savez(folder / "arrays.npz", a=rng.random((8, 64, 64), dtype=np.float32))
@@ -40,6 +48,7 @@ def digest(path):
 
 CASES = {
     "video": ("clip.mp4", "clip.denoised.mp4"),
+    "odd-sized video": ("odd.avi", "odd.denoised.mp4"),
     "image": ("page.png", "page.denoised.png"),
     "npy": ("batch.npy", "batch.denoised.npy"),
     "npz": ("arrays.npz", "arrays.denoised.npz"),

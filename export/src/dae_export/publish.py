@@ -24,6 +24,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from dae_runtime.atomic import sync_folder as _fsync_dir  # some filesystems cannot sync a folder: skipped
 from dae_runtime.manifest import MANIFEST_FILE
 
 STAGE_INFIX = ".dae-export-"  # .<OUT name>.dae-export-XXXX beside OUT
@@ -181,19 +182,6 @@ def sync_tree(folder: Path) -> None:
                 finally:
                     os.close(fd)
         _fsync_dir(Path(root))
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems cannot sync a folder; the rename itself is still atomic
-    finally:
-        os.close(fd)
 
 
 def remove_old(old: Path | None) -> None:

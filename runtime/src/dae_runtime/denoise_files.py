@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from dae_runtime.atomic import atomic_path
+from dae_runtime.cv_paths import UnusableName, opencv_path
 from dae_runtime.denoiser import Denoiser, from_unit_float, to_gray, to_unit_float, unit_scale
 from dae_runtime.image_io import ImageWriteError, read_image, write_png_checked
 from dae_runtime.noise import gaussian
@@ -136,7 +137,7 @@ class FileDenoiser:
             if suffix in ARRAY_SUFFIXES:
                 return self._array_file(job, out, inputs)
             return self._video_file(job, out, inputs)
-        except ValueError as exc:  # the denoiser's word on a bad image (NaN pixels, wrong shape)
+        except (ValueError, UnusableName) as exc:  # the denoiser's word on a bad image (NaN pixels, wrong shape)
             raise InputError(str(exc)) from None
 
     def _target(self, path: Path, inputs: set[Path]) -> Path:
@@ -229,7 +230,13 @@ class FileDenoiser:
         from dae_runtime.video_out import VideoWriteError, quiet_video_logs, video_file
 
         quiet_video_logs()
-        capture = cv2.VideoCapture(str(job.source))
+        try:
+            with opencv_path(job.source) as name:
+                capture = cv2.VideoCapture(name)
+        except UnusableName:
+            raise
+        except OSError as exc:
+            raise InputError(f"not a readable video ({exc.strerror or exc})") from None
         if not capture.isOpened():
             raise InputError("not a readable video")
         fps = capture.get(cv2.CAP_PROP_FPS) or 25.0

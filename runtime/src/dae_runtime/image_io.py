@@ -5,6 +5,7 @@ decodes into OpenCV's own buffer and then copies it into a NumPy array, so a dec
 image twice; `imread(path, None, flags)` decodes straight into NumPy's buffer (once). `imencode`
 returns the encoded file through a C++ vector copied into NumPy, and `bytes()` of it a third copy;
 `imwrite` streams the rows to the file. And `np.array_equal` builds an image-sized boolean array.
+Paths go through cv_paths.opencv_path, which keeps these same calls for names that are not UTF-8.
 """
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ def read_image(path: str | os.PathLike, flags: int) -> np.ndarray | None:
     """The decoded image (NumPy owns its memory: one copy, never two), or None if OpenCV cannot read it."""
     import cv2
 
-    return cv2.imread(str(path), None, flags)
+    from dae_runtime.cv_paths import UnusableName, opencv_path
+
+    try:
+        with opencv_path(path) as name:
+            return cv2.imread(name, None, flags)
+    except UnusableName:
+        raise
+    except OSError:  # what OpenCV would have said by None: no such file, no permission
+        return None
 
 
 @contextmanager
@@ -62,8 +71,10 @@ def write_png_checked(tmp: Path, image: np.ndarray) -> None:
     reason (libpng's own words if it gave any) when the file is not the image exactly."""
     import cv2
 
-    with captured_stderr() as said:
-        written = cv2.imwrite(str(tmp), image)
+    from dae_runtime.cv_paths import opencv_path
+
+    with opencv_path(tmp, write=True) as name, captured_stderr() as said:
+        written = cv2.imwrite(name, image)
     if not written:
         why = said[-1].removeprefix("libpng error: ") if said else "no reason given"
         raise ImageWriteError(f"OpenCV's encoder failed: {why}")

@@ -16,6 +16,7 @@ from dae_runtime.cli.options import (
     threads_option,
 )
 from dae_runtime.cli.types import FiniteFloatRange
+from dae_runtime.cv_paths import printable
 
 
 @click.command()
@@ -48,13 +49,13 @@ def denoise(inputs, out, model_path, int8, threads, digits, add_noise, seed, qui
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise click.ClickException(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+        raise click.ClickException(printable(f"cannot create {out_dir}: {exc.strerror or exc}")) from None
     total = len(collect(list(inputs))[0])
     options = DenoiseOptions(digits=digits, add_noise=add_noise, seed=seed)
     with Console(quiet=quiet).bar(length=total, label="Denoising") as bar:
         report = denoise_files(list(inputs), out_dir, denoiser, options, progress=lambda job: bar.update(1))
     for path, reason in report.failed:
-        click.echo(f"failed: {path}: {reason}", err=True)
-    click.echo(f"{len(report.written)} file(s) written to {out_dir}, {len(report.failed)} input(s) failed")
+        click.echo(printable(f"failed: {path}: {reason}"), err=True)
+    click.echo(printable(f"{len(report.written)} file(s) written to {out_dir}, {len(report.failed)} input(s) failed"))
     if report.failed:
         raise SystemExit(1)

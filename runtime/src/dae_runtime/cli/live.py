@@ -10,6 +10,7 @@ import click
 
 from dae_runtime.cli.options import file_not_stdout, load_denoiser, model_option, precision_option, threads_option
 from dae_runtime.cli.types import FiniteFloatRange
+from dae_runtime.cv_paths import printable
 
 
 def _address(ctx, param, value):
@@ -86,6 +87,7 @@ def live(
     from dae_runtime.live.outputs import check_out_writable
     from dae_runtime.live.pipeline import LiveConfig, LiveError, LivePipeline
     from dae_runtime.live.session import SessionOptions, run_session
+    from dae_runtime.recording import recover_recordings
     from dae_runtime.sources import CaptureSettings, SourceError, make_source
 
     if (camera is None) == (source is None):
@@ -99,12 +101,17 @@ def live(
     window = not headless and serve is None
     problem = (window and window_problem()) or (out and check_out_writable(out))
     if problem:  # before the camera opens and the model loads
-        raise click.ClickException(problem)
+        raise click.ClickException(printable(problem))
+    if out:
+        for path, seconds in recover_recordings(Path(out).parent):
+            click.echo(
+                printable(f"Recovered {seconds:.1f} s of a recording that was cut short (kill, power loss): {path}")
+            )
     settings = CaptureSettings(width=width, height=height, fps=fps)
     try:
         frame_source = make_source("camera", camera, settings) if camera else make_source("source", source, settings)
     except SourceError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(exc)) from None
     denoiser = load_denoiser(model_path, int8, threads)
     pipeline = LivePipeline(denoiser, LiveConfig(add_noise=add_noise, full_frame=full_frame))
     if threading.current_thread() is threading.main_thread():
@@ -113,8 +120,8 @@ def live(
     try:
         summary = run_session(pipeline, frame_source, options, echo=click.echo)
     except (LiveError, SourceError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(printable(exc)) from None
     model = f"{denoiser.path.parent.name}/{denoiser.path.name}"
     click.echo(f"{summary.frames} frames, pipeline {summary.pipeline_fps:.0f} FPS (frame processing only), {model}")
     if out:
-        click.echo(f"Wrote {out}")
+        click.echo(printable(f"Wrote {out}"))

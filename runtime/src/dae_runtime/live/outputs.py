@@ -1,7 +1,5 @@
-"""The composed live view into a video file (`dae live --out`), written atomically.
-
-All the code that writes --out frames is here, so a checked (full-disk-safe) writer can
-replace `VideoOut.write` alone.
+"""The composed live view into a video file (`dae live --out`): a recording that survives a kill
+(dae_runtime.recording), renamed into place whole when the session ends.
 """
 
 from __future__ import annotations
@@ -18,8 +16,13 @@ from dae_runtime.sources.base import SourceError
 
 def check_out_writable(out: str) -> str | None:
     """One line saying why `out` cannot be written, or None; checked before any camera opens."""
-    if not Path(out).suffix:  # OpenCV picks the container by the suffix; '-' is not stdout here
+    from dae_runtime.recording import MP4_SUFFIXES
+
+    suffix = Path(out).suffix
+    if not suffix:  # '-' is not stdout here
         return f"cannot write --out {out}: give a video file name such as live.mp4"
+    if suffix.lower() not in MP4_SUFFIXES:
+        return f"cannot write --out {out}: recordings are MP4 ({', '.join(MP4_SUFFIXES)}); give a name such as live.mp4"
     folder = Path(out).resolve().parent
     while not folder.exists():  # atomic_path creates missing folders: check the first one that exists
         folder = folder.parent
@@ -42,21 +45,22 @@ def fit(view: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 class VideoOut:
-    """Frames into `path` through dae_runtime.video_out: written aside, reopened and its frames counted,
-    then renamed into place. OpenCV does not report failed writes, so a full disk is caught by that
-    check; on any failure the earlier file at `path` stays as it was (a SourceError, one line)."""
+    """Frames into `path` through dae_runtime.recording: written aside in fragments, checked, then
+    renamed into place; on any failure the earlier file at `path` stays as it was (a SourceError, one
+    line naming where the frames recorded so far were kept)."""
 
     def __init__(self, path: str, fps: float):
-        # OpenCV's writer hangs for good on an infinite rate and fails on nan or 0: keep to what files use.
+        # An infinite, nan or 0 rate has no timescale (and hung OpenCV's writer): keep to what files use.
         self.path, self.fps = path, fps if math.isfinite(fps) and 1 <= fps <= 240 else 30.0
         self._file: Any = None
         self._sink: Any = None
         self._size: tuple[int, int] | None = None
 
     def __enter__(self) -> VideoOut:
-        from dae_runtime.video_out import VideoWriteError, video_file
+        from dae_runtime.recording import recording
+        from dae_runtime.video_out import VideoWriteError
 
-        self._file = video_file(self.path, self.fps)
+        self._file = recording(self.path, self.fps)
         try:
             self._sink = self._file.__enter__()
         except VideoWriteError as exc:
@@ -68,7 +72,7 @@ class VideoOut:
 
         if self._size is None:
             self._size = view.shape[:2]
-        elif view.shape[:2] != self._size:  # the writer silently drops frames of another size (f: full frame)
+        elif view.shape[:2] != self._size:  # one size per video (the f key switches to the narrower full frame)
             view = fit(view, self._size)
         try:
             self._sink.write(view)
@@ -79,6 +83,6 @@ class VideoOut:
         from dae_runtime.video_out import VideoWriteError
 
         try:
-            self._file.__exit__(*exc)  # closes, checks and renames; removes the partial file on failure
+            self._file.__exit__(*exc)  # closes, checks and renames; keeps whole fragments aside on failure
         except VideoWriteError as error:
             raise SourceError(str(error)) from None

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from dae_runtime.cv_paths import opencv_can_take, opencv_path, printable
 from dae_runtime.sources.base import CaptureSettings, FrameSource, SourceError, quiet_opencv
 from dae_runtime.sources.source_kinds import register
 
@@ -48,7 +49,7 @@ class StreamSource(FrameSource):
     def __init__(self, spec: str, settings: CaptureSettings, notify: Callable[[str], None] = _stderr):
         self.spec, self.settings, self.notify = spec, settings, notify
         self.live = is_live(spec)
-        self.name = display_name(spec) if self.live else Path(spec).name
+        self.name = printable(display_name(spec) if self.live else Path(spec).name)  # OpenCV draws it
         self.capture: Any = None  # cv2.VideoCapture once open
         self.reconnects = 0
 
@@ -56,7 +57,11 @@ class StreamSource(FrameSource):
         import cv2
 
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, TIMEOUT_MS]
-        capture = cv2.VideoCapture(self.spec, cv2.CAP_FFMPEG, params)
+        try:
+            with opencv_path(self.spec) as name:  # a file name that is not UTF-8 crashed OpenCV
+                capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG, params)
+        except OSError as exc:
+            raise SourceError(f"cannot open video {printable(self.spec)}: {exc.strerror or exc}") from None
         if capture.isOpened():
             return capture
         capture.release()
@@ -67,11 +72,13 @@ class StreamSource(FrameSource):
 
         quiet_opencv()
         if not self.live and not Path(self.spec).is_file():
-            raise SourceError(f"cannot open video {self.spec}: no such file")
+            raise SourceError(f"cannot open video {printable(self.spec)}: no such file")
+        if self.live and not opencv_can_take(self.spec):
+            raise SourceError(f"cannot open stream {self.name}: the URL is not UTF-8 (percent-encode it)")
         self.capture = self._open_capture()
         if self.capture is None:
             what = "stream" if self.live else "video"
-            raise SourceError(f"cannot open {what} {self.name if self.live else self.spec}")
+            raise SourceError(f"cannot open {what} {self.name if self.live else printable(self.spec)}")
         self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
         if not 1 <= self.fps <= 240:  # MJPEG over HTTP reports nonsense rates
             self.fps = 30.0
