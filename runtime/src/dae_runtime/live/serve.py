@@ -1,23 +1,25 @@
 """`dae live --serve`: the composed view as MJPEG in any browser, figures as JSON, a few buttons.
 
 The standard library's ThreadingHTTPServer is enough here and is what runs on a Pi without one
-more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads (and four
-times that many connections), and a socket timeout that frees the slot of a viewer that stalls.
+more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads; what a
+client may cost (32 connections, a deadline and a size bound for each request) is http_limits.
 (http.server is not hardened for the open internet -- bind 127.0.0.1 or a trusted LAN, as the
 default does.) The frames come from dae_runtime.live.frame_hub, which never makes the camera loop wait.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import socket
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
 
+from dae_runtime.live import http_limits
 from dae_runtime.live.frame_hub import MAX_VIEWERS, FrameHub
 
 BOUNDARY = "daeframe"
@@ -45,7 +47,7 @@ class LiveServer:
         self.stats = stats  # callable -> dict of the figures, called from server threads
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         handler = type("Handler", (_Handler,), {"live": self})
-        server_class = _IPv6Server if ":" in host else _Server
+        server_class = http_limits.BoundedServer6 if ":" in host else http_limits.BoundedServer
         try:
             self.httpd = server_class((host, port), handler)
         except OSError as exc:
@@ -85,53 +87,43 @@ class LiveServer:
         return {**self.stats(), "latency_ms": round(1e3 * hub.latency, 1), "viewers": hub.viewers}
 
 
-class _Server(ThreadingHTTPServer):
-    """One thread per connection, at most `max_connections` at once: more are closed as they come."""
-
-    daemon_threads = True
-    max_connections = 4 * MAX_VIEWERS  # viewers, their pages' /stats polls and button presses
-
-    def server_activate(self) -> None:
-        self._connections = threading.BoundedSemaphore(self.max_connections)
-        super().server_activate()
-
-    def process_request(self, request, client_address) -> None:
-        if not self._connections.acquire(blocking=False):
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._connections.release()
-            raise
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._connections.release()
-
-
-class _IPv6Server(_Server):
-    address_family = socket.AF_INET6
-
-
 class _Handler(BaseHTTPRequestHandler):
     live: LiveServer
+    server: http_limits.BoundedServer
     timeout = 10  # a viewer that stops reading for this long is dropped and frees its slot
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args) -> None:  # no line per request on the console
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own file: replaced by one that bounds each request
+        self.reader = http_limits.RequestReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self.reader)
+
     def handle(self) -> None:
         try:
             super().handle()
+        except http_limits.HeadersTooLarge:
+            self._reply_and_close(b"431 Request Header Fields Too Large")
         except OSError:  # the client went away (reset, broken pipe): socketserver would print a traceback
             self.close_connection = True
 
+    def handle_one_request(self) -> None:
+        self.reader.await_request(http_limits.REQUEST_DEADLINE, http_limits.HEADER_BYTES)
+        self.server.awaiting(self.reader, True)
+        super().handle_one_request()
+
+    def finish(self) -> None:
+        self.server.awaiting(self.reader, False)
+        super().finish()
+
     def parse_request(self) -> bool:
-        if not super().parse_request():
+        parsed = super().parse_request()  # reads the headers
+        self.reader.request_read()  # the request line and headers are in (or refused): no more deadline
+        self.server.awaiting(self.reader, False)
+        if not parsed:
             return False
         if self.headers.get("Content-Length", "0").strip() != "0" or "Transfer-Encoding" in self.headers:
             # No route reads a body, and one left unread on a kept-alive connection would be parsed as the
@@ -171,6 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.wfile.write(body)
+
+    def _reply_and_close(self, status: bytes) -> None:
+        """A bare response where the request could not be parsed (its version unknown)."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
 
     def _stream(self) -> None:
         hub = self.live.hub
