@@ -189,3 +189,20 @@ def test_huge_headers_are_refused_with_431_and_the_server_goes_on(headers):
         answer = raw_http(server.port, request)
         assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
         assert b'"frames": 1' in ask(server.port)[2]
+
+
+@pytest.mark.parametrize(
+    "line, status",
+    [
+        (b"GET /stats", b"200"),
+        (b"\xff\xfe\x00 garbage", b"400"),
+        (b"GET /stats HTTP/1.1 extra", b"400"),
+        (b"GET  HTTP/1.1", b"404"),
+    ],
+)
+def test_any_request_line_gets_a_whole_response(line, status):
+    # http.server answered a line without a version (HTTP/0.9) or an unparsable one with a bare body,
+    # without the status line and the headers; now it is read as HTTP/1.0.
+    with LiveServer("127.0.0.1", 0, stats=lambda: {"frames": 1}) as server:
+        answer = raw_http(server.port, line + b"\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.port)
+        assert answer.startswith(b"HTTP/1.1 " + status) and b"\r\nX-Frame-Options: DENY\r\n" in answer, answer[:200]

@@ -118,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: http_limits.BoundedServer
     timeout = 10  # a viewer that stops reading for this long is dropped and frees its slot
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # not 0.9: an unparsable request line gets a status line and headers too
     _set_cookie = False
 
     def log_message(self, *args) -> None:  # no line per request on the console
