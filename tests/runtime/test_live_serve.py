@@ -218,6 +218,27 @@ def test_token_options_that_cannot_work_are_usage_errors(args, message):
 
     result = CliRunner().invoke(main, ["live", "--source", "a.mp4", *args])
     assert result.exit_code == 2 and message in result.output, result.output
+    if "--serve-token" in args and "16 to 256" in message:
+        assert "Invalid value for '--serve-token'" in result.output
+
+
+def test_a_bad_token_in_the_environment_is_named_as_such():
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+
+    result = CliRunner().invoke(main, ["live", "--source", "a.mp4", "--serve", "4912"], env={"DAE_LIVE_TOKEN": "x"})
+    assert result.exit_code == 2 and "Invalid value for $DAE_LIVE_TOKEN: use 16 to 256" in result.output
+
+
+def test_the_help_states_the_request_deadline():
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+    from dae_runtime.live.http_limits import REQUEST_DEADLINE
+
+    help_text = " ".join(CliRunner().invoke(main, ["live", "--help"]).output.split())
+    assert f"each sent within {REQUEST_DEADLINE:g} s" in help_text
 
 
 @pytest.mark.parametrize(
@@ -230,6 +251,7 @@ def test_token_options_that_cannot_work_are_usage_errors(args, message):
         (["--serve", "4912"], {"DAE_LIVE_TOKEN": TOKEN}, ("127.0.0.1", 4912, TOKEN, False), False),  # not in ps
         (["--serve", "0.0.0.0:4912", "--no-token"], {"DAE_LIVE_TOKEN": TOKEN}, ("0.0.0.0", 4912, None, True), True),
         ([], {"DAE_LIVE_TOKEN": TOKEN}, None, False),  # no --serve: the variable is not for this run
+        ([], {"DAE_LIVE_TOKEN": "short"}, None, False),  # not even checked
     ],
 )
 def test_token_options_reach_the_server_and_no_token_on_the_lan_warns(monkeypatch, args, env, serve, warned):

@@ -23,12 +23,6 @@ def _address(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def _token(ctx, param, value):
-    if value is not None and not (16 <= len(value) <= 256 and set(value) <= TOKEN_CHARACTERS):
-        raise click.BadParameter("use 16 to 256 letters, digits, '-', '_', '.' or '~'")
-    return value
-
-
 TOKEN_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")  # URL- and cookie-safe
 
 
@@ -52,7 +46,11 @@ def _serve_address(ctx: click.Context, serve, serve_token: str | None, no_token:
             "and press the buttons",
             err=True,
         )
-    return ServeAddress(serve[0], serve[1], None if no_token else serve_token, no_token)
+    token = None if no_token else serve_token  # $DAE_LIVE_TOKEN is ignored with --no-token
+    if token is not None and not (16 <= len(token) <= 256 and set(token) <= TOKEN_CHARACTERS):
+        hint = "'--serve-token'" if typed else "$DAE_LIVE_TOKEN"
+        raise click.BadParameter("use 16 to 256 letters, digits, '-', '_', '.' or '~'", param_hint=hint)
+    return ServeAddress(serve[0], serve[1], token, no_token)
 
 
 def _finite(ctx, param, value):
@@ -94,14 +92,13 @@ def _finite(ctx, param, value):
     callback=_address,
     metavar="[HOST:]PORT",
     help="Show the live view in a browser at http://HOST:PORT/ instead of a window (HOST 127.0.0.1 unless "
-    "given; 0.0.0.0 for the LAN, where the address printed at start carries an access token). Only requests "
-    "to this address, from its own page, are answered.",
+    "given; 0.0.0.0 for the LAN, where the address printed at start carries an access token). It answers only "
+    "requests to its own address, from its own page, each sent within 10 s.",
 )
 @click.option(
     "--serve-token",
     metavar="TOKEN",
     envvar="DAE_LIVE_TOKEN",
-    callback=_token,
     default=None,
     help="The access token the browser view asks for (also on 127.0.0.1); default on the LAN: a new random "
     "one at every start. Also read from $DAE_LIVE_TOKEN, which ps does not show.",
