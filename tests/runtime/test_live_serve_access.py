@@ -202,6 +202,7 @@ def test_on_the_lan_a_token_is_always_made_unless_no_token():
     assert len(made) == 4 and all(len(t) == 32 for t in made)  # random: new at every start
     assert choose_token("0.0.0.0", TOKEN, False) == TOKEN and choose_token("0.0.0.0", None, True) is None
     assert choose_token("127.0.0.1", None, False) is None and choose_token("::1", TOKEN, False) == TOKEN
+    assert choose_token("127.0.0.1", "", False) is None and len(choose_token("0.0.0.0", "", False) or "") == 32
 
 
 def test_on_the_lan_the_machine_names_are_its_hosts(monkeypatch):

@@ -44,9 +44,9 @@ def choose_token(bound_host: str, token: str | None, no_token: bool) -> str | No
     """The token a server bound to `bound_host` requires: the given one, else on the LAN a new random one."""
     if no_token:
         return None
-    if token is None and not is_loopback(bound_host):
+    if not token and not is_loopback(bound_host):  # an empty token is no token
         return secrets.token_urlsafe(24)  # 192 bits, as Jupyter's
-    return token
+    return token or None
 
 
 def split_host(value: str) -> tuple[str, int | None] | None:
