@@ -110,8 +110,26 @@ class LiveProcess:
         if not found.wait(timeout) or self.proc.poll() is not None:
             self.close()
             raise AssertionError("dae live did not start serving:\n" + "".join(self.lines))
-        match = re.search(r"(http://127\.0\.0\.1:\d+)/", "".join(self.lines))
-        self.url = match.group(1)
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/(\?token=(\S+))?", "".join(self.lines))
+        self.url, self.token = match.group(1), match.group(3)  # the token, when the printed address has one
+
+    def get_json(self, path: str) -> dict:
+        """GET `path` (with the token, if any) as JSON."""
+        import json
+        import urllib.request
+
+        headers = {"Authorization": f"token {self.token}"} if self.token else {}
+        request = urllib.request.Request(self.url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.headers["Content-Type"] == "application/json"
+            return json.loads(response.read())
+
+    def wait_for_frames(self, count: int = 5, timeout: float = 60) -> LiveProcess:
+        """Until `count` frames are through: the model loaded, the stream open."""
+        deadline = time.monotonic() + timeout
+        while self.get_json("/stats")["frames"] < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self
 
     def close(self) -> int:
         if self.proc.poll() is None:
@@ -150,3 +168,31 @@ def one_error_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output, output
     return lines[0]
+
+
+def raw_http(port: int, request: bytes, host: str = "127.0.0.1") -> bytes:
+    """Send `request` as is and read until the server closes or goes quiet (bounded: 3 s of silence)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.settimeout(3)
+        s.connect((host, port))
+        s.sendall(request)
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+        return data
+
+
+def ask(port: int, path: str = "/stats", method: str = "GET", host: str = "127.0.0.1", **headers: str | None):
+    """One request with exactly these headers (Host defaults to the address asked; None leaves it out):
+    (status, response headers lowercased, body)."""
+    fields = {"Host": f"[{host}]:{port}" if ":" in host else f"{host}:{port}", **headers, "Connection": "close"}
+    lines = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in fields.items() if v is not None)
+    answer = raw_http(port, f"{method} {path} HTTP/1.1\r\n{lines}\r\n".encode("latin-1"), host)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    assert status_line.startswith("HTTP/1."), answer[:200]
+    return int(status_line.split()[1]), "\n".join(header_lines).lower(), body

@@ -91,3 +91,31 @@ def test_a_webcam_index_too_big_for_opencv_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["live", "--camera", "99999999999999999999", "--headless", "--out", str(out)])
     assert result.exit_code in (1, 2)
     assert "camera 99999999999999999999" in one_error_line(result.output) and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("http://cam/videostream.cgi?user=admin&pwd=hunter2&res=1", "http://cam/videostream.cgi?res=1"),
+        ("http://cam/live?channel=1&password=hunter2", "http://cam/live?channel=1"),
+        ("http://cam/s?usr=admin;Passwd=hunter2;stream=0", "http://cam/s?stream=0"),
+        ("http://cam/s?token=hunter2&api_key=hunter2&AUTH=hunter2&sig=hunter2&fps=5", "http://cam/s?fps=5"),
+        ("http://cam/s?access%5Ftoken=hunter2", "http://cam/s"),
+        ("rtsp://admin:hunter2@[::1]:554/s?login=admin&q=2", "rtsp://[::1]:554/s?q=2"),
+        ("http://admin:hunter2@cam:notaport/s", "http://cam:notaport/s"),  # urllib's .port raised here
+        ("http://admin:hunter2@[cam/s", "http://(a URL that does not parse)"),  # urlsplit raised here
+    ],
+)
+def test_credentials_in_a_stream_url_are_hidden_like_user_and_password(url, shown):
+    # The name goes into the overlay, /stats and every line about the stream (issue 25, 9).
+    from dae_runtime.sources.stream import display_name
+
+    assert display_name(url) == shown
+
+
+@pytest.mark.parametrize("url", ["http://admin:hunter2@[127.0.0.1/s", "http://admin:hunter2@127.0.0.1:notaport/s"])
+def test_a_stream_url_that_does_not_parse_is_one_line_without_its_password(url, tmp_path):
+    out = tmp_path / "x.mp4"
+    result = CliRunner().invoke(main, ["live", "--source", url, "--headless", "--out", str(out)])
+    assert result.exit_code == 1 and "cannot open stream" in one_error_line(result.output)
+    assert "hunter2" not in result.output and not out.exists()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -28,29 +25,28 @@ def camera():
     camera.stop()
 
 
+CREDENTIALS = "?user=admin&password=hunter2&channel=1"  # as some IP cameras take them (issue 25, 9)
+
+
 @pytest.fixture(scope="module")
 def served(camera):
-    """dae live reading the MJPEG camera and serving on 127.0.0.1, with no DISPLAY."""
-    live = LiveProcess("--source", camera.url)
-    deadline = time.monotonic() + 60
-    while get_json(live.url + "/stats")["frames"] < 5 and time.monotonic() < deadline:
-        time.sleep(0.1)  # the first frames: the model loads, the stream opens
+    """dae live reading the MJPEG camera (its URL with credentials) and serving on 127.0.0.1, with no DISPLAY."""
+    live = LiveProcess("--source", camera.url + CREDENTIALS).wait_for_frames()
     yield live
     live.close()
 
 
-def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        assert response.headers["Content-Type"] == "application/json"
-        return json.loads(response.read())
-
-
 def test_stats_are_json_with_the_live_figures(served):
-    stats = get_json(served.url + "/stats")
+    stats = served.get_json("/stats")
     for key in ("pipeline_fps", "latency_ms", "digits", "noise", "mode", "model", "precision", "source", "viewers"):
         assert key in stats, stats
     assert stats["pipeline_fps"] > 0 and stats["digits"] == 8 and stats["mode"] == "digits"
     assert stats["precision"] == "int8" and stats["model"].endswith(".onnx") and stats["source"].startswith("http")
+
+
+def test_credentials_in_the_stream_url_are_not_shown_to_viewers(served, camera):
+    source = served.get_json("/stats")["source"]
+    assert source == camera.url + "?channel=1" and "hunter2" not in "".join(served.lines)
 
 
 def control(url: str, action: str, header: bool = True):
@@ -60,22 +56,22 @@ def control(url: str, action: str, header: bool = True):
 
 
 def test_buttons_change_noise_and_mode(served):
-    before = get_json(served.url + "/stats")["noise"]
+    before = served.get_json("/stats")["noise"]
     with pytest.raises(urllib.error.HTTPError, match="403"):
         control(served.url, "noise_up", header=False)  # what a form on another web site could send
     assert control(served.url, "noise_up") == {"queued": "noise_up"}
     deadline = time.monotonic() + 10
-    while get_json(served.url + "/stats")["noise"] == before and time.monotonic() < deadline:
+    while served.get_json("/stats")["noise"] == before and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert get_json(served.url + "/stats")["noise"] == pytest.approx(before + 0.05)
+    assert served.get_json("/stats")["noise"] == pytest.approx(before + 0.05)
     control(served.url, "noise_down")
     control(served.url, "mode")
     deadline = time.monotonic() + 10
-    while get_json(served.url + "/stats")["mode"] == "digits" and time.monotonic() < deadline:
+    while served.get_json("/stats")["mode"] == "digits" and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert get_json(served.url + "/stats")["mode"] == "full frame"
+    assert served.get_json("/stats")["mode"] == "full frame"
     control(served.url, "mode")
-    while get_json(served.url + "/stats")["mode"] != "digits" and time.monotonic() < deadline + 10:
+    while served.get_json("/stats")["mode"] != "digits" and time.monotonic() < deadline + 10:
         time.sleep(0.1)
     with pytest.raises(urllib.error.HTTPError, match="404"):
         control(served.url, "format_disk")
@@ -87,7 +83,7 @@ def test_several_viewers_at_once_each_get_the_moving_picture(served):
     for t in threads:
         t.start()
     time.sleep(1.0)
-    assert get_json(served.url + "/stats")["viewers"] == 3
+    assert served.get_json("/stats")["viewers"] == 3
     for t in threads:
         t.join(20)
     for frames in results:
@@ -106,57 +102,15 @@ def test_viewers_beyond_the_bound_are_turned_away(served):
     try:
         with pytest.raises(urllib.error.HTTPError, match="503"):
             urllib.request.urlopen(served.url + "/stream.mjpg", timeout=10)
-        assert get_json(served.url + "/stats")["pipeline_fps"] > 0  # the camera loop went on
+        assert served.get_json("/stats")["pipeline_fps"] > 0  # the camera loop went on
     finally:
         stop.set()
         for r in holders:
             r.close()
     deadline = time.monotonic() + 15  # the slots free up when the viewers leave
-    while get_json(served.url + "/stats")["viewers"] > 0 and time.monotonic() < deadline:
+    while served.get_json("/stats")["viewers"] > 0 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert get_json(served.url + "/stats")["viewers"] == 0
-
-
-def test_the_page_renders_the_picture_in_headless_chromium(served, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        if os.environ.get("DAE_REQUIRE_CHROMIUM"):
-            pytest.fail("chromium is required here (CI installs it with apt)")
-        pytest.skip("chromium is not installed (apt install chromium); CI runs this test")
-    frames = []
-    read_mjpeg(served.url + "/stream.mjpg", 0.5, frames)
-    view = cv2.imdecode(np.frombuffer(frames[-1], np.uint8), cv2.IMREAD_COLOR)
-    shot = tmp_path / "page.png"
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--window-size=1000,700",
-            "--hide-scrollbars",
-            "--timeout=5000",  # the MJPEG stream never finishes loading: shoot after 5 s
-            f"--screenshot={shot}",
-            served.url + "/",
-        ]
-        subprocess.run(cmd, capture_output=True, timeout=120, check=False)
-    page = cv2.imread(str(shot))
-    assert page is not None, "chromium wrote no screenshot"
-    h, w = view.shape[:2]
-    region = page[:h, :w]  # the <img> is the first thing on the page, at its natural size
-    assert region.std() > 20, "the image region is blank"
-    gray_page = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    gray_view = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    # The screenshot shows the composed view: paper with boxed digits on the left, dark tiles on the right.
-    correlation = np.corrcoef(gray_page.ravel(), gray_view.ravel())[0, 1]
-    assert correlation > 0.8, correlation
-    green = (region[:, :, 1] > 150) & (region[:, :, 0] < 90) & (region[:, :, 2] < 90)
-    assert green.sum() > 500  # the digit boxes
+    assert served.get_json("/stats")["viewers"] == 0
 
 
 def test_without_a_display_it_says_to_use_headless_or_serve(tmp_path):
@@ -241,3 +195,82 @@ def test_serve_addresses():
     assert parse_address("[::1]:8080") == ("::1", 8080)
     result = CliRunner().invoke(main, ["live", "--source", "a.mp4", "--serve", "port80"])
     assert result.exit_code == 2 and "is not [HOST:]PORT" in result.output
+
+
+TOKEN = "0123456789abcdef-_.~"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--serve", "4912", "--serve-token", "short"], "use 16 to 256 letters"),
+        (["--serve", "4912", "--serve-token", "0123456789abcdef ghi"], "use 16 to 256 letters"),
+        (["--serve", "4912", "--serve-token", "0123456789abcdéf"], "use 16 to 256 letters"),
+        (["--serve", "4912", "--serve-token", TOKEN, "--no-token"], "give --serve-token TOKEN or --no-token, not both"),
+        (["--serve-token", TOKEN], "--serve-token and --no-token go with --serve"),
+        (["--no-token"], "--serve-token and --no-token go with --serve"),
+    ],
+)
+def test_token_options_that_cannot_work_are_usage_errors(args, message):
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+
+    result = CliRunner().invoke(main, ["live", "--source", "a.mp4", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+    if "--serve-token" in args and "16 to 256" in message:
+        assert "Invalid value for '--serve-token'" in result.output
+
+
+def test_a_bad_token_in_the_environment_is_named_as_such():
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+
+    result = CliRunner().invoke(main, ["live", "--source", "a.mp4", "--serve", "4912"], env={"DAE_LIVE_TOKEN": "x"})
+    assert result.exit_code == 2 and "Invalid value for $DAE_LIVE_TOKEN: use 16 to 256" in result.output
+
+
+def test_the_help_states_the_request_deadline():
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+    from dae_runtime.live.http_limits import REQUEST_DEADLINE
+
+    help_text = " ".join(CliRunner().invoke(main, ["live", "--help"]).output.split())
+    assert f"each sent within {REQUEST_DEADLINE:g} s" in help_text
+
+
+@pytest.mark.parametrize(
+    "args, env, serve, warned",
+    [
+        (["--serve", "0.0.0.0:4912"], {}, ("0.0.0.0", 4912, None, False), False),  # the server makes one
+        (["--serve", "0.0.0.0:4912", "--no-token"], {}, ("0.0.0.0", 4912, None, True), True),
+        (["--serve", "4912", "--no-token"], {}, ("127.0.0.1", 4912, None, True), False),  # loopback: none anyway
+        (["--serve", "4912", "--serve-token", TOKEN], {}, ("127.0.0.1", 4912, TOKEN, False), False),
+        (["--serve", "4912"], {"DAE_LIVE_TOKEN": TOKEN}, ("127.0.0.1", 4912, TOKEN, False), False),  # not in ps
+        (["--serve", "0.0.0.0:4912", "--no-token"], {"DAE_LIVE_TOKEN": TOKEN}, ("0.0.0.0", 4912, None, True), True),
+        ([], {"DAE_LIVE_TOKEN": TOKEN}, None, False),  # no --serve: the variable is not for this run
+        ([], {"DAE_LIVE_TOKEN": "short"}, None, False),  # not even checked
+    ],
+)
+def test_token_options_reach_the_server_and_no_token_on_the_lan_warns(monkeypatch, args, env, serve, warned):
+    from click.testing import CliRunner
+
+    from dae_runtime.cli import main
+    from dae_runtime.live import session
+    from dae_runtime.live.pipeline import LiveError
+
+    seen = []
+
+    def run_session(pipeline, source, options, echo):
+        seen.append(options.serve)
+        raise LiveError("stopped by the test")
+
+    monkeypatch.setattr(session, "run_session", run_session)
+    result = CliRunner().invoke(main, ["live", "--source", "a.mp4", "--headless", "--out", "x.mp4", *args], env=env)
+    assert result.exit_code == 1 and seen == [serve], result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == "Error: stopped by the test"
+    warning = "Warning: --no-token: anyone who can reach port 4912 of this machine can watch the camera and press"
+    assert lines[:-1] == ([f"{warning} the buttons"] if warned else [])

@@ -24,6 +24,36 @@ def _address(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+TOKEN_CHARACTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")  # URL- and cookie-safe
+
+
+def _serve_address(ctx: click.Context, serve, serve_token: str | None, no_token: bool):
+    """--serve with its token options, as serve.ServeAddress; a warning line for --no-token on the LAN."""
+    from click.core import ParameterSource
+
+    from dae_runtime.live.http_guard import is_loopback
+    from dae_runtime.live.serve import ServeAddress
+
+    typed = ctx.get_parameter_source("serve_token") == ParameterSource.COMMANDLINE
+    if serve is None:
+        if typed or no_token:
+            raise click.UsageError("--serve-token and --no-token go with --serve [HOST:]PORT")
+        return None
+    if typed and no_token:
+        raise click.UsageError("give --serve-token TOKEN or --no-token, not both")
+    if no_token and not is_loopback(serve[0]):
+        click.echo(
+            f"Warning: --no-token: anyone who can reach port {serve[1]} of this machine can watch the camera "
+            "and press the buttons",
+            err=True,
+        )
+    token = None if no_token else serve_token  # $DAE_LIVE_TOKEN is ignored with --no-token
+    if token is not None and not (16 <= len(token) <= 256 and set(token) <= TOKEN_CHARACTERS):
+        hint = "'--serve-token'" if typed else "$DAE_LIVE_TOKEN"
+        raise click.BadParameter("use 16 to 256 letters, digits, '-', '_', '.' or '~'", param_hint=hint)
+    return ServeAddress(serve[0], serve[1], token, no_token)
+
+
 def _finite(ctx, param, value):
     if value is not None and value != value:  # nan passes every FloatRange
         raise click.BadParameter("not a number")
@@ -63,7 +93,21 @@ def _finite(ctx, param, value):
     callback=_address,
     metavar="[HOST:]PORT",
     help="Show the live view in a browser at http://HOST:PORT/ instead of a window (HOST 127.0.0.1 unless "
-    "given; 0.0.0.0 for the LAN).",
+    "given; 0.0.0.0 for the LAN, where the address printed at start carries an access token). It answers only "
+    "requests to its own address, from its own page, each sent within 10 s.",
+)
+@click.option(
+    "--serve-token",
+    metavar="TOKEN",
+    envvar="DAE_LIVE_TOKEN",
+    default=None,
+    help="The access token the browser view asks for (also on 127.0.0.1); default on the LAN: a new random "
+    "one at every start. Also read from $DAE_LIVE_TOKEN, which ps does not show.",
+)
+@click.option(
+    "--no-token",
+    is_flag=True,
+    help="No access token even on the LAN: anyone who reaches the port watches and presses the buttons.",
 )
 @click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames.")
 def live(
@@ -80,6 +124,8 @@ def live(
     headless,
     out,
     serve,
+    serve_token,
+    no_token,
     max_frames,
 ) -> None:
     """Find digits on paper in each frame, denoise them in one batch, show input / noisy / denoised."""
@@ -90,6 +136,7 @@ def live(
     from dae_runtime.recording import recover_recordings
     from dae_runtime.sources import CaptureSettings, SourceError, make_source
 
+    serve = _serve_address(click.get_current_context(), serve, serve_token, no_token)
     if (camera is None) == (source is None):
         raise click.UsageError("give exactly one of --camera N|/dev/videoN|picam or --source FILE|URL")
     if headless and not (out or serve):

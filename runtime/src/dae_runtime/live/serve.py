@@ -1,27 +1,48 @@
 """`dae live --serve`: the composed view as MJPEG in any browser, figures as JSON, a few buttons.
 
 The standard library's ThreadingHTTPServer is enough here and is what runs on a Pi without one
-more package: three fixed routes, no files served, at most MAX_VIEWERS streaming threads (and four
-times that many connections), and a socket timeout that frees the slot of a viewer that stalls.
-(http.server is not hardened for the open internet -- bind 127.0.0.1 or a trusted LAN, as the
-default does.) The frames come from dae_runtime.live.frame_hub, which never makes the camera loop wait.
+more package: three fixed routes, no files served. Who is answered (its own Host, its own page's
+Origin, the token on the LAN) is dae_runtime.live.http_guard; what a client may cost (32
+connections, 8 viewers, a deadline and a size bound for each request) is http_limits and frame_hub;
+the frames come from frame_hub, which never makes the camera loop wait. (Not meant for the open
+internet: plain HTTP, so the token crosses the LAN in clear text.)
 """
 
 from __future__ import annotations
 
+import io
 import json
 import queue
-import socket
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from typing import NamedTuple
 
 import numpy as np
 
+from dae_runtime.live import http_limits
 from dae_runtime.live.frame_hub import MAX_VIEWERS, FrameHub
+from dae_runtime.live.http_guard import Guard, choose_token
+from dae_runtime.live.page import PAGE, TOKEN_PAGE
 
 BOUNDARY = "daeframe"
 CONTROL_KEYS = {"noise_up": "+", "noise_down": "-", "mode": "f"}  # the window's keys, for LivePipeline.handle_key
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # no other page frames the buttons (clickjacking)
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ServeAddress(NamedTuple):
+    """Where and how `--serve` listens; (host, port) alone means the default token rule."""
+
+    host: str
+    port: int
+    token: str | None = None  # None: a new random token when bound to anything but loopback, else none
+    no_token: bool = False  # --no-token: no token even on the LAN
 
 
 def parse_address(text: str, default_host: str = "127.0.0.1") -> tuple[str, int]:
@@ -40,12 +61,14 @@ class LiveServer:
     (actions: noise_up, noise_down, mode; with the header X-Dae-Control: 1).
     """
 
-    def __init__(self, host: str, port: int, stats, max_fps: float = 30.0):
+    def __init__(
+        self, host: str, port: int, token: str | None = None, no_token: bool = False, *, stats, max_fps: float = 30.0
+    ):
         self.hub = FrameHub(max_fps)
         self.stats = stats  # callable -> dict of the figures, called from server threads
         self.commands: queue.SimpleQueue[str] = queue.SimpleQueue()
         handler = type("Handler", (_Handler,), {"live": self})
-        server_class = _IPv6Server if ":" in host else _Server
+        server_class = http_limits.BoundedServer6 if ":" in host else http_limits.BoundedServer
         try:
             self.httpd = server_class((host, port), handler)
         except OSError as exc:
@@ -53,13 +76,18 @@ class LiveServer:
             raise OSError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
         self.host: str = str(self.httpd.server_address[0])
         self.port: int = int(self.httpd.server_address[1])
+        self.guard = Guard.for_server(self.host, self.port, choose_token(self.host, token, no_token))
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="dae-live-http", daemon=True)
 
     @property
     def url(self) -> str:
+        """The address to open, with ?token= when one is needed."""
+        query = f"?token={self.guard.token}" if self.guard.token else ""
         if self.host in ("0.0.0.0", "::"):  # every interface: name the machine as the LAN knows it (mDNS)
-            return f"http://{socket.gethostname()}.local:{self.port}/ (or http://<this machine's IP>:{self.port}/)"
-        return f"http://[{self.host}]:{self.port}/" if ":" in self.host else f"http://{self.host}:{self.port}/"
+            name = min(self.guard.names - {"localhost"}, key=lambda n: (not n.endswith(".local"), n))
+            return f"http://{name}:{self.port}/{query} (or http://<this machine's IP>:{self.port}/{query})"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/{query}"
 
     def __enter__(self) -> LiveServer:
         self._thread.start()
@@ -85,53 +113,49 @@ class LiveServer:
         return {**self.stats(), "latency_ms": round(1e3 * hub.latency, 1), "viewers": hub.viewers}
 
 
-class _Server(ThreadingHTTPServer):
-    """One thread per connection, at most `max_connections` at once: more are closed as they come."""
-
-    daemon_threads = True
-    max_connections = 4 * MAX_VIEWERS  # viewers, their pages' /stats polls and button presses
-
-    def server_activate(self) -> None:
-        self._connections = threading.BoundedSemaphore(self.max_connections)
-        super().server_activate()
-
-    def process_request(self, request, client_address) -> None:
-        if not self._connections.acquire(blocking=False):
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._connections.release()
-            raise
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._connections.release()
-
-
-class _IPv6Server(_Server):
-    address_family = socket.AF_INET6
-
-
 class _Handler(BaseHTTPRequestHandler):
     live: LiveServer
+    server: http_limits.BoundedServer
     timeout = 10  # a viewer that stops reading for this long is dropped and frees its slot
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # not 0.9: an unparsable request line gets a status line and headers too
+    _set_cookie = False
 
     def log_message(self, *args) -> None:  # no line per request on the console
         pass
 
+    def version_string(self) -> str:
+        return "dae-live"
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own file: replaced by one that bounds each request
+        self.reader = http_limits.RequestReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self.reader)
+
     def handle(self) -> None:
         try:
             super().handle()
+        except http_limits.HeadersTooLarge:
+            self._reply_and_close(b"431 Request Header Fields Too Large")
         except OSError:  # the client went away (reset, broken pipe): socketserver would print a traceback
             self.close_connection = True
 
+    def handle_one_request(self) -> None:
+        self._set_cookie = False
+        self.reader.await_request(http_limits.REQUEST_DEADLINE, http_limits.HEADER_BYTES)
+        self.server.awaiting(self.reader, True)
+        super().handle_one_request()
+
+    def finish(self) -> None:
+        self.server.awaiting(self.reader, False)
+        super().finish()
+
     def parse_request(self) -> bool:
-        if not super().parse_request():
+        parsed = super().parse_request()  # reads the headers
+        self.reader.request_read()  # the request line and headers are in (or refused): no more deadline
+        self.server.awaiting(self.reader, False)
+        if not parsed:
             return False
         if self.headers.get("Content-Length", "0").strip() != "0" or "Transfer-Encoding" in self.headers:
             # No route reads a body, and one left unread on a kept-alive connection would be parsed as the
@@ -139,7 +163,32 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         return True
 
+    def end_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        if self._set_cookie:
+            cookie = f"{self.live.guard.cookie}={self.live.guard.token}; Path=/; HttpOnly; SameSite=Strict"
+            self.send_header("Set-Cookie", cookie)
+        super().end_headers()
+
+    def _allowed(self) -> bool:
+        """Host, Origin and token (http_guard); a refusal is answered here."""
+        query = self.path.partition("?")[2]
+        verdict = self.live.guard.check(self.command, query, self.headers, self.connection.getsockname()[0])
+        if verdict.status == 0:
+            self._set_cookie = verdict.set_cookie
+            return True
+        self.close_connection = True
+        page = verdict.status == 401 and self.path.partition("?")[0] in ("/", "/index.html")
+        if page:
+            self._send(HTTPStatus.UNAUTHORIZED, "text/html; charset=utf-8", TOKEN_PAGE.encode())
+        else:
+            self._send(HTTPStatus(verdict.status), "text/plain", f"{verdict.reason}\n".encode())
+        return False
+
     def do_GET(self) -> None:
+        if not self._allowed():
+            return
         path = self.path.split("?", 1)[0]
         if path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", PAGE.encode())
@@ -151,6 +200,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n")
 
     def do_POST(self) -> None:
+        if not self._allowed():
+            return
         path, _, query = self.path.partition("?")
         action = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("action", "")
         if self.headers.get("X-Dae-Control") != "1":
@@ -168,9 +219,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if status == HTTPStatus.UNAUTHORIZED:
+            self.send_header("WWW-Authenticate", 'Token realm="dae live"')
         self.end_headers()
         self.wfile.write(body)
+
+    def _reply_and_close(self, status: bytes) -> None:
+        """A bare response where the request could not be parsed (its version unknown)."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
 
     def _stream(self) -> None:
         hub = self.live.hub
@@ -180,7 +240,6 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
-            self.send_header("Cache-Control", "no-store")
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
@@ -195,46 +254,3 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         finally:
             hub.leave()
-
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>dae live</title>
-<style>
-body { margin: 0; background: #111; color: #ddd; font: 14px system-ui, sans-serif; }
-#view { display: block; max-width: 100%; background: #000; }
-#bar { padding: 8px; display: flex; flex-wrap: wrap; gap: 6px 18px; align-items: center; }
-button { font: inherit; padding: 4px 10px; }
-b { color: #7d7; font-weight: normal; }
-</style></head>
-<body>
-<img id="view" src="/stream.mjpg" alt="live view">
-<div id="bar">
-  <span>pipeline <b id="pipeline_fps">-</b> FPS</span>
-  <span>latency <b id="latency_ms">-</b> ms</span>
-  <span>digits <b id="digits">-</b></span>
-  <span>noise <b id="noise">-</b></span>
-  <span>mode <b id="mode">-</b></span>
-  <span>model <b id="model">-</b> (<b id="precision">-</b>)</span>
-  <span>source <b id="source">-</b></span>
-  <span>viewers <b id="viewers">-</b></span>
-  <button onclick="control('noise_down')">noise &minus;</button>
-  <button onclick="control('noise_up')">noise +</button>
-  <button onclick="control('mode')">digits / full frame</button>
-</div>
-<script>
-function control(action) {
-  fetch('/control?action=' + action, {method: 'POST', headers: {'X-Dae-Control': '1'}}).then(refresh);
-}
-function refresh() {
-  fetch('/stats', {cache: 'no-store'}).then(r => r.json()).then(s => {
-    for (const [k, v] of Object.entries(s)) {
-      const el = document.getElementById(k);
-      if (el) el.textContent = typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(k === 'noise' ? 2 : 1) : v;
-    }
-  }).catch(() => {});
-}
-setInterval(refresh, 500); refresh();
-</script>
-</body></html>
-"""

@@ -15,7 +15,7 @@ from dae_runtime.sources.base import FrameSource, SourceError
 class SessionOptions:
     window: bool = True  # an OpenCV window (checked beforehand with display.window_problem)
     out: str | None = None  # the composed video
-    serve: tuple[str, int] | None = None  # (host, port) of the browser view
+    serve: tuple | None = None  # the browser view: (host, port) or serve.ServeAddress (host, port, token, no_token)
     max_frames: int | None = None
     serve_fps: float = 30.0  # the browser stream's cap; the pipeline itself runs as fast as frames come
 

@@ -7,6 +7,7 @@ never opens, or stays away longer than `reconnect_seconds`, is an error. A file 
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -28,16 +29,26 @@ def is_live(spec: str) -> bool:
     return spec.lower().startswith(LIVE_SCHEMES)
 
 
-def display_name(spec: str) -> str:
-    """A URL without its user:password@ (shown in the overlay and to every browser viewer)."""
-    from urllib.parse import urlsplit, urlunsplit
+SECRET_PARAMETERS = ("user", "usr", "login", "pass", "pwd", "token", "key", "auth", "secret", "sig", "cred", "session")
 
-    parts = urlsplit(spec)
-    if parts.username is None and parts.password is None:
-        return spec
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+
+def display_name(spec: str) -> str:
+    """A URL without its user:password@ and without query parameters that look like credentials
+    (?user=admin&password=..., token=, key=, auth=, ...): shown in the overlay and to every browser viewer."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(spec)
+    except ValueError:  # e.g. an unclosed [ in the host: show nothing of it rather than its password
+        return spec.split("://", 1)[0] + "://(a URL that does not parse)"
+    netloc = parts.netloc.rpartition("@")[2]
+
+    def secret(parameter: str) -> bool:
+        name = unquote(parameter.partition("=")[0]).lower()
+        return any(word in name for word in SECRET_PARAMETERS)
+
+    query = "&".join(p for p in re.split("[&;]", parts.query) if p and not secret(p))
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _stderr(message: str) -> None:
