@@ -4,7 +4,7 @@ instructions per inference = (count with N - count with 0) / N.
 
     python guest_count.py PLAN.json MARKS.json
 
-PLAN.json: {"models": [{"engine": "onnxruntime"|"litert", "precision": ..., "path": ..., "form": ...}],
+PLAN.json: {"models": [{"engine": "onnxruntime"|"litert"|"ncnn"|"mnn", "precision": ..., "path": ..., "form": ...}],
             "batches": [1, 64], "runs": {"1": 20, "64": 4}, "warmup": 3, "session": {...}}
 MARKS.json (written here): one entry per measurement with its four marker tags.
 Every engine runs with one thread: the plugin's counters assume one guest thread.
@@ -84,6 +84,14 @@ def litert_runner(path: str, _session: dict, call: str = "invoke"):
 RUNNERS = {"onnxruntime": onnx_runner, "litert": litert_runner}
 
 
+def runner(model: dict, session: dict):
+    if model["engine"] in ("ncnn", "mnn"):  # the optional peers (guest_peers.py), by precision
+        import guest_peers
+
+        return getattr(guest_peers, f"{model['engine']}_runner")(model["path"], model["precision"])
+    return RUNNERS[model["engine"]](model["path"], session, *([model["call"]] if "call" in model else []))
+
+
 def measure(run, x: np.ndarray, runs: int, warmup: int) -> dict:
     for _ in range(warmup):
         run(x)
@@ -103,9 +111,7 @@ def main(plan_path: str, marks_path: str) -> int:
     rng = np.random.default_rng(0)
     marks = []
     for model in plan["models"]:
-        run = RUNNERS[model["engine"]](
-            model["path"], plan.get("session", {}), *([model["call"]] if "call" in model else [])
-        )
+        run = runner(model, plan.get("session", {}))
         for batch in plan["batches"]:
             x = rng.random((batch, 28, 28, 1), dtype=np.float32)
             runs = int(plan["runs"][str(batch)])

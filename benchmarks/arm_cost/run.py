@@ -30,8 +30,9 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "runtime/src"))  # dae_runtime.atomic is standard library only
 from dae_runtime.atomic import atomic_path, write_json  # noqa: E402
 
-CLASSES = ("dot", "fp_mul", "int_mac", "other")
-CLASS_TITLES = {"dot": "dot product (SDOT/UDOT)", "fp_mul": "FMLA/FMUL", "int_mac": "int MAC (SMLAL/UMLAL/SADALP..)"}
+CLASSES = ("dot", "fp_mul", "int_mac", "fp16_mul", "other")
+CLASS_TITLES = {"dot": "dot product (SDOT/UDOT)", "fp_mul": "FMLA/FMUL", "int_mac": "int MAC (SMLAL/UMLAL/SADALP..)",
+                "fp16_mul": "fp16 FMLA/FMUL"}  # fmt: skip
 # A Raspberry Pi style /proc/cpuinfo (64-bit Raspberry Pi OS): qemu 7.2 shows the guest the host's x86
 # one, and onnxruntime's CPU detection crashes on it. Features as the Pi's kernel reports them.
 CPUS = {
@@ -47,6 +48,17 @@ MODELS = (
     ("litert", "fp32", "model.tflite"),
     ("litert", "int8", "model.int8.tflite"),
 )
+# The engines a Pi user would pick instead (issue 26), from benchmarks/peers/convert.py's folder (--peers):
+# fp16 only where the CPU has FP16 arithmetic (ncnn and MNN fall back to fp32 without it).
+PEER_MODELS = (
+    ("ncnn", "fp32", "model.ncnn.param"),
+    ("ncnn", "fp16", "model.ncnn.param"),
+    ("ncnn", "int8", "model.ncnn.int8.param"),
+    ("mnn", "fp32", "model.mnn"),
+    ("mnn", "fp16", "model.mnn"),
+    ("mnn", "int8", "model.int8.mnn"),
+)
+FP16_CPUS = ["cortex-a76"]
 RUNS = {1: 10, 64: 2}  # inferences counted per batch size (counts repeat within 1e-4, so few are needed)
 WARMUP = 2
 
@@ -88,7 +100,7 @@ def parse_marks(text: str) -> dict[str, dict[str, int]]:
     marks = {}
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 7 and parts[0] == "mark":
+        if len(parts) == 3 + len(CLASSES) and parts[0] == "mark":
             marks[parts[1]] = dict(zip(("total", *CLASSES), map(int, parts[2:]), strict=True))
     return marks
 
@@ -106,6 +118,7 @@ def per_inference(marks: dict[str, dict[str, int]], tags: dict[str, int], runs: 
 
 def count_cpu(cpu: str, models: list[dict], batches: list[int], session: dict, work: Path) -> list[dict]:
     (work / f"cpuinfo-{cpu}").write_text(cpuinfo_text(cpu))
+    models = [m for m in models if cpu in m.get("cpus", [cpu])]
     plan = {"models": models, "batches": batches, "runs": {str(b): RUNS.get(b, 2) for b in batches}, "warmup": WARMUP,
             "session": session}  # fmt: skip
     (work / f"plan-{cpu}.json").write_text(json.dumps(plan))
@@ -180,9 +193,20 @@ def bundle_models(models_dir: Path, dest: Path) -> dict[str, Path]:
     return found
 
 
+def peer_models(folder: Path, only: set) -> list[dict]:
+    return [
+        {"engine": e, "precision": p, "name": n, "path": f"/mnt{folder / n}"}
+        | ({"cpus": FP16_CPUS} if p == "fp16" else {})
+        for e, p, n in PEER_MODELS
+        if (folder / n).is_file() and (not only or (e, p) in only)
+    ]
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
+    parser.add_argument("--peers", type=Path, default=REPO / "runs/peers",
+                        help="ncnn and MNN models (benchmarks/peers/convert.py); skipped if absent")  # fmt: skip
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
     parser.add_argument("--batches", default="1,64")
     parser.add_argument("--only", default="", help="engine:precision pairs to run, e.g. onnxruntime:int8")
@@ -203,6 +227,7 @@ def _result_record(args: argparse.Namespace, models_dir: Path, cpus: list[str], 
         + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
         "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
         "onnx_models_from": "rpi-bundle.tar.gz" if (models_dir / "rpi-bundle.tar.gz").is_file() else "the folder",
+        "peers_from": str(args.peers),
         "session": json.loads(args.session),
         "cpus": cpus,
         "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
@@ -227,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         | ({"call": args.call} if e == "onnxruntime" else {})
         for e, p, n in MODELS
         if n in paths and (not only or (e, p) in only)
-    ]
+    ] + peer_models(args.peers.resolve(), only)
     if not models:
         print(
             f"arm-cost: no models in {models_dir} (run `make ship` or `dae export ... --int8 --tflite`)",
