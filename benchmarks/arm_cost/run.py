@@ -30,9 +30,9 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "runtime/src"))  # dae_runtime.atomic is standard library only
 from dae_runtime.atomic import atomic_path, write_json  # noqa: E402
 
-CLASSES = ("dot", "fp_mul", "int_mac", "fp16_mul", "other")
-CLASS_TITLES = {"dot": "dot product (SDOT/UDOT)", "fp_mul": "FMLA/FMUL", "int_mac": "int MAC (SMLAL/UMLAL/SADALP..)",
-                "fp16_mul": "fp16 FMLA/FMUL"}  # fmt: skip
+sys.path.insert(0, str(HERE))
+from report import CLASSES, markdown  # noqa: E402
+
 # A Raspberry Pi style /proc/cpuinfo (64-bit Raspberry Pi OS): qemu 7.2 shows the guest the host's x86
 # one, and onnxruntime's CPU detection crashes on it. Features as the Pi's kernel reports them.
 CPUS = {
@@ -146,38 +146,6 @@ def guest_packages() -> str:
     return (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0]
 
 
-def markdown(result: dict) -> str:
-    cpus = result["cpus"]
-    head = " | ".join(CPUS[c][0] for c in cpus)
-    lines = [
-        f"Instructions per inference under QEMU {result['qemu']} TCG (counting plugin), one thread, "
-        f"{result['date']}; models: {result['models_dir']} (ONNX from {result.get('onnx_models_from', 'the folder')}); "
-        f"guest: {result['guest']}.",
-        "",
-        f"| engine | precision | batch | {head} |",
-        "|---|---|---:|" + "---:|" * len(cpus),
-    ]
-    rows = result["results"]
-    keys = sorted({(r["engine"], r["precision"], r["batch"]) for r in rows}, key=lambda k: (k[2], k[0], k[1]))
-    by = {(r["engine"], r["precision"], r["batch"], r["cpu"]): r for r in rows}
-    for key in keys:
-        cells = [f"{by[(*key, c)]['per_inference']['total']:,.0f}" if (*key, c) in by else "-" for c in cpus]
-        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(cells) + " |")
-    lines += ["", "Kernel classes (share of the instructions per inference):", ""]
-    lines += [
-        "| engine | precision | batch | CPU | " + " | ".join(CLASS_TITLES.get(c, c) for c in CLASSES) + " |",
-        "|---|---|---:|---|" + "---:|" * len(CLASSES),
-    ]
-    for key in keys:
-        for c in cpus:
-            if (*key, c) not in by:
-                continue
-            p = by[(*key, c)]["per_inference"]
-            shares = " | ".join(f"{100 * p[k] / p['total']:.1f} %" for k in CLASSES)
-            lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {c} | {shares} |")
-    return "\n".join(lines) + "\n"
-
-
 def bundle_models(models_dir: Path, dest: Path) -> dict[str, Path]:
     """Where each model file is: the Pi bundle's own ONNX models (its ARM forms, `dae export --target rpi`)
     when the folder has rpi-bundle.tar.gz, unpacked into dest; the rest (the LiteRT peers) in the folder."""
@@ -202,11 +170,24 @@ def peer_models(folder: Path, only: set) -> list[dict]:
     ]
 
 
+def extra_onnx(items: list[str], call: str) -> list[dict]:
+    """--onnx FORM=FILE: lever forms, counted like the bundle's (fp16 forms on the CPUs with FP16 only)."""
+    models = []
+    for item in items:
+        form, _, path = item.partition("=")
+        model = {"engine": "onnxruntime", "precision": form, "name": Path(path).name, "call": call,
+                 "path": f"/mnt{Path(path).resolve()}"}  # fmt: skip
+        models.append(model | ({"cpus": FP16_CPUS} if "fp16" in form else {}))
+    return models
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
     parser.add_argument("--peers", type=Path, default=REPO / "runs/peers",
                         help="ncnn and MNN models (benchmarks/peers/convert.py); skipped if absent")  # fmt: skip
+    parser.add_argument("--onnx", action="append", default=[], metavar="FORM=FILE",
+                        help="also count this onnxruntime model as FORM (levers: fp16, graph forms)")  # fmt: skip
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
     parser.add_argument("--batches", default="1,64")
     parser.add_argument("--only", default="", help="engine:precision pairs to run, e.g. onnxruntime:int8")
@@ -247,12 +228,16 @@ def main(argv: list[str] | None = None) -> int:
     models_dir = args.models.resolve()
     unpacked = tempfile.TemporaryDirectory(prefix="arm-cost-bundle-")  # under /tmp: the guest sees it at /mnt/tmp
     paths = bundle_models(models_dir, Path(unpacked.name))
-    models = [
-        {"engine": e, "precision": p, "name": n, "path": f"/mnt{paths[n]}"}
-        | ({"call": args.call} if e == "onnxruntime" else {})
-        for e, p, n in MODELS
-        if n in paths and (not only or (e, p) in only)
-    ] + peer_models(args.peers.resolve(), only)
+    models = (
+        [
+            {"engine": e, "precision": p, "name": n, "path": f"/mnt{paths[n]}"}
+            | ({"call": args.call} if e == "onnxruntime" else {})
+            for e, p, n in MODELS
+            if n in paths and (not only or (e, p) in only)
+        ]
+        + peer_models(args.peers.resolve(), only)
+        + extra_onnx(args.onnx, args.call)
+    )
     if not models:
         print(
             f"arm-cost: no models in {models_dir} (run `make ship` or `dae export ... --int8 --tflite`)",

@@ -30,9 +30,17 @@ def guest_outputs(cpu: str, plan: Path, digits: Path, work: Path) -> dict[str, n
 
     (work / f"cpuinfo-{cpu}").write_text(cpuinfo_text(cpu))
     out = work / f"out-{cpu}.npz"
-    guest = ["/opt/arm-cost-venv/bin/python", f"/mnt{ARM}/guest_outputs.py", f"/mnt{plan}", f"/mnt{digits}", f"/mnt{out}"]
+    guest = [
+        "/opt/arm-cost-venv/bin/python",
+        f"/mnt{ARM}/guest_outputs.py",
+        f"/mnt{plan}",
+        f"/mnt{digits}",
+        f"/mnt{out}",
+    ]
     cmd = [str(ARM / "guest.sh"), "count", cpu, str(work / f"cpuinfo-{cpu}"), str(work / f"counts-{cpu}"), "--", *guest]
-    proc = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src"}, capture_output=True, text=True)
+    proc = subprocess.run(
+        cmd, env={**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src"}, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"guest failed on {cpu}: {proc.stderr[-3000:]}")
     return dict(np.load(out))
@@ -51,8 +59,9 @@ def plan_models(peers: Path, onnx: list[str]) -> list[dict]:
 
 
 def compare(models: list[dict], arm: dict[str, dict], digits: dict) -> dict:
-    from dae_runtime.metrics import psnr
     from guest_count import runner
+
+    from dae_runtime.metrics import psnr
 
     keras, clean = digits["keras"][..., 0], digits["val_clean"]
     keras_psnr, result = psnr(keras[..., None], clean), {}
@@ -62,9 +71,11 @@ def compare(models: list[dict], arm: dict[str, dict], digits: dict) -> dict:
         x86 = x86.reshape(keras.shape)
         for cpu, outs in arm.items():
             y = outs[key]
+            db = psnr(y[..., None], clean)
             result[f"{key}@{cpu}"] = {
-                "psnr_db": psnr(y[..., None], clean), "psnr_loss_vs_keras_db": keras_psnr - psnr(y[..., None], clean),
-                "max_abs_diff_vs_keras": float(np.abs(y - keras).max()), "max_abs_diff_vs_x86": float(np.abs(y - x86).max()),
+                "psnr_db": db, "psnr_loss_vs_keras_db": keras_psnr - db,
+                "max_abs_diff_vs_keras": float(np.abs(y - keras).max()),
+                "max_abs_diff_vs_x86": float(np.abs(y - x86).max()),
             }  # fmt: skip
     return result
 
