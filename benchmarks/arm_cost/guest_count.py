@@ -32,10 +32,18 @@ def mark() -> int:
 
 def onnx_runner(path: str, session: dict, call: str = "denoiser"):
     """call: denoiser (Denoiser.denoise_batch, as the runtime runs it), raw (the C++ session's run on a
-    ready feed: no Python checks), iobinding (input and output bound once, run_with_iobinding)."""
-    from dae_runtime.denoiser import Denoiser, SessionConfig
+    ready feed: no Python checks), iobinding (input and output bound once, run_with_iobinding), bare (raw on
+    a session made without the Denoiser: models whose output is not an image, e.g. per-layer prefixes)."""
+    from dae_runtime.denoiser import Denoiser, SessionConfig, session_options
 
-    denoiser = Denoiser(Path(path), session=SessionConfig(threads=1, spinning=False, **session))
+    config = SessionConfig(threads=1, spinning=False, **session)
+    if call == "bare":  # any model (per-layer prefixes with uint8 outputs): the runtime's options, no checks
+        import onnxruntime as ort
+
+        bare = ort.InferenceSession(path, session_options(config), providers=["CPUExecutionProvider"])
+        name_in, names_out = bare.get_inputs()[0].name, [o.name for o in bare.get_outputs()]
+        return lambda x: bare._sess.run(names_out, {name_in: x}, None)[0]
+    denoiser = Denoiser(Path(path), session=config)
     if call == "denoiser":
         return denoiser.denoise_batch
     sess = denoiser.session

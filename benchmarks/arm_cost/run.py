@@ -192,7 +192,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batches", default="1,64")
     parser.add_argument("--only", default="", help="engine:precision pairs to run, e.g. onnxruntime:int8")
     parser.add_argument("--session", default="{}", help="JSON SessionConfig fields for onnxruntime")
-    parser.add_argument("--call", default="denoiser", choices=("denoiser", "raw", "iobinding"),
+    parser.add_argument("--call", default="denoiser", choices=("denoiser", "raw", "iobinding", "bare"),
                         help="how onnxruntime is called (guest_count.py onnx_runner)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/arm_cost.json")
     parser.add_argument("--markdown", type=Path, default=REPO / "benchmarks/results/arm_cost.md")
@@ -228,21 +228,21 @@ def main(argv: list[str] | None = None) -> int:
     models_dir = args.models.resolve()
     unpacked = tempfile.TemporaryDirectory(prefix="arm-cost-bundle-")  # under /tmp: the guest sees it at /mnt/tmp
     paths = bundle_models(models_dir, Path(unpacked.name))
-    models = (
-        [
-            {"engine": e, "precision": p, "name": n, "path": f"/mnt{paths[n]}"}
-            | ({"call": args.call} if e == "onnxruntime" else {})
-            for e, p, n in MODELS
-            if n in paths and (not only or (e, p) in only)
-        ]
-        + peer_models(args.peers.resolve(), only)
-        + extra_onnx(args.onnx, args.call)
-    )
-    if not models:
+    models = [
+        {"engine": e, "precision": p, "name": n, "path": f"/mnt{paths[n]}"}
+        | ({"call": args.call} if e == "onnxruntime" else {})
+        for e, p, n in MODELS
+        if n in paths and (not only or (e, p) in only)
+    ]
+    if not paths:  # the peers and lever forms are counted beside the bundle's models, never instead
         print(
             f"arm-cost: no models in {models_dir} (run `make ship` or `dae export ... --int8 --tflite`)",
             file=sys.stderr,
         )
+        return 2
+    models += peer_models(args.peers.resolve(), only) + extra_onnx(args.onnx, args.call)
+    if not models:
+        print(f"arm-cost: --only {args.only} matches no model", file=sys.stderr)
         return 2
     try:
         preflight()
