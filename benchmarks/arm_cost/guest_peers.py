@@ -5,7 +5,8 @@ same memory). Imported inside the emulated root only, where the optional peers a
 
 precision, as the model list names it: fp32 (fp16 arithmetic off, also on CPUs that have it), fp16 (ncnn's
 fp16 storage + arithmetic, MNN's precision low: both fall back to fp32 on a CPU without FP16 arithmetic,
-so fp16 is counted on the Cortex-A76 only), int8 (the int8 model files, fp16 off).
+so fp16 is counted on the Cortex-A76 only), int8 (the int8 model files, fp16 off). A "-nowinograd" suffix
+(ncnn) turns off ncnn's Winograd 3x3 convolutions, to show what they are worth.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ def ncnn_runner(path: str, precision: str):
     import ncnn
 
     net = ncnn.Net()
+    precision, _, variant = precision.partition("-")
+    net.opt.use_winograd_convolution = variant != "nowinograd"
     fp16 = precision == "fp16"
     net.opt.num_threads = 1
     net.opt.use_fp16_packed = net.opt.use_fp16_storage = net.opt.use_fp16_arithmetic = fp16
