@@ -139,8 +139,8 @@ arm-cost:
 
 # The engines a Pi user would pick instead (issue 26): the seed as ncnn and MNN models in runs/peers, which
 # `make arm-cost` then counts too. Their x86 converters come from PyPI into .venv (pnnx's binary needs no torch,
-# so --no-deps); ncnn's int8 tools (ncnn2table, ncnn2int8) are not on PyPI or in Debian 12: build them from
-# ncnn's source and pass NCNN_TOOLS=DIR, else ncnn int8 is skipped. benchmarks/README.md has the recipe.
+# so --no-deps). ncnn int8: Python (min-max scales), or ncnn's own tools (KL) with NCNN_TOOLS=DIR (ncnn2table
+# and ncnn2int8, built from ncnn's source: not on PyPI or in Debian 12). benchmarks/README.md has the recipe.
 PEER_TOOLS := pnnx==20261020 MNN==3.6.1 ncnn==1.0.20261020
 peers: install
 	$(PIP) install --no-deps $(PEER_TOOLS)

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "peers"))
 
 
-def int8_form(fp32: Path, out: Path, digits: dict, types: str = "u8s8") -> dict:
+def int8_form(fp32: Path, out: Path, digits: dict, types: str = "u8s8", columns: int = 2) -> dict:
     import onnx
 
     from dae_export import arm_rewrites, quantize
@@ -27,7 +27,7 @@ def int8_form(fp32: Path, out: Path, digits: dict, types: str = "u8s8") -> dict:
 
     result = quantize.quantize_with_gate(
         fp32, out, digits["calib"], digits["val_noisy"], digits["val_clean"], 0.2, types, fast=True,
-        encoder_columns=2, size_multiple=4,
+        encoder_columns=columns, size_multiple=4,
     )  # fmt: skip
     gated, tail = run_onnx(out, digits["val_noisy"]), "kept"
     try:
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", type=Path, default=HERE.parents[1] / "models/seed/model.keras")
     parser.add_argument("--types", default="u8s8")
+    parser.add_argument("--columns", type=int, default=2, help="first conv over 2 (ARM bundle) or 4 (x86) columns")
     args = parser.parse_args(argv)
-    print(int8_form(args.fp32, args.out, export_digits(args.model), args.types))
+    print(int8_form(args.fp32, args.out, export_digits(args.model), args.types, args.columns))
     return 0
 
 

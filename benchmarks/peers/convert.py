@@ -7,8 +7,9 @@ their parity against Keras: a benchmark recipe, not an export step (those come a
 1. `dae export --graph plain` (or --plain: a folder that has one), then onnx_nchw.py: NCHW, 1x1x28x28,
    explicit pads (both converters need a fixed input; tf2onnx's SAME_UPPER becomes pads).
 2. ncnn fp32: pnnx (the `pnnx` wheel's binary; its Python wrapper wants torch, the binary does not).
-   ncnn int8: ncnn2table (the calibration digits as .npy, method kl) + ncnn2int8, built from ncnn's source
-   (not on PyPI or in Debian 12): --ncnn-tools, else that step is skipped and said so.
+   ncnn int8: with --ncnn-tools, ncnn2table (the calibration digits as .npy, method kl) + ncnn2int8, built from
+   ncnn's source (not on PyPI or in Debian 12); without, ncnn_int8_py.py (ncnn2table's weight scales, min-max
+   input scales, ncnn quantizing the weights at load time: bit-identical to ncnn2int8 for the same table).
 3. MNN fp32: the converter of the `MNN` wheel (`_tools.mnnconvert`, the C++ tool: its `mnnconvert` and
    `mnnquant` Python wrappers post usage logs to a remote service and pip-install a package for that, so they
    are not used). MNN int8: `_tools.mnnquant` on the calibration digits as MNN's sequence input (text).
@@ -105,12 +106,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, default=REPO / "models/seed/model.keras")
     parser.add_argument("--plain", type=Path, help="a `dae export --graph plain` folder of this model")
     parser.add_argument("--out", type=Path, default=REPO / "runs/peers")
-    parser.add_argument("--ncnn-tools", type=Path, help="folder with ncnn2table and ncnn2int8")
+    parser.add_argument("--ncnn-tools", type=Path, help="folder with ncnn2table and ncnn2int8 (else: Python, min-max)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from peer_int8 import mnn_int8, ncnn_int8
+    from peer_int8 import mnn_int8, ncnn_int8, ncnn_int8_python
     from peer_parity import check_all
 
     args, started, log = _parse_args(argv), time.time(), []
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ncnn_tools:
         models[("ncnn", "int8")] = ncnn_int8(models[("ncnn", "fp32")], digits["calib"], args.ncnn_tools, out, log)
     else:
-        print("peers: no --ncnn-tools: ncnn int8 skipped (ncnn2table, ncnn2int8 come from ncnn's source)")
+        models[("ncnn", "int8")] = ncnn_int8_python(models[("ncnn", "fp32")], digits["calib"], out, log)
     models[("mnn", "int8")] = mnn_int8(models[("mnn", "fp32")], digits["calib"], out, log)
     checks = check_all(models, digits)
     record = {

@@ -1,7 +1,9 @@
 """int8 models of the peers from the export's calibration digits (benchmarks/peers/convert.py).
 
-ncnn: ncnn2table (per-channel weight scales, activation scales by KL divergence: ncnn's default method) on
-the digits saved as .npy (type=1: no image decoding, the float digits as they are), then ncnn2int8.
+ncnn, with ncnn's C++ tools (built from ncnn's source): ncnn2table (per-channel weight scales, activation
+scales by KL divergence: ncnn's default method) on the digits saved as .npy (type=1: no image decoding, the
+float digits as they are), then ncnn2int8. Without them: ncnn_int8_py (the same weight scales, activation
+scales by min-max over the same digits; ncnn quantizes the weights itself at load time).
 MNN: its calibration tool (`_tools.mnnquant`, the C++ code under the `mnnquant` wrapper) on the digits as
 its "sequence" input, one text file per digit; feature method KL (MNN's default for images; EMA turns on
 MNN's int8 Winograd, tried as a variant), weights MAX_ABS per channel.
@@ -32,6 +34,14 @@ def ncnn_int8(param: Path, calib: np.ndarray, tools: Path, out: Path, log: list,
     dest = out / "model.ncnn.int8.param"
     run([tools / "ncnn2int8", param, weights, dest, dest.with_suffix(".bin"), table], log)
     return dest
+
+
+def ncnn_int8_python(param: Path, calib: np.ndarray, out: Path, log: list) -> Path:
+    from ncnn_int8_py import minmax_table, write_int8
+
+    table = minmax_table(param, param.with_suffix(".bin"), calib)
+    log.append("python: ncnn_int8_py.write_int8(model.ncnn.param, model.ncnn.bin, minmax_table(calibration digits))")
+    return write_int8(param, param.with_suffix(".bin"), table, out / "model.ncnn.int8.param")
 
 
 def mnn_int8(model: Path, calib: np.ndarray, out: Path, log: list, method: str = "KL") -> Path:
