@@ -41,8 +41,12 @@ FRAMES = [np.random.default_rng(0).random(shape, dtype=np.float32) for shape in 
 def _forms(fast):
     shifted, nhwc = _load("shifted_decoder"), _load("decoder_nhwc")
     d14 = shifted.decoder_at_14(fast)
-    return {"decoder_a 2x2": shifted.shifted_decoder_a(fast), "decoders at 14x14": d14,
-            "decoders NHWC": nhwc.nhwc_decoder(d14)}  # fmt: skip
+    return {
+        "decoder_a 2x2": shifted.shifted_decoder_a(fast),
+        "decoders at 14x14": d14,
+        "decoders NHWC": nhwc.nhwc_decoder(d14),
+        "decoder_a per phase": shifted.decoder_a_per_phase(fast),
+    }
 
 
 def test_graph_levers_are_exact(fast):
@@ -61,6 +65,7 @@ def test_the_shifted_decoders_do_fewer_multiplications(fast):
     forms = _forms(fast)
     assert conv_weights(forms["decoder_a 2x2"]) < conv_weights(fast)
     assert conv_weights(forms["decoders at 14x14"]) < conv_weights(forms["decoder_a 2x2"])
+    assert conv_weights(forms["decoder_a per phase"]) == conv_weights(forms["decoder_a 2x2"])  # the same taps, split
 
 
 def test_fp16_form_keeps_float32_edges_and_float16_weights(fast):
