@@ -11,7 +11,7 @@ RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
 
-.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost \
+.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost peers \
     constraints clean model-unet model-blind model-lowres model-lowres2
 
 install: $(STAMP)
@@ -139,6 +139,15 @@ bench: install
 # QEMU 7.2 with plugins into /var/cache/dae-edge (minutes) and shares make pi-check's arm64 root.
 arm-cost:
 	$(PYTHON) benchmarks/arm_cost/run.py
+
+# The engines a Pi user would pick instead (issue 26): the seed as ncnn and MNN models in runs/peers, which
+# `make arm-cost` then counts too. Their x86 converters come from PyPI into .venv (pnnx's binary needs no torch,
+# so --no-deps). ncnn int8: Python (min-max scales), or ncnn's own tools (KL) with NCNN_TOOLS=DIR (ncnn2table
+# and ncnn2int8, built from ncnn's source: not on PyPI or in Debian 12). benchmarks/README.md has the recipe.
+PEER_TOOLS := pnnx==20261020 MNN==3.6.1 ncnn==1.0.20261020
+peers: install
+	$(PIP) install --no-deps $(PEER_TOOLS)
+	$(BIN)/python benchmarks/peers/convert.py --out runs/peers $(if $(NCNN_TOOLS),--ncnn-tools $(NCNN_TOOLS))
 
 # Re-pin constraints.txt to what .venv holds now (after deliberately upgrading something).
 constraints: install

@@ -14,12 +14,12 @@ done | awk -F'\t' 'NF >= 3 && $2 ~ /^[0-9a-f]+ *$/ && length($2) >= 8 { split($3
 [ -s "$tmp/insns" ] || { echo "no instructions read from $*" >&2; exit 1; }
 awk '{print $1}' "$tmp/insns" | "$tmp/classify" >"$tmp/classes"
 paste -d' ' "$tmp/insns" "$tmp/classes" | awk '
-    # Advanced SIMD (v registers) only: scalar multiplies (address arithmetic), SVE (z registers, no Pi
-    # has SVE) and half precision (.4h/.8h, not used by these models) count as other.
+    # Advanced SIMD (v registers) only: scalar multiplies (address arithmetic) and SVE (z registers, no Pi
+    # has SVE) count as other; half precision (.4h/.8h: ncnn and MNN on the A76) is fp16_mul.
     function expected(mn, ops) {
         if (ops !~ /^v/) return "other"
         if (mn ~ /^[su]dot$/) return "dot"
-        if (mn ~ /^(fmla|fmls|fmul|fmulx)$/) return ops ~ /^v[0-9]+\.[48]h/ ? "other" : "fp_mul"
+        if (mn ~ /^(fmla|fmls|fmul|fmulx)$/) return ops ~ /^v[0-9]+\.[48]h/ ? "fp16_mul" : "fp_mul"
         if (mn ~ /^([su]mlal2?|[su]mlsl2?|[su]mull2?|[su]adalp|mla|mls)$/) return "int_mac"
         return "other"
     }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prepares the shared arm64 root for the ARM cost benchmark and runs commands in it.
 #   guest.sh root          wait for (or build) the shared root: ${DAE_PI_ROOT:-/var/cache/dae-edge/pi-root}
-#   guest.sh venv          /opt/arm-cost-venv inside the root: onnxruntime, numpy, ai-edge-litert (pip, cached)
+#   guest.sh venv          /opt/arm-cost-venv inside the root: onnxruntime, numpy, ai-edge-litert, ncnn, MNN (pip, cached)
 #   guest.sh count CPU CPUINFO OUT -- CMD...
 #                          runs CMD (guest paths) under the plugin-enabled qemu with CPU (cortex-a72|cortex-a76),
 #                          CPUINFO bind-mounted over /proc/cpuinfo, counts appended to OUT (host path)
@@ -13,8 +13,9 @@ LOCK=$(dirname "$ROOT")/pi-root.lock
 MARKER=$ROOT/.dae-root-ready
 CACHE=${DAE_QEMU_CACHE:-/var/cache/dae-edge/qemu-plugins}
 VENV=/opt/arm-cost-venv
-# Tested together on 2026-11-26 (aarch64 wheels for Python 3.11).
-GUEST_PACKAGES="onnxruntime==1.32.0 numpy==2.4.6 ai-edge-litert==2.3.0"
+# Tested together on 2026-11-26 (aarch64 wheels for Python 3.11); the peers ncnn and MNN (issue 26) on
+# 2026-12-06. The peers live in this measurement venv only: the Pi bundle never needs them.
+GUEST_PACKAGES="onnxruntime==1.32.0 numpy==2.4.6 ai-edge-litert==2.3.0 ncnn==1.0.20261020 MNN==3.6.1"
 
 fail() { echo "arm-cost: $*" >&2; exit 2; }
 

@@ -4,7 +4,7 @@ instructions per inference = (count with N - count with 0) / N.
 
     python guest_count.py PLAN.json MARKS.json
 
-PLAN.json: {"models": [{"engine": "onnxruntime"|"litert", "precision": ..., "path": ..., "form": ...}],
+PLAN.json: {"models": [{"engine": "onnxruntime"|"litert"|"ncnn"|"mnn", "precision": ..., "path": ..., "form": ...}],
             "batches": [1, 64], "runs": {"1": 20, "64": 4}, "warmup": 3, "session": {...}}
 MARKS.json (written here): one entry per measurement with its four marker tags.
 Every engine runs with one thread: the plugin's counters assume one guest thread.
@@ -32,10 +32,18 @@ def mark() -> int:
 
 def onnx_runner(path: str, session: dict, call: str = "denoiser"):
     """call: denoiser (Denoiser.denoise_batch, as the runtime runs it), raw (the C++ session's run on a
-    ready feed: no Python checks), iobinding (input and output bound once, run_with_iobinding)."""
-    from dae_runtime.denoiser import Denoiser, SessionConfig
+    ready feed: no Python checks), iobinding (input and output bound once, run_with_iobinding), bare (raw on
+    a session made without the Denoiser: models whose output is not an image, e.g. per-layer prefixes)."""
+    from dae_runtime.denoiser import Denoiser, SessionConfig, session_options
 
-    denoiser = Denoiser(Path(path), session=SessionConfig(threads=1, spinning=False, **session))
+    config = SessionConfig(threads=1, spinning=False, **session)
+    if call == "bare":  # any model (per-layer prefixes with uint8 outputs): the runtime's options, no checks
+        import onnxruntime as ort
+
+        bare = ort.InferenceSession(path, session_options(config), providers=["CPUExecutionProvider"])
+        name_in, names_out = bare.get_inputs()[0].name, [o.name for o in bare.get_outputs()]
+        return lambda x: bare._sess.run(names_out, {name_in: x}, None)[0]
+    denoiser = Denoiser(Path(path), session=config)
     if call == "denoiser":
         return denoiser.denoise_batch
     sess = denoiser.session
@@ -84,6 +92,14 @@ def litert_runner(path: str, _session: dict, call: str = "invoke"):
 RUNNERS = {"onnxruntime": onnx_runner, "litert": litert_runner}
 
 
+def runner(model: dict, session: dict):
+    if model["engine"] in ("ncnn", "mnn"):  # the optional peers (guest_peers.py), by precision
+        import guest_peers
+
+        return getattr(guest_peers, f"{model['engine']}_runner")(model["path"], model["precision"])
+    return RUNNERS[model["engine"]](model["path"], session, *([model["call"]] if "call" in model else []))
+
+
 def measure(run, x: np.ndarray, runs: int, warmup: int) -> dict:
     for _ in range(warmup):
         run(x)
@@ -103,9 +119,7 @@ def main(plan_path: str, marks_path: str) -> int:
     rng = np.random.default_rng(0)
     marks = []
     for model in plan["models"]:
-        run = RUNNERS[model["engine"]](
-            model["path"], plan.get("session", {}), *([model["call"]] if "call" in model else [])
-        )
+        run = runner(model, plan.get("session", {}))
         for batch in plan["batches"]:
             x = rng.random((batch, 28, 28, 1), dtype=np.float32)
             runs = int(plan["runs"][str(batch)])

@@ -1,12 +1,12 @@
 /*
  * insn_classes: a QEMU TCG plugin that counts executed guest instructions, split into kernel
- * classes by encoding (dot product, vector fp multiply(-add), integer
- * multiply-accumulate, other).
+ * classes by encoding (dot product, vector fp32/fp64 multiply(-add), integer multiply-accumulate,
+ * vector fp16 multiply(-add) (ARMv8.2 FP16: the Pi 5's A76), other).
  *
  * Counting is inline (one add per class per translation block executed), so it costs little.
  * The guest asks for a snapshot of the counters with a marker system call: syscall(MARK_SYSCALL, tag)
  * (an unused number; Linux and qemu-user answer ENOSYS). Each marker appends one line to the
- * output file:  mark <tag> <total> <dot> <fp_mul> <int_mac> <other>
+ * output file:  mark <tag> <total> <dot> <fp_mul> <int_mac> <fp16_mul> <other>
  * Plugin arguments: out=PATH (default stderr).  One vCPU (one guest thread) is assumed: the inline
  * counters are shared and not atomic, so the benchmark runs every engine with one thread.
  */
@@ -23,7 +23,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define MARK_SYSCALL 7777
 
-enum insn_class { CLASS_DOT, CLASS_FP_MUL, CLASS_INT_MAC, CLASS_OTHER, N_CLASSES };
+enum insn_class { CLASS_DOT, CLASS_FP_MUL, CLASS_INT_MAC, CLASS_FP16_MUL, CLASS_OTHER, N_CLASSES };
 
 static uint64_t counts[N_CLASSES];
 static FILE *out;
@@ -54,6 +54,10 @@ static const struct pattern patterns[] = {
     {0x9F00B400, 0x0F002000, CLASS_INT_MAC}, /* SMLAL/UMLAL/SMLSL/UMLSL{2} (by element) */
     {0x9F00F400, 0x0F00A000, CLASS_INT_MAC}, /* SMULL/UMULL{2} (by element) */
     {0xBF00B400, 0x2F000000, CLASS_INT_MAC}, /* MLA/MLS (by element) */
+    {0xBF60FC00, 0x0E400C00, CLASS_FP16_MUL}, /* FMLA/FMLS (vector), half */
+    {0xBFE0FC00, 0x2E401C00, CLASS_FP16_MUL}, /* FMUL (vector), half */
+    {0xBFC0B400, 0x0F001000, CLASS_FP16_MUL}, /* FMLA/FMLS (by element), half */
+    {0x9FC0F400, 0x0F009000, CLASS_FP16_MUL}, /* FMUL/FMULX (by element), half */
 };
 
 static enum insn_class classify(uint32_t word)
@@ -92,8 +96,9 @@ static void write_mark(const char *tag)
     for (int c = 0; c < N_CLASSES; c++) {
         total += counts[c];
     }
-    fprintf(out, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", tag, total,
-            counts[CLASS_DOT], counts[CLASS_FP_MUL], counts[CLASS_INT_MAC], counts[CLASS_OTHER]);
+    fprintf(out, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", tag, total,
+            counts[CLASS_DOT], counts[CLASS_FP_MUL], counts[CLASS_INT_MAC], counts[CLASS_FP16_MUL],
+            counts[CLASS_OTHER]);
     fflush(out);
 }
 
@@ -136,7 +141,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 /* check_classes.sh: hex instruction words on stdin -> one class name per line. */
 int main(void)
 {
-    static const char *const names[] = {"dot", "fp_mul", "int_mac", "other"};
+    static const char *const names[] = {"dot", "fp_mul", "int_mac", "fp16_mul", "other"};
     unsigned int word;
     while (scanf("%x", &word) == 1) {
         printf("%s\n", names[classify(word)]);

@@ -30,8 +30,9 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "runtime/src"))  # dae_runtime.atomic is standard library only
 from dae_runtime.atomic import atomic_path, write_json  # noqa: E402
 
-CLASSES = ("dot", "fp_mul", "int_mac", "other")
-CLASS_TITLES = {"dot": "dot product (SDOT/UDOT)", "fp_mul": "FMLA/FMUL", "int_mac": "int MAC (SMLAL/UMLAL/SADALP..)"}
+sys.path.insert(0, str(HERE))
+from report import CLASSES, markdown  # noqa: E402
+
 # A Raspberry Pi style /proc/cpuinfo (64-bit Raspberry Pi OS): qemu 7.2 shows the guest the host's x86
 # one, and onnxruntime's CPU detection crashes on it. Features as the Pi's kernel reports them.
 CPUS = {
@@ -47,6 +48,19 @@ MODELS = (
     ("litert", "fp32", "model.tflite"),
     ("litert", "int8", "model.int8.tflite"),
 )
+# The engines a Pi user would pick instead (issue 26), from benchmarks/peers/convert.py's folder (--peers):
+# fp16 only where the CPU has FP16 arithmetic (ncnn and MNN fall back to fp32 without it).
+PEER_MODELS = (
+    ("ncnn", "fp32", "model.ncnn.param"),
+    ("ncnn", "fp16", "model.ncnn.param"),
+    ("ncnn", "int8", "model.ncnn.int8.param"),
+    ("ncnn", "int8-nowinograd", "model.ncnn.int8.param"),  # what ncnn's int8 Winograd is worth (fp32 without
+    # Winograd crashes: ncnn 1.0.20261020 segfaults on this model under qemu, on both CPU models)
+    ("mnn", "fp32", "model.mnn"),
+    ("mnn", "fp16", "model.mnn"),
+    ("mnn", "int8", "model.int8.mnn"),
+)
+FP16_CPUS = ["cortex-a76"]
 RUNS = {1: 10, 64: 2}  # inferences counted per batch size (counts repeat within 1e-4, so few are needed)
 WARMUP = 2
 
@@ -88,7 +102,7 @@ def parse_marks(text: str) -> dict[str, dict[str, int]]:
     marks = {}
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 7 and parts[0] == "mark":
+        if len(parts) == 3 + len(CLASSES) and parts[0] == "mark":
             marks[parts[1]] = dict(zip(("total", *CLASSES), map(int, parts[2:]), strict=True))
     return marks
 
@@ -106,6 +120,7 @@ def per_inference(marks: dict[str, dict[str, int]], tags: dict[str, int], runs: 
 
 def count_cpu(cpu: str, models: list[dict], batches: list[int], session: dict, work: Path) -> list[dict]:
     (work / f"cpuinfo-{cpu}").write_text(cpuinfo_text(cpu))
+    models = [m for m in models if cpu in m.get("cpus", [cpu])]
     plan = {"models": models, "batches": batches, "runs": {str(b): RUNS.get(b, 2) for b in batches}, "warmup": WARMUP,
             "session": session}  # fmt: skip
     (work / f"plan-{cpu}.json").write_text(json.dumps(plan))
@@ -133,38 +148,6 @@ def guest_packages() -> str:
     return (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0]
 
 
-def markdown(result: dict) -> str:
-    cpus = result["cpus"]
-    head = " | ".join(CPUS[c][0] for c in cpus)
-    lines = [
-        f"Instructions per inference under QEMU {result['qemu']} TCG (counting plugin), one thread, "
-        f"{result['date']}; models: {result['models_dir']} (ONNX from {result.get('onnx_models_from', 'the folder')}); "
-        f"guest: {result['guest']}.",
-        "",
-        f"| engine | precision | batch | {head} |",
-        "|---|---|---:|" + "---:|" * len(cpus),
-    ]
-    rows = result["results"]
-    keys = sorted({(r["engine"], r["precision"], r["batch"]) for r in rows}, key=lambda k: (k[2], k[0], k[1]))
-    by = {(r["engine"], r["precision"], r["batch"], r["cpu"]): r for r in rows}
-    for key in keys:
-        cells = [f"{by[(*key, c)]['per_inference']['total']:,.0f}" if (*key, c) in by else "-" for c in cpus]
-        lines.append(f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(cells) + " |")
-    lines += ["", "Kernel classes (share of the instructions per inference):", ""]
-    lines += [
-        "| engine | precision | batch | CPU | " + " | ".join(CLASS_TITLES.get(c, c) for c in CLASSES) + " |",
-        "|---|---|---:|---|" + "---:|" * len(CLASSES),
-    ]
-    for key in keys:
-        for c in cpus:
-            if (*key, c) not in by:
-                continue
-            p = by[(*key, c)]["per_inference"]
-            shares = " | ".join(f"{100 * p[k] / p['total']:.1f} %" for k in CLASSES)
-            lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {c} | {shares} |")
-    return "\n".join(lines) + "\n"
-
-
 def bundle_models(models_dir: Path, dest: Path) -> dict[str, Path]:
     """Where each model file is: the Pi bundle's own ONNX models (its ARM forms, `dae export --target rpi`)
     when the folder has rpi-bundle.tar.gz, unpacked into dest; the rest (the LiteRT peers) in the folder."""
@@ -180,14 +163,38 @@ def bundle_models(models_dir: Path, dest: Path) -> dict[str, Path]:
     return found
 
 
+def peer_models(folder: Path, only: set) -> list[dict]:
+    return [
+        {"engine": e, "precision": p, "name": n, "path": f"/mnt{folder / n}"}
+        | ({"cpus": FP16_CPUS} if p == "fp16" else {})
+        for e, p, n in PEER_MODELS
+        if (folder / n).is_file() and (not only or (e, p) in only)
+    ]
+
+
+def extra_onnx(items: list[str], call: str) -> list[dict]:
+    """--onnx FORM=FILE: lever forms, counted like the bundle's (fp16 forms on the CPUs with FP16 only)."""
+    models = []
+    for item in items:
+        form, _, path = item.partition("=")
+        model = {"engine": "onnxruntime", "precision": form, "name": Path(path).name, "call": call,
+                 "path": f"/mnt{Path(path).resolve()}"}  # fmt: skip
+        models.append(model | ({"cpus": FP16_CPUS} if "fp16" in form else {}))
+    return models
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
+    parser.add_argument("--peers", type=Path, default=REPO / "runs/peers",
+                        help="ncnn and MNN models (benchmarks/peers/convert.py); skipped if absent")  # fmt: skip
+    parser.add_argument("--onnx", action="append", default=[], metavar="FORM=FILE",
+                        help="also count this onnxruntime model as FORM (levers: fp16, graph forms)")  # fmt: skip
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
     parser.add_argument("--batches", default="1,64")
     parser.add_argument("--only", default="", help="engine:precision pairs to run, e.g. onnxruntime:int8")
     parser.add_argument("--session", default="{}", help="JSON SessionConfig fields for onnxruntime")
-    parser.add_argument("--call", default="denoiser", choices=("denoiser", "raw", "iobinding"),
+    parser.add_argument("--call", default="denoiser", choices=("denoiser", "raw", "iobinding", "bare"),
                         help="how onnxruntime is called (guest_count.py onnx_runner)")  # fmt: skip
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/arm_cost.json")
     parser.add_argument("--markdown", type=Path, default=REPO / "benchmarks/results/arm_cost.md")
@@ -203,6 +210,7 @@ def _result_record(args: argparse.Namespace, models_dir: Path, cpus: list[str], 
         + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
         "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
         "onnx_models_from": "rpi-bundle.tar.gz" if (models_dir / "rpi-bundle.tar.gz").is_file() else "the folder",
+        "peers_from": str(args.peers),
         "session": json.loads(args.session),
         "cpus": cpus,
         "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
@@ -228,11 +236,15 @@ def main(argv: list[str] | None = None) -> int:
         for e, p, n in MODELS
         if n in paths and (not only or (e, p) in only)
     ]
-    if not models:
+    if not paths:  # the peers and lever forms are counted beside the bundle's models, never instead
         print(
             f"arm-cost: no models in {models_dir} (run `make ship` or `dae export ... --int8 --tflite`)",
             file=sys.stderr,
         )
+        return 2
+    models += peer_models(args.peers.resolve(), only) + extra_onnx(args.onnx, args.call)
+    if not models:
+        print(f"arm-cost: --only {args.only} matches no model", file=sys.stderr)
         return 2
     try:
         preflight()
