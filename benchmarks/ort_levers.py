@@ -74,9 +74,9 @@ def _io_binding(path: Path):
 def build_variants(keras_path: Path, folder: Path, calib: np.ndarray) -> dict[str, Path]:
     import onnx
 
-    from dae_export import fast_graph
     from dae_export.keras_to_onnx import convert_fp32
     from dae_export.quantize import quantize
+    from dae_export.rewrites import seed as fast_graph
     from dae_train.evaluate import load_keras_model
 
     plain = convert_fp32(load_keras_model(keras_path))

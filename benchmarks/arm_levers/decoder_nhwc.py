@@ -42,7 +42,7 @@ def _nhwc_pixels(g, helper, src: str, out: str, channels: int, tag: str, last: b
 def nhwc_decoder(proto):
     from onnx import helper
 
-    from dae_export.graph_edit import Graph
+    from dae_export.rewrites.graph_edit import Graph
 
     g = Graph(proto)
     nodes = list(g.g.node)

@@ -1,4 +1,4 @@
-"""The Pi bundle's int8 recipe (dae_export.arm_forms._int8) applied to any fast-graph fp32 ONNX, for lever
+"""The Pi bundle's int8 recipe (dae_export.steps.arm_forms._int8) applied to any fast-graph fp32 ONNX, for lever
 prototypes (issue 26): quantize_with_gate (u8s8 unless --types, first conv over 2 columns, the export's
 calibration digits and 0.2 dB gate on its validation digits), then arm_rewrites.nhwc_output_tail where it
 fits and is bit-identical. Prints the gate's figures.
@@ -21,9 +21,10 @@ sys.path.insert(0, str(HERE.parent / "peers"))
 def int8_form(fp32: Path, out: Path, digits: dict, types: str = "u8s8", columns: int = 2) -> dict:
     import onnx
 
-    from dae_export import arm_rewrites, quantize
-    from dae_export.onnx_fp32 import ExportError
+    from dae_export import quantize
+    from dae_export.errors import RewriteNotApplicable
     from dae_export.parity import run_onnx
+    from dae_export.rewrites import arm as arm_rewrites
 
     result = quantize.quantize_with_gate(
         fp32, out, digits["calib"], digits["val_noisy"], digits["val_clean"], 0.2, types, fast=True,
@@ -38,7 +39,7 @@ def int8_form(fp32: Path, out: Path, digits: dict, types: str = "u8s8", columns:
             onnx.save(tailed, str(out))
             tail = "nhwc_output_tail"
         probe.unlink()
-    except ExportError:
+    except RewriteNotApplicable:
         pass
     return {"psnr_loss_vs_fp32_db": result.psnr_loss_db, "float_nodes": result.excluded_nodes, "tail": tail,
             "nodes": len(onnx.load(str(out)).graph.node)}  # fmt: skip

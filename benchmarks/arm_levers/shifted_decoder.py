@@ -23,8 +23,8 @@ END = np.iinfo(np.int64).max
 def shifted_decoder_a(proto):
     from onnx import helper
 
-    from dae_export.graph_edit import Graph
-    from dae_export.phase_kernels import shifted_upsample_conv, upsample_conv_phases
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.kernels import shifted_upsample_conv, upsample_conv_phases
 
     g = Graph(proto)
     conv = next(n for n in g.g.node if n.op_type == "Conv" and n.output[0] == "decoder_a")
@@ -53,8 +53,8 @@ def decoder_a_per_phase(proto):
     columns j - 1 + q .. j + q, so pads (1 - p, 1 - q, p, q)."""
     from onnx import helper
 
-    from dae_export.graph_edit import Graph
-    from dae_export.phase_kernels import shifted_upsample_conv, upsample_conv_phases
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.kernels import shifted_upsample_conv, upsample_conv_phases
 
     g = Graph(proto)
     conv = next(n for n in g.g.node if n.op_type == "Conv" and n.output[0] == "decoder_a")
@@ -79,8 +79,8 @@ def decoder_at_14(proto):
     Multiplications per image: decoder_a 1.81 M -> 1.05 M, decoder_b 0.40 M -> 0.12 M."""
     from onnx import helper
 
-    from dae_export.graph_edit import Graph
-    from dae_export.phase_kernels import shifted_upsample_conv, shifted_upsample_conv_phases, upsample_conv_phases
+    from dae_export.rewrites.graph_edit import Graph
+    from dae_export.rewrites.kernels import shifted_upsample_conv, shifted_upsample_conv_phases, upsample_conv_phases
 
     g = Graph(proto)
     names = ["Conv", "Relu", "Conv", "Sigmoid", "DepthToSpace", "Slice"]

@@ -79,7 +79,7 @@ def test_fp16_form_keeps_float32_edges_and_float16_weights(fast):
 
 
 def test_unfold_refuses_weights_of_another_form(fast):
-    from dae_export.phase_kernels import upsample_conv_phases
+    from dae_export.rewrites.kernels import upsample_conv_phases
 
     shifted = _load("shifted_decoder")
     w = np.random.default_rng(1).standard_normal((4, 3, 3, 3)).astype(np.float32)

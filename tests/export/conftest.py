@@ -26,3 +26,19 @@ def full_export(trained_model, tmp_path_factory):
         ExportConfig(str(trained_model), str(out), int8=True, tflite=True, target="rpi"), step=lambda s: None
     )
     return out, summary
+
+
+@pytest.fixture(scope="session")
+def lowres():
+    """lowres-unet with random weights and biases (rewrite_models.random_model), built once."""
+    from rewrite_models import random_model
+
+    return random_model("lowres-unet")
+
+
+@pytest.fixture(scope="session")
+def lowres_plain(lowres):
+    """Its plain fp32 ONNX graph."""
+    from dae_export.keras_to_onnx import convert_fp32
+
+    return convert_fp32(lowres)

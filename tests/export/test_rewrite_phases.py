@@ -4,19 +4,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from test_rewrite_skips import _model, _run
-
-
-@pytest.fixture(scope="module")
-def lowres():
-    return _model("lowres-unet")
-
-
-@pytest.fixture(scope="module")
-def lowres_plain(lowres):
-    from dae_export.keras_to_onnx import convert_fp32
-
-    return convert_fp32(lowres)
+from rewrite_models import random_model as _model
+from rewrite_models import run_proto as _run
 
 
 def _digits_and_frames():

@@ -4,32 +4,13 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
-
-def _model(arch):
-    import keras
-
-    from dae_train.architectures import build_model
-
-    keras.utils.set_random_seed(5)
-    model = build_model(arch)
-    for layer in model.layers:  # random biases too (tf2onnx drops zero ones), so a mis-tiled bias shows
-        if layer.weights:
-            w, b = layer.get_weights()
-            layer.set_weights([w, np.random.default_rng(6).normal(0, 0.1, b.shape).astype(np.float32)])
-    return model
+from rewrite_models import random_model as _model
+from rewrite_models import run_proto as _run
 
 
 @pytest.fixture(scope="module")
 def seed_skip():
     return _model("seed-skip")
-
-
-def _run(proto, x):
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    return session.run(None, {"input": x})[0]
 
 
 def test_last_skip_phase_is_exact_and_drops_the_full_resolution_resize(seed_skip):
