@@ -145,6 +145,12 @@ def exec_start(unit: str, env: dict[str, str]) -> list[str]:
     return argv
 
 
+def unit_environment(unit: str) -> dict[str, str]:
+    """The unit's own Environment=KEY=VALUE settings (values without spaces or quotes, as this unit has)."""
+    lines = [line.partition("=")[2] for line in unit.splitlines() if line.startswith("Environment=")]
+    return dict(pair.split("=", 1) for line in lines for pair in line.split())
+
+
 def verify_unit(path: Path) -> list[str] | None:
     """What `systemd-analyze verify` says is wrong with the unit file at `path` (named NAME.service); None
     where systemd-analyze is missing. Its exit code alone passes unknown keys and bad values ("...,
