@@ -10,7 +10,6 @@ import subprocess
 import threading
 import time
 
-import cv2
 import pytest
 from click.testing import CliRunner
 from live_helpers import dae_command, no_display_env, one_error_line
@@ -18,8 +17,7 @@ from live_helpers import dae_command, no_display_env, one_error_line
 from dae_runtime.cli import main
 from dae_runtime.live.status_log import Counters, StatusLog, status_line
 from dae_runtime.sources import CaptureSettings, SourceError, make_source
-from dae_runtime.synthetic import paper_frame
-from videos import frames_in
+from videos import frames_in, write_paper_clip
 
 LINE = re.compile(
     r"^live status: fps=(\d+\.\d) frames=(\d+) digits=(\d+\.\d) latency_ms=(\d+) viewers=(\d+)$", re.MULTILINE
@@ -30,10 +28,7 @@ LINE = re.compile(
 def long_clip(tmp_path_factory, digits):
     """150 frames of a page with 8 digits: a run of many times the tests' 0.01 s status interval."""
     path = tmp_path_factory.mktemp("clip") / "page.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15, (640, 480))
-    for i in range(150):
-        writer.write(paper_frame(digits[:8], shift=(i % 3, 2 * (i % 4))))
-    writer.release()
+    write_paper_clip(path, digits[:8], 150)
     return path
 
 
