@@ -30,6 +30,7 @@ STANDINS = REPO / "tests" / "runtime" / "standins"
 SERVICE_USER = "daemon"  # in Debian's base system, unprivileged, with a group of its own name
 STATUS_SECONDS = 2  # the hidden $DAE_LIVE_STATUS_SECONDS: a line every 2 s instead of every minute
 SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # what systemd gives a service
+OWN_LINE = re.compile(r"^(Serving the live view on |live status: |Stopped\.$|\d+ frames, pipeline )")
 STATUS = re.compile(r"^live status: fps=\S+ frames=(\d+) digits=(\S+) latency_ms=\d+ viewers=(\d+)$", re.M)
 
 
@@ -98,6 +99,9 @@ def judge_run(record, output: str, probe_file: Path, port: int) -> None:
     watched = [line for line in lines if line[2] == "1"]
     said = f"{len(lines)} status lines, {len(busy)} with digits, {len(watched)} with a viewer; serving: {serving}"
     record("service_status_lines", bool(serving and busy and watched), said)
+    # What goes to the journal: dae's own lines only (no library warnings at every start)
+    others = [line for line in output.splitlines() if line.strip() and not OWN_LINE.match(line)]
+    record("service_log_clean", not others, f"{len(others)} other lines: {others[:2]}")
     try:
         probe = json.loads(probe_file.read_text().strip().splitlines()[-1])
     except (OSError, ValueError, IndexError):

@@ -59,8 +59,11 @@ def test_the_status_lines_and_the_probe_are_judged(tmp_path):
     serving = "Serving the live view on http://127.0.0.1:4999/?token=abc\n"
     lines = "live status: fps=3.1 frames=9 digits=6.0 latency_ms=80 viewers=1\n"
     probe.write_text('{"without_token": 401, "with_token": 200, "jpegs": 4}\n')
-    pi_service.judge_run(record, serving + lines, probe, 4999)
-    assert notes["service_status_lines"][0] and notes["service_token"][0]
+    pi_service.judge_run(record, serving + lines + "Stopped.\n12 frames, pipeline 3 FPS (...)\n", probe, 4999)
+    assert notes["service_status_lines"][0] and notes["service_token"][0] and notes["service_log_clean"][0]
+    warning = "2026-12-06 [W:onnxruntime:Default, telemetry_1ds.cc:613] Failed to persist telemetry device ID\n"
+    pi_service.judge_run(record, warning + serving + lines, probe, 4999)
+    assert not notes["service_log_clean"][0] and "telemetry" in notes["service_log_clean"][1]
     probe.write_text('{"without_token": 200, "with_token": 200, "jpegs": 4}\n')  # the token not in force
     pi_service.judge_run(record, serving + lines.replace("viewers=1", "viewers=0"), probe, 4999)
     assert not notes["service_status_lines"][0] and not notes["service_token"][0]

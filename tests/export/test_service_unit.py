@@ -91,6 +91,8 @@ def test_the_unit_runs_the_live_view_as_the_settings_say_and_restarts_on_failure
     assert settings["RestartPreventExitStatus"] == "2" and settings["WantedBy"] == "multi-user.target"
     assert settings["ProtectSystem"] == "strict" and settings["NoNewPrivileges"] == "yes"
     assert "PrivateDevices" not in settings and "ProtectClock" not in settings  # both would hide the camera
+    # onnxruntime's cache in the private /tmp: ~/.cache is read-only, and it would warn at every start
+    assert systemd_unit.unit_environment(UNIT) == {"PYTHONUNBUFFERED": "1", "XDG_CACHE_HOME": "/tmp"}
 
 
 def test_exec_start_expands_like_systemd():

@@ -46,7 +46,9 @@ RestartSec=15s
 RestartPreventExitStatus=2
 TimeoutStopSec=20s
 SyslogIdentifier=dae-live
-Environment=PYTHONUNBUFFERED=1
+# onnxruntime keeps an identifier under $XDG_CACHE_HOME (else ~/.cache, read-only here) and warns in
+# the journal at every start when it cannot: the private /tmp, emptied at each start.
+Environment=PYTHONUNBUFFERED=1 XDG_CACHE_HOME=/tmp
 
 # Hardening that leaves the camera alone. dae live --serve writes no file: the whole file system is
 # read-only to it but a private /tmp. System calls: only groups it never makes are denied, with EPERM
