@@ -117,14 +117,14 @@ class PiCheck:
             shutil.copy2(folder / "model.int8.onnx", self.work / "models" / f"{types}.onnx")
             models[types] = f"models/{types}.onnx"  # outside any export folder: no manifest applies
         self.models_file.write_text(json.dumps({"bundle_int8_types": int8_types_of(bundle), "models": models}))
-        ok, said = pi_service.verify_step(bundle, None if self.args.prepare_only else self.root)
-        self.host_steps.append(Step("unit_verify", ok, 0.0, said))
-        print(f"  host unit_verify: {'ok' if ok else 'FAILED'} ({said})", flush=True)
+        verified, said = pi_service.verify_step(bundle, None if self.args.prepare_only else self.root)
+        self.host_steps.append(Step("unit_verify", verified, 0.0, said))
+        print(f"  host unit_verify: {'ok' if verified else 'FAILED'} ({said})", flush=True)
         shutil.rmtree(self.work / "inputs", ignore_errors=True)
         make_inputs(self.work / "inputs")
         cmd = [sys.executable, str(HERE / "model_outputs.py"), str(bundle / "golden.npz"), str(self.work / "x86.npz"),
                *(f"{k}={self.work / v}" for k, v in models.items())]  # fmt: skip
-        return host_step(self.host_steps, "x86_outputs", cmd, self.logs)
+        return host_step(self.host_steps, "x86_outputs", cmd, self.logs) and verified
 
     def check(self, runner) -> CpuResult:
         """Install the bundle as INSTALL.md says, then every command a Pi user runs."""
