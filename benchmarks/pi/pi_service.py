@@ -81,9 +81,11 @@ def run_checks(step, record, runner, bundle: Path) -> None:
     step("service_user", f"{shlex.join(argv[:4])} /usr/bin/id -un", lambda c, o: c == 0 and o.split() == [SERVICE_USER])
     port, token = free_port(), secrets.token_urlsafe(24)
     run = (
-        f"python3 service_probe.py {port} {token} > probe.json 2>&1 & probe=$!; "
+        f"rm -f probe.json; python3 service_probe.py {port} {token} > probe.json 2>&1 & probe=$!; "
         f"{service_command(bundle, home, port, token, {})} & dae=$!; "
-        "trap 'kill $probe $dae 2>/dev/null || true' EXIT; wait $probe; kill -TERM $dae; wait $dae"
+        "trap 'kill $probe $dae 2>/dev/null || true' EXIT; "
+        # the probe done, or dae ended early (then its own exit code, not the probe's 15 min of waiting)
+        "wait -n $probe $dae || true; kill -TERM $dae 2>/dev/null || true; wait $dae"
     )
     output = step("service_run", run, lambda c, o: c == 0 and "Stopped." in o, timeout=1800)
     judge_run(record, output, runner.path(f"{home}/probe.json"), port)
