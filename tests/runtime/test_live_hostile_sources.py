@@ -45,10 +45,10 @@ def test_a_source_that_fails_mid_session_keeps_the_video_recorded_so_far(tmp_pat
 def test_a_pi_camera_that_fails_mid_session_is_one_line_and_keeps_the_video(picamera2, monkeypatch, tmp_path):
     capture = picamera2.capture_array
 
-    def failing_capture(self, name="main"):
+    def failing_capture(self, name="main", wait=None):
         if self.frame >= 3:
             raise RuntimeError("Camera frontend has timed out!")  # what libcamera says when the ribbon slips
-        return capture(self, name)
+        return capture(self, name, wait)
 
     monkeypatch.setattr(picamera2, "capture_array", failing_capture)
     out = tmp_path / "picam.mp4"
