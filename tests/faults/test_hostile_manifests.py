@@ -33,8 +33,15 @@ def fifo(folder):
     os.mkfifo(folder / "manifest.json")
 
 
+def escaped_quotes(folder):
+    # 1 MiB: an unterminated string of escaped quotes. The depth scan once retried from every quote to
+    # the end (hours); now it is read once, as json.loads reads it.
+    (folder / "manifest.json").write_bytes(b'"' + b'\\"' * ((1 << 19) - 1))
+
+
 HOSTILE = {
     "nested": (nested, "nests 100,000 levels deep"),
+    "quotes": (escaped_quotes, "Unterminated string"),
     "1GB": (sparse_gb, "1,073,741,824 bytes"),
     "fifo": (fifo, "not a regular file"),
 }
