@@ -4,6 +4,7 @@ forever before). Every command that reads a manifest refuses each in one line: d
 and a bundle), dae denoise --model and dae live --model. Runs under Python 3.11.2 too."""
 
 import io
+import json
 import os
 import tarfile
 
@@ -39,8 +40,22 @@ def escaped_quotes(folder):
     (folder / "manifest.json").write_bytes(b'"' + b'\\"' * ((1 << 19) - 1))
 
 
+def listing(name):
+    """The real manifest plus one more file `name`: a name a folder cannot hold, or whose folders
+    cost memory quadratic in its length (manifest_folders keeps each of them)."""
+
+    def make(folder):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["files"][name] = {"sha256": "0" * 64, "bytes": 1}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    return make
+
+
 HOSTILE = {
     "nested": (nested, "nests 100,000 levels deep"),
+    "long name": (listing("a" * 300), "has a part over 255 bytes"),  # a traceback (ENAMETOOLONG) before
+    "deep name": (listing("a/" * 1000 + "x"), "is 1,001 folders deep"),
     "quotes": (escaped_quotes, "Unterminated string"),
     "1GB": (sparse_gb, "1,073,741,824 bytes"),
     "fifo": (fifo, "not a regular file"),
@@ -88,4 +103,19 @@ def test_a_nested_manifest_in_a_bundle_is_refused_in_one_line(tmp_path):
     (tmp_path / "dest").mkdir()
     line = one_line_failure(dae("verify", path, "--extract-to", tmp_path / "dest"))
     assert "nests 100,000 levels deep" in line
+    assert list((tmp_path / "dest").iterdir()) == []
+
+
+def test_a_bundle_manifest_with_a_name_folders_deep_is_refused_before_extraction(tmp_path):
+    """Before: the folders of 'a/a/a/.../x' were all built, each up to its whole length: 417 MB and
+    11 s for a 40 KB name, quadratic, so a 1 MiB manifest could take hundreds of GB."""
+    path = tmp_path / "deep.tar.gz"
+    manifest = json.dumps({"files": {"a/" * 100 + "x": {"sha256": "0" * 64, "bytes": 0}}}).encode()
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo(f"{TOP}/manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    (tmp_path / "dest").mkdir()
+    line = one_line_failure(dae("verify", path, "--extract-to", tmp_path / "dest"))
+    assert "is 101 folders deep (at most 8)" in line
     assert list((tmp_path / "dest").iterdir()) == []

@@ -134,6 +134,19 @@ def test_empty_or_malformed_manifests_are_refused(tmp_path, manifest, fragment):
         verify_manifest(folder)
 
 
+def test_a_listed_name_too_long_for_its_folder_is_reported_not_raised(tmp_path):
+    """Each part within NAME_MAX, the whole path past PATH_MAX: stat says ENAMETOOLONG (an OSError
+    and its traceback in `dae verify` before)."""
+    deep = tmp_path.joinpath(*["d" * 250] * 10)
+    deep.mkdir(parents=True)
+    folder = make_folder(deep / "export")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["/".join(["n" * 250] * 8)] = {"sha256": "0" * 64}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match=r"nnnn \(cannot be read: File name too long\)"):
+        verify_manifest(folder)
+
+
 def test_extracted_files_get_plain_modes_without_the_filter(tmp_path, monkeypatch):
     """Without the data filter, set-uid and group/other write bits in the archive are dropped."""
     monkeypatch.delattr(tarfile, "data_filter", raising=False)
