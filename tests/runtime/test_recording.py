@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import time
 
 import numpy as np
 import pytest
@@ -87,6 +88,25 @@ def test_a_recovered_name_never_replaces_a_file(tmp_path):
     names = sorted(p.name for p, _ in recover_recordings(tmp_path))
     assert len(names) == 2 and names[0] != names[1]
     assert all(frames_in(tmp_path / name)[0] == 10 for name in names)
+
+
+def test_names_with_a_newline_or_an_upper_case_suffix_are_recovered_too(tmp_path):
+    # `dae live --out LIVE.MP4` is accepted and a stem may hold a newline: their leftovers stayed hidden.
+    killed_recording(tmp_path / ".a\nb.abcd1234.rec.mp4", 10)
+    killed_recording(tmp_path / ".LIVE.abcd1234.rec.MP4", 10)
+    names = sorted(p.name for p, _ in recover_recordings(tmp_path))
+    assert [re.sub(r"\d{8}-\d{6}", "T", n) for n in names] == ["LIVE.recovered-T.MP4", "a\nb.recovered-T.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
+def test_a_recovered_recording_keeps_the_time_it_stopped(tmp_path):
+    # In its name and its mtime; cutting the torn fragment off once gave both the time of the recovery.
+    killed = tmp_path / ".live.abcd1234.rec.mp4"
+    killed_recording(killed, 15, cut=100)
+    os.utime(killed, (1e9, 1e9))
+    ((path, _),) = recover_recordings(tmp_path)
+    assert path.name == time.strftime("live.recovered-%Y%m%d-%H%M%S.mp4", time.localtime(1e9))
+    assert path.stat().st_mtime == 1e9
 
 
 def test_a_failed_recording_keeps_its_whole_fragments_beside_the_untouched_target(tmp_path, monkeypatch):

@@ -25,7 +25,10 @@ from dae_runtime.fmp4 import JpegTrack, scan
 from dae_runtime.video_out import VideoWriteError, quiet_video_logs
 
 MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
-_OURS = re.compile(r"\.(?P<stem>.+)\." + RANDOM_TAIL + r"\.(?P<kind>rec|tmp)(?P<suffix>\.(mp4|m4v|mov))")
+# DOTALL: a stem may hold a newline; (?i:): `--out LIVE.MP4` is accepted, so its leftovers are ours too.
+_OURS = re.compile(
+    r"\.(?P<stem>.+)\." + RANDOM_TAIL + r"\.(?P<kind>rec|tmp)(?P<suffix>(?i:\.(mp4|m4v|mov)))", re.DOTALL
+)
 
 
 class Recording:
@@ -156,11 +159,13 @@ def finalise(path: Path) -> tuple[Path, float] | None:
         found = scan(f)
         if match is None or found is None or found.fragments == 0:
             return None
+        written = os.fstat(f.fileno())  # when the recording stopped: truncate sets the time to now
         f.truncate(found.end)
         f.flush()
+        os.utime(f.fileno(), ns=(written.st_atime_ns, written.st_mtime_ns))
         os.fsync(f.fileno())
     os.chmod(path, default_file_mode())
-    when = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+    when = time.strftime("%Y%m%d-%H%M%S", time.localtime(written.st_mtime))
     candidates = (
         f"{match['stem']}.recovered-{when}{'' if n == 1 else f'-{n}'}{match['suffix']}" for n in range(1, 1000)
     )
