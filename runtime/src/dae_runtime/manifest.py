@@ -83,10 +83,10 @@ def _file_problem(folder: Path, name: str, sha256: str) -> str | None:
         return f"{name} (cannot be read: {exc.strerror or exc})"
 
 
-def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
+def verify_manifest(folder: str | Path, allow_unlisted: bool = False, shown: str | None = None) -> dict:
     """Check every file the manifest lists, and that no other file or folder is there (unless allowed).
 
-    Returns the manifest or raises ManifestError naming the bad files.
+    Returns the manifest or raises ManifestError naming the bad files (and `shown` instead of `folder`).
     """
     folder = Path(folder)
     manifest = load_manifest(folder)
@@ -102,5 +102,5 @@ def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
         bad += [f"{name}/ (a folder not in the manifest)" for name in sorted(folders - manifest_folders(listed))]
     if bad:
         more = f" and {len(bad) - 10:,} more" if len(bad) > 10 else ""
-        raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad[:10])}{more}")
+        raise ManifestError(f"{shown or folder}: files do not match {MANIFEST_FILE}: {', '.join(bad[:10])}{more}")
     return manifest
