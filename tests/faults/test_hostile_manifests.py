@@ -94,28 +94,23 @@ def test_a_hostile_manifest_is_refused_in_one_line(tmp_path, video, command, kin
     assert not (tmp_path / "out").exists() and not (tmp_path / "live.mp4").exists()
 
 
-def test_a_nested_manifest_in_a_bundle_is_refused_in_one_line(tmp_path):
-    path = tmp_path / "nested.tar.gz"
-    with tarfile.open(path, "w:gz") as tar:
-        info = tarfile.TarInfo(f"{TOP}/manifest.json")
-        info.size = len(NESTED)
-        tar.addfile(info, io.BytesIO(NESTED))
-    (tmp_path / "dest").mkdir()
-    line = one_line_failure(dae("verify", path, "--extract-to", tmp_path / "dest"))
-    assert "nests 100,000 levels deep" in line
-    assert list((tmp_path / "dest").iterdir()) == []
+DEEP_NAME = json.dumps({"files": {"a/" * 100 + "x": {"sha256": "0" * 64, "bytes": 0}}}).encode()
 
 
-def test_a_bundle_manifest_with_a_name_folders_deep_is_refused_before_extraction(tmp_path):
-    """Before: the folders of 'a/a/a/.../x' were all built, each up to its whole length: 417 MB and
-    11 s for a 40 KB name, quadratic, so a 1 MiB manifest could take hundreds of GB."""
-    path = tmp_path / "deep.tar.gz"
-    manifest = json.dumps({"files": {"a/" * 100 + "x": {"sha256": "0" * 64, "bytes": 0}}}).encode()
+@pytest.mark.parametrize(
+    "manifest, fragment",
+    # A name folders deep: all its folders were built, each up to its whole length (417 MB and 11 s for
+    # a 40 KB name, quadratic, so a 1 MiB manifest could take hundreds of GB).
+    [(NESTED, "nests 100,000 levels deep"), (DEEP_NAME, "is 101 folders deep (at most 8)")],
+    ids=["nested", "deep-name"],
+)
+def test_a_hostile_manifest_in_a_bundle_is_refused_in_one_line(tmp_path, manifest, fragment):
+    path = tmp_path / "hostile.tar.gz"
     with tarfile.open(path, "w:gz") as tar:
         info = tarfile.TarInfo(f"{TOP}/manifest.json")
         info.size = len(manifest)
         tar.addfile(info, io.BytesIO(manifest))
     (tmp_path / "dest").mkdir()
     line = one_line_failure(dae("verify", path, "--extract-to", tmp_path / "dest"))
-    assert "is 101 folders deep (at most 8)" in line
+    assert fragment in line
     assert list((tmp_path / "dest").iterdir()) == []
