@@ -60,6 +60,8 @@ def collect(inputs: list[str]) -> tuple[list[Job], list[tuple[Path, str]]]:
             jobs += [Job(f, f.relative_to(path.parent)) for f in found]
         elif not path.exists():
             refused.append((path, "does not exist"))
+        elif not path.is_file():  # opening a pipe waits for a writer forever
+            refused.append((path, "is a pipe, a socket or a device, not a file"))
         elif path.suffix.lower() not in SUPPORTED:
             refused.append((path, f"unsupported file type {path.suffix or '(none)'}"))
         else:
