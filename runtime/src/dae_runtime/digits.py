@@ -188,3 +188,11 @@ def extract_digits(gray: np.ndarray, max_digits: int = 16) -> tuple[np.ndarray, 
         return np.zeros((0, MNIST_SIZE, MNIST_SIZE), np.float32), []
     digits, crops = zip(*pairs, strict=True)
     return np.stack(digits), list(crops)
+
+
+def find_digit_boxes(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of the digits in a BGR or gray uint8 frame, in reading order."""
+    import cv2
+
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    return find_digits(_ink_maps(gray), max_digits=64)
