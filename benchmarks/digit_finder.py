@@ -47,24 +47,17 @@ def old_finder(ref: str) -> Finder:
 
 
 def score(rows: dict, key: tuple, found: list, truth: list) -> None:
-    row = rows.setdefault(key, {"digits": 0, "found": 0, "matched": 0, "seconds": 0.0})
+    row = rows.setdefault(key, {"digits": 0, "found": 0, "matched": 0})
     row["digits"] += len(truth)
     row["found"] += len(found)
     row["matched"] += matched(found, truth)
 
 
-def finalize(rows: dict, pages: int, names: tuple[str, ...]) -> list[dict]:
+def finalize(rows: dict, names: tuple[str, ...]) -> list[dict]:
     out = []
     for key, r in rows.items():
-        out.append(
-            dict(zip(names, key, strict=True))
-            | r
-            | {
-                "precision": round(r["matched"] / max(r["found"], 1), 4),
-                "recall": round(r["matched"] / max(r["digits"], 1), 4),
-                "seconds": round(r["seconds"], 3),
-            }
-        )
+        precision, recall = round(r["matched"] / max(r["found"], 1), 4), round(r["matched"] / r["digits"], 4)
+        out.append(dict(zip(names, key, strict=True)) | r | {"precision": precision, "recall": recall})
     return out
 
 
@@ -75,12 +68,8 @@ def measure_scenes(digits: np.ndarray, seed_base: int, pages: int, noises, condi
             for p in range(pages):
                 frame, truth = render_scene(digits, condition(name, noise), seed=seed_base + 1000 * ci + p)
                 for label, finder in finders.items():
-                    started = time.perf_counter()
-                    found = finder(frame)
-                    elapsed = time.perf_counter() - started
-                    score(rows, (name, noise, label), found, truth)
-                    rows[(name, noise, label)]["seconds"] += elapsed
-    return finalize(rows, pages, ("condition", "noise", "finder"))
+                    score(rows, (name, noise, label), finder(frame), truth)
+    return finalize(rows, ("condition", "noise", "finder"))
 
 
 def measure_clutter(pages: int, noises, finders: dict) -> list[dict]:
@@ -95,7 +84,7 @@ def measure_clutter(pages: int, noises, finders: dict) -> list[dict]:
             frame = cv2.cvtColor((np.clip(gray, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_GRAY2BGR)
             for label, finder in finders.items():
                 score(rows, ("font digits + clutter", noise, label), finder(frame), truth)
-    return finalize(rows, pages, ("condition", "noise", "finder"))
+    return finalize(rows, ("condition", "noise", "finder"))
 
 
 def table(rows: list[dict], finders: list[str]) -> str:

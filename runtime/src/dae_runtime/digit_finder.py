@@ -33,14 +33,8 @@ class StrokeRules:
 STROKES = StrokeRules()
 
 
-@dataclass(frozen=True)
-class Blob:
-    box: Box  # x, y, w, h in frame pixels
-    top: float  # this digit's full ink: the most its (blurred) plane pixels are darker than their paper
-
-
-def find_blobs(page: InkPage, rules: StrokeRules = STROKES, noise: InkRules = INK) -> list[Blob]:
-    """Ink blobs shaped like digits, in reading order."""
+def find_boxes(page: InkPage, rules: StrokeRules = STROKES, noise: InkRules = INK) -> list[Box]:
+    """The boxes (x, y, w, h, frame pixels) of the ink blobs shaped like digits, in reading order."""
     import cv2
 
     _, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(page.pooled, 8, cv2.CV_16U, cv2.CCL_DEFAULT)
@@ -57,8 +51,8 @@ def find_blobs(page: InkPage, rules: StrokeRules = STROKES, noise: InkRules = IN
     return _reading_order([b for b in blobs if b is not None])
 
 
-def _judge(page: InkPage, roi: Box, rules: StrokeRules, noise: InkRules) -> Blob | None:
-    """The blob in `roi` (plane pixels) if it looks like pen strokes on its paper."""
+def _judge(page: InkPage, roi: Box, rules: StrokeRules, noise: InkRules) -> Box | None:
+    """The box (frame pixels) of the blob in `roi` (plane pixels) if it looks like pen strokes on its paper."""
     import cv2
 
     x0, y0, w0, h0 = roi
@@ -85,7 +79,7 @@ def _judge(page: InkPage, roi: Box, rules: StrokeRules, noise: InkRules) -> Blob
         if _thickness(mask) > rules.max_stroke_to_height * h:
             return None
     k = page.step
-    return Blob((k * x, k * y, k * w, k * h), max(cv2.minMaxLoc(ink, mask=mask)[1], 1.0))
+    return k * x, k * y, k * w, k * h
 
 
 def _thickness(mask: np.ndarray) -> float:
@@ -109,8 +103,8 @@ def _soft_thickness(ink: np.ndarray, box: Box, margin: int = 4) -> float:
     return _thickness(solid) / max(cv2.boundingRect(solid)[3], 1)
 
 
-def _reading_order(blobs: list[Blob]) -> list[Blob]:
-    if not blobs:
+def _reading_order(boxes: list[Box]) -> list[Box]:
+    if not boxes:
         return []
-    line = float(np.median([b.box[3] for b in blobs]))  # digits whose tops differ by < a line are one row
-    return sorted(blobs, key=lambda b: (round(b.box[1] / line), b.box[0]))
+    line = float(np.median([b[3] for b in boxes]))  # digits whose tops differ by < a line are one row
+    return sorted(boxes, key=lambda b: (round(b[1] / line), b[0]))

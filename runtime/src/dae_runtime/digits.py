@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from dae_runtime.digit_finder import Blob
     from dae_runtime.ink_page import InkPage
 
 MNIST_SIZE, MNIST_BOX = 28, 20
@@ -37,10 +36,10 @@ def _gray(frame: np.ndarray) -> np.ndarray:
 
 def find_digit_boxes(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Boxes (x, y, w, h) of every digit in a BGR or gray uint8 frame, in reading order."""
-    from dae_runtime.digit_finder import find_blobs
+    from dae_runtime.digit_finder import find_boxes
     from dae_runtime.ink_page import read_page
 
-    return [b.box for b in find_blobs(read_page(_gray(frame)))]
+    return find_boxes(read_page(_gray(frame)))
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -107,37 +106,41 @@ def paste_ink(gray: np.ndarray, ink_patch: np.ndarray, crop: DigitCrop, paper: i
     gray[y : y + h, x : x + w] = np.clip(paper + (ink - paper) * ink_patch, 0, 255).astype(np.uint8)
 
 
-def _mnist_digit(page: InkPage, gray: np.ndarray, blob: Blob) -> tuple[np.ndarray, DigitCrop]:
-    """A found digit in MNIST form: its full-resolution ink, scaled by its own full ink."""
+def _mnist_digit(page: InkPage, gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, DigitCrop]:
+    """A found digit in MNIST form: its ink at the frame's resolution, scaled by its own full ink (the
+    most its plane pixels, averaged over about 6x6 frame pixels, are darker than their paper: the
+    noise's peaks in single pixels would otherwise set the scale and make the digit look faint)."""
     import cv2
 
-    x, y, w, h = blob.box
+    x, y, w, h = box
     k = page.step
+    plane = (slice(y // k, (y + h) // k), slice(x // k, (x + w) // k))
+    top = max(cv2.minMaxLoc(page.ink[plane], mask=page.mask[plane])[1], 1.0)
     # The centre of mass from the (smaller) plane; the warp on uint8 ink and the scaling on the 28x28
     # result, so that only those pixels ever become float. (cv2 takes INTER_AREA as linear in a warp:
     # the ink stays within 0..255.)
-    cx, cy = _centroid(page.ink[y // k : (y + h) // k, x // k : (x + w) // k])
-    matrix = _mnist_matrix(w, h, (cx * k, cy * k))
-    paper: Any = page.paper_under(blob.box)  # an array, or one level that cv2 takes as a scalar
+    cx, cy = _centroid(page.ink[plane])
+    matrix = _mnist_matrix(w, h, (k * cx, k * cy))
+    paper: Any = page.paper_under(box)  # an array, or one level that cv2 takes as a scalar
     ink = cv2.subtract(paper, gray[y : y + h, x : x + w])
     digit = cv2.warpAffine(ink, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_AREA, borderValue=0)
-    return np.minimum(digit.astype(np.float32) * (1.0 / blob.top), 1.0), DigitCrop(blob.box, matrix)
+    return np.minimum(digit.astype(np.float32) * (1.0 / top), 1.0), DigitCrop(box, matrix)
 
 
 def extract_digits(frame: np.ndarray, max_digits: int | None = None) -> tuple[np.ndarray, list[DigitCrop]]:
     """Every digit of a photo (BGR or gray uint8) as an MNIST batch (N, 28, 28) and their mappings, in
     reading order; with max_digits, only the largest that many. Each digit's ink is scaled by its
     own full ink, so a digit in a shadow or in pencil comes out as dark as one in ink in full light."""
-    from dae_runtime.digit_finder import find_blobs
+    from dae_runtime.digit_finder import find_boxes
     from dae_runtime.ink_page import read_page
 
     gray = _gray(frame)
     page = read_page(gray)
-    blobs = find_blobs(page)
-    if max_digits is not None and len(blobs) > max_digits:
-        largest = set(sorted(range(len(blobs)), key=lambda i: -blobs[i].box[2] * blobs[i].box[3])[:max_digits])
-        blobs = [b for i, b in enumerate(blobs) if i in largest]
-    pairs = [_mnist_digit(page, gray, blob) for blob in blobs]
+    boxes = find_boxes(page)
+    if max_digits is not None and len(boxes) > max_digits:
+        largest = sorted(boxes, key=lambda b: -b[2] * b[3])[:max_digits]
+        boxes = [b for b in boxes if b in largest]
+    pairs = [_mnist_digit(page, gray, box) for box in boxes]
     if not pairs:
         return np.zeros((0, MNIST_SIZE, MNIST_SIZE), np.float32), []
     digits, crops = zip(*pairs, strict=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PAPER_WINDOW = 21  # paper pixels (84 frame pixels from 480 wide, 42 below): wider than any mark
-DIAMOND = 5  # the octagon's corners: the max and min filters' square is PAPER_WINDOW - 2 * DIAMOND
+DIAMOND = 2  # the octagon's corners: the max and min filters' square is PAPER_WINDOW - 2 * DIAMOND
 INK_WINDOW = 124  # frame pixels over which the darkest ink sets the scale
 NOISE_TILE = 80  # frame pixels: the noise is measured per tile this wide
 
