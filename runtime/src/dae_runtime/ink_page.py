@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PAPER_WINDOW = 21  # paper pixels (84 frame pixels from 480 wide, 42 below): wider than any mark
-DIAMOND = 2  # the octagon's corners: the max and min filters' square is PAPER_WINDOW - 2 * DIAMOND
+DIAMOND = 2  # the octagon's cut corners: its square is PAPER_WINDOW - 2 * DIAMOND wide
 INK_WINDOW = 124  # frame pixels over which the darkest ink sets the scale
 NOISE_TILE = 80  # frame pixels: the noise is measured per tile this wide
 
@@ -121,11 +121,13 @@ def _rect(size: int) -> np.ndarray:
 
 
 def _closing(image: np.ndarray) -> np.ndarray:
-    """A max filter then a min filter over an octagon PAPER_WINDOW wide (a square, then a diamond).
+    """A max filter then a min filter over a square PAPER_WINDOW wide with its corners cut (a square,
+    then a small diamond), which follows a rounded shadow a little closer than the square.
 
-    A square alone would cut the corners off a rounded shadow and leave slivers of it looking like
-    ink. The min filter reaches a pixel further than the max filter: the plane's shadow edges are
-    softer than the paper's, whose bright side would otherwise spill over the dark side.
+    The min filter reaches two pixels further than the max filter: the plane's shadow edges are
+    softer than the paper's, whose bright side would otherwise spill over onto the dark side and
+    look like ink along the edge (on the training scenes this did most of the work against false
+    digits at shadows and page edges).
     """
     import cv2
 
@@ -147,7 +149,8 @@ def _noise(ink: np.ndarray, plane: np.ndarray, blur: int, tile: int) -> tuple[np
 
     def cells(samples: np.ndarray) -> np.ndarray:
         s = samples[: rows * side, : cols * side]
-        s = np.pad(s, ((0, rows * side - s.shape[0]), (0, cols * side - s.shape[1])), mode="edge")
+        if s.shape != (rows * side, cols * side):  # a frame smaller than a tile, or not a whole number of them
+            s = np.pad(s, ((0, rows * side - s.shape[0]), (0, cols * side - s.shape[1])), mode="edge")
         return s.reshape(rows, side, cols, side).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
 
     # Plane pixels `blur` apart share no noise: for Gaussian noise the median of |a - b| is 0.954 sigma.
