@@ -55,6 +55,17 @@ def test_a_digit_in_a_shadow_comes_out_as_dark_as_one_in_full_light(handwritten)
     assert batch.reshape(len(batch), -1).max(axis=1).min() > 0.95
 
 
+@pytest.mark.parametrize("size", [(480, 640), (720, 1280), (1080, 1920)])
+def test_digits_as_large_as_a_full_hd_camera_sees_them(size):
+    """Digits grow with the frame (the Pi camera stand-in draws them so): the noise is measured in
+    tiles wider than a digit, or a bold one filling its tile would be taken for noise."""
+    from dae_runtime.synthetic import paper_page, synthetic_digits
+
+    frame, truth = paper_page(synthetic_digits(6, seed=2), size, scale=size[0] // 160)
+    boxes = find_digit_boxes(frame)
+    assert matched(boxes, truth) == len(boxes) == 6
+
+
 def test_bgr_and_gray_frames_give_the_same_boxes(handwritten):
     frame, truth = render_scene(handwritten, SceneSpec(ink="blue"), seed=3)
     boxes = find_digit_boxes(frame)

@@ -10,7 +10,8 @@ spot, pencil next to pen. So ink is decided locally, in three parts:
   of the darkest such fraction within 124 frame pixels (pencil is judged against pencil, a digit
   in a shadow against that shadow's paper), and above a small minimum;
 - the noise: it must also be darker than its paper by a few times the noise measured in its
-  80-pixel tile (a camera clips the noise on bright paper, not in a shadow).
+  80-pixel tile (a camera clips the noise on bright paper, not in a shadow; an eighth of the width
+  on larger frames).
 
 It all runs on the frame downscaled 2x (the "plane"; the paper and thresholds on 4x), a fixed
 two dozen OpenCV calls, so it costs the same whatever the page shows.
@@ -25,7 +26,7 @@ import numpy as np
 PAPER_WINDOW = 21  # paper pixels (84 frame pixels from 480 wide, 42 below): wider than any mark
 DIAMOND = 2  # the octagon's cut corners: its square is PAPER_WINDOW - 2 * DIAMOND wide
 INK_WINDOW = 124  # frame pixels over which the darkest ink sets the scale
-NOISE_TILE = 80  # frame pixels: the noise is measured per tile this wide
+NOISE_TILE = 80  # frame pixels (an eighth of the width on frames over 640 wide): the noise is measured per tile
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def read_page(gray: np.ndarray, rules: InkRules = INK) -> InkPage:
     size = (plane.shape[1] // 2, plane.shape[0] // 2)
     paper = _closing(cv2.blur(cv2.resize(plane, size, interpolation=cv2.INTER_AREA), (3, 3)))
     ink_q = cv2.subtract(paper, plane[::2, ::2])
-    tile = NOISE_TILE // step
+    # Wider than a digit, so that the paper is most of any tile: digits grow with the frame.
+    tile = max(NOISE_TILE, w // 8) // step // 4 * 4
     level, sigma = _noise(ink_q, plane, blur, tile)
     floor = cv2.resize(np.maximum(level + rules.noise_floor * sigma, 4.0), size, interpolation=cv2.INTER_LINEAR)
     # The darkest ink nearby as a fraction of its paper (255 = black on white), then in gray levels.
