@@ -16,7 +16,8 @@ Tune with --digits train (the 4,500 builtin training digits); report with --digi
 keeps) on the same scenes, for a before/after. A second table keeps the older check of generated
 font digits with non-digit marks (specks, smudges, blots) between them (synthetic.paper_page).
 
-Writes benchmarks/results/digit_finder.json (digit_finder_train.json with --digits train).
+Writes benchmarks/results/digit_finder.json (with --digits train: digit_finder_train.json; with
+--finder-ref REF: digit_finder[_train]_vs_REF.json, so `make bench` does not overwrite a before/after).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def main() -> None:
     clutter = measure_clutter(args.pages, noises, finders)
     print(f"{args.digits} digits, {args.pages} scenes per row, IoU >= 0.5")
     print(table(rows + clutter, list(finders)))
-    name = "digit_finder.json" if args.digits == "validation" else f"digit_finder_{args.digits}.json"
+    name = "digit_finder" + ("" if args.digits == "validation" else f"_{args.digits}")
+    name += f"_vs_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else ".json"
     data = {
         "date": time.strftime("%Y-%m-%d"),
         "digits": args.digits,
