@@ -19,10 +19,12 @@ import pi_service
 from pi_report import CpuResult, Step, last_line, one_clear_line
 from pi_runners import GUEST_PROBE, PI_CPUS, CannotRun, cpuinfo_text, qemu_version, run_logged
 
+from dae_export.config import INT8_TYPES
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DEFAULT_ROOT = "/var/cache/dae-edge/pi-root"
-INT8_TYPES = ("u8s8", "s8s8")
+
 SHORT_TIMING = ["--batch", "1,64", "--warmup", "1", "--iters", "3"]  # the default loop takes >7 min emulated
 
 

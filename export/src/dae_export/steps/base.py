@@ -42,7 +42,7 @@ class OutputFile:
 
     name: str
     engine: str | None = None  # a registered engine name (dae_runtime.bench.engines) for a model file
-    precision: str | None = None  # one of dae_runtime.manifest.PRECISIONS for a model file
+    precision: str | None = None  # one of dae_runtime.bench.engines.PRECISIONS for a model file
     in_bundle: bool = False  # also copied into the Raspberry Pi bundle
 
     def describe(self) -> dict:
