@@ -17,13 +17,14 @@ def trained_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def full_export(trained_model, tmp_path_factory):
-    """`dae export --int8 --tflite --target rpi` on the one-epoch model: (out folder, summary)."""
+    """`dae export --int8 --tflite --ncnn --mnn --target rpi` on the one-epoch model: (out folder, summary)."""
     from dae_export.config import ExportConfig
     from dae_export.pipeline import run_export
 
     out = tmp_path_factory.mktemp("export")
     summary = run_export(
-        ExportConfig(str(trained_model), str(out), int8=True, tflite=True, target="rpi"), step=lambda s: None
+        ExportConfig(str(trained_model), str(out), int8=True, tflite=True, ncnn=True, mnn=True, target="rpi"),
+        step=lambda s: None,
     )
     return out, summary
 
