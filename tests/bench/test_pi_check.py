@@ -27,7 +27,8 @@ def test_the_install_steps_are_the_bundles_own_instructions():
     from dae_export.bundle import INSTRUCTIONS
 
     text = INSTRUCTIONS.format(bundle_dir="dae-edge-rpi", wheel="dae_edge_runtime-1-py3-none-any.whl",
-                               opencv_window="opencv-python", opencv_version="1", int8_types="u8s8")  # fmt: skip
+                               opencv_window="opencv-python", opencv_version="1", int8_types="u8s8",
+                               variants="")  # fmt: skip
     block = pi_steps.install_block(text).splitlines()
     assert block[0] == "tar xzf rpi-bundle.tar.gz && cd dae-edge-rpi"
     assert "pip install -r requirements-rpi.txt" in block

@@ -16,7 +16,7 @@ def test_compare_writes_all_four_files_with_every_row(full_export, trained_model
     files = {k: tmp_path / n for k, n in [("json", "c.json"), ("markdown", "c.md"), ("plot", "c.png"),
                                            ("github-benchmark", "g.json")]}  # fmt: skip
     args = ["compare", "--keras", str(trained_model), "--models", str(out), "--batch", "1,4",
-            "--iters", "4", "--warmup", "1", "--settle", "0"]  # fmt: skip
+            "--iters", "4", "--warmup", "1", "--settle", "0", "--threads", "1"]  # fmt: skip
     for option, path in files.items():
         args += [f"--{option}", str(path)]
     result = CliRunner().invoke(main, args)
