@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed
 RT_VENV := .venv-runtime
 RT_STAMP := $(RT_VENV)/.installed
 PIP_VERSION := 26.3
+# Test workers (pytest-xdist): one per core, at most 4 (each full-suite worker loads TensorFlow).
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost peers \
     constraints clean model-unet model-blind model-lowres model-lowres2
@@ -38,7 +40,7 @@ demo: install
 test: lint test-all test-runtime-only test-old-python
 
 test-all: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS)
 
 test-runtime-only: $(RT_STAMP)
 	@# a regular (not editable) install, as a device gets it: refresh it from the current source
@@ -47,7 +49,7 @@ test-runtime-only: $(RT_STAMP)
 		! $(RT_VENV)/bin/python -c "import $$m" 2>/dev/null || { echo "$$m leaked into the runtime-only venv"; exit 1; }; \
 	done
 	@# -m 'not slow': the slow runtime test (a 20000x20000 image, about a minute) runs once, in test-all
-	$(RT_VENV)/bin/python -m pytest -m 'not slow' tests/runtime
+	$(RT_VENV)/bin/python -m pytest -n $(JOBS) -m 'not slow' tests/runtime
 
 # Raspberry Pi OS bookworm runs Debian's Python 3.11.2, older than tarfile's extraction filters (3.11.4):
 # the runtime tests run under Debian's own python3.11 too (apt-get install python3.11-venv), so code that
@@ -69,7 +71,7 @@ test-old-python: $(OLD_STAMP)
 	$(OLD_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --force-reinstall ./runtime
 	@# plus the fault suite's runtime-only parts: hostile files, archives and manifests, odd names and sizes,
 	@# killed recordings
-	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider -m 'not slow' tests/runtime tests/faults/test_hostile_files.py \
+	$(OLD_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(JOBS) -m 'not slow' tests/runtime tests/faults/test_hostile_files.py \
 		tests/faults/test_hostile_archives.py tests/faults/test_hostile_manifests.py \
 		tests/faults/test_odd_names.py tests/faults/test_odd_sizes.py tests/faults/test_live_kill.py
 

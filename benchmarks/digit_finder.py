@@ -1,118 +1,136 @@
-"""Precision and recall of the digit finder's boxes on generated pages with known digit boxes.
+"""Precision and recall of the digit finder's boxes on desk-webcam scenes with known digit boxes.
 
-Each page: synthetic digits as dark ink on unevenly lit paper (dae_runtime.synthetic.paper_page),
-marks that are not digits between them (ink specks, faint smudges, filled blots of a digit's
-size), then Gaussian noise of sigma (in units of the full 0..255 range, as `dae denoise
---add-noise` uses) over the whole page. A found box matches a true box when their intersection
-over union is >= 0.5 (each true box matches once).
+Scenes (dae_runtime.scenes): 12 real handwritten digits (the builtin MNIST digits) as ink on a
+640x480 page, one condition each (plain, ruled and grid paper, blue ballpoint, pencil, hard and
+soft shadows, dim light, a washed-out low-contrast camera, glare, a tilted page, motion blur,
+MJPEG), at noise sigma 0, 0.1, 0.2 and 0.3 (0..1 scale, added by the camera before any JPEG).
+The same scenes (seeds) at every noise level and for every finder. A found box matches a true
+box when their intersection over union is >= 0.5, each box used once (dae_runtime.scenes.matched).
 
-    .venv/bin/python benchmarks/digit_finder.py [--pages 40] [--noise 0,0.1,0.2,0.3,0.4,0.5] [--finder-ref main]
+Tune with --digits train (the 4,500 builtin training digits); report with --digits validation
+(the 500 validation digits, other scene seeds too).
 
---finder-ref REF measures digits.py as it was at git REF instead (same pages), for a before/after.
+    .venv/bin/python benchmarks/digit_finder.py [--digits validation] [--pages 40] [--finder-ref main]
 
-Writes benchmarks/results/digit_finder.json (digit_finder_REF.json with --finder-ref).
+--finder-ref REF also measures digits.py as it was at git REF (its extract_digits, every digit it
+keeps) on the same scenes, for a before/after. A second table keeps the older check of generated
+font digits with non-digit marks (specks, smudges, blots) between them (synthetic.paper_page).
+
+Writes benchmarks/results/digit_finder.json (with --digits train: digit_finder_train.json; with
+--finder-ref REF: digit_finder[_train]_vs_REF.json, so `make bench` does not overwrite a before/after).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from dae_runtime.digits import extract_digits
+from dae_runtime.atomic import write_json
+from dae_runtime.digits import find_digit_boxes
+from dae_runtime.scenes import CONDITIONS, condition, matched, render_scene
 from dae_runtime.synthetic import paper_page, synthetic_digits
 
-PAGES = {  # (height, width), digit scale, digits per page
-    "640x480": ((480, 640), 3, 12),
-    "320x240": ((240, 320), 2, 6),
-}
+Finder = Callable[[np.ndarray], list]
+SEED_BASE = {"train": 0, "validation": 500_000}  # tuning and reporting scenes never share a seed
 
 
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / float(aw * ah + bw * bh - inter)
+def old_finder(ref: str) -> Finder:
+    """The boxes of extract_digits in digits.py at git `ref`, given a BGR frame (as `dae live` gave it gray)."""
+    from live_fps import finder_at  # benchmarks/ is on sys.path when a script in it runs
+
+    extract = finder_at(ref)
+    return lambda frame: [c.box for c in extract(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), max_digits=64)[1]]
 
 
-def matches(found, truth, threshold: float = 0.5) -> int:
-    pairs = sorted(((iou(f, t), i, j) for i, f in enumerate(found) for j, t in enumerate(truth)), reverse=True)
-    used_f, used_t, n = set(), set(), 0
-    for score, i, j in pairs:
-        if score < threshold:
-            break
-        if i not in used_f and j not in used_t:
-            used_f.add(i), used_t.add(j)
-            n += 1
-    return n
+def score(rows: dict, key: tuple, found: list, truth: list) -> None:
+    row = rows.setdefault(key, {"digits": 0, "found": 0, "matched": 0})
+    row["digits"] += len(truth)
+    row["found"] += len(found)
+    row["matched"] += matched(found, truth)
 
 
-def noisy_page(page: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    gray = page[:, :, 0].astype(np.float32) / 255.0
-    gray = gray + rng.normal(0.0, sigma, gray.shape).astype(np.float32) if sigma > 0 else gray
-    return (np.clip(gray, 0, 1) * 255 + 0.5).astype(np.uint8)
+def finalize(rows: dict, names: tuple[str, ...]) -> list[dict]:
+    out = []
+    for key, r in rows.items():
+        precision, recall = round(r["matched"] / max(r["found"], 1), 4), round(r["matched"] / r["digits"], 4)
+        out.append(dict(zip(names, key, strict=True)) | r | {"precision": precision, "recall": recall})
+    return out
 
 
-def measure(kind: str, sigma: float, pages: int, clutter: int, extract=extract_digits) -> dict:
-    size, scale, n = PAGES[kind]
-    rng = np.random.default_rng(1000 + int(100 * sigma))
-    found_total = true_total = matched = 0
-    seconds = 0.0
-    for p in range(pages):
-        digits = synthetic_digits(n, seed=p)
-        shift = (int(rng.integers(0, 9)), int(rng.integers(0, 9)))
-        page, truth = paper_page(digits, size, scale, shift, clutter=clutter, seed=p)
-        gray = noisy_page(page, sigma, rng)
-        started = time.perf_counter()
-        _, crops = extract(gray, max_digits=32)
-        seconds += time.perf_counter() - started
-        found = [c.box for c in crops]
-        found_total, true_total, matched = (
-            found_total + len(found),
-            true_total + len(truth),
-            matched + matches(found, truth),
-        )
-    return {
-        "page": kind,
-        "noise": sigma,
-        "clutter": clutter,
-        "digits": true_total,
-        "found": found_total,
-        "precision": round(matched / max(found_total, 1), 4),
-        "recall": round(matched / max(true_total, 1), 4),
-        "ms_per_page": round(1e3 * seconds / pages, 3),
-    }
+def measure_scenes(digits: np.ndarray, seed_base: int, pages: int, noises, conditions, finders: dict) -> list[dict]:
+    rows: dict = {}
+    for ci, name in enumerate(conditions):
+        for noise in noises:
+            for p in range(pages):
+                frame, truth = render_scene(digits, condition(name, noise), seed=seed_base + 1000 * ci + p)
+                for label, finder in finders.items():
+                    score(rows, (name, noise, label), finder(frame), truth)
+    return finalize(rows, ("condition", "noise", "finder"))
+
+
+def measure_clutter(pages: int, noises, finders: dict) -> list[dict]:
+    """Font digits on unevenly lit paper with 6 specks, faint smudges and blots between them (issue 11)."""
+    rows: dict = {}
+    for noise in noises:
+        rng = np.random.default_rng(1000 + int(100 * noise))
+        for p in range(pages):
+            shift = (int(rng.integers(0, 9)), int(rng.integers(0, 9)))
+            page, truth = paper_page(synthetic_digits(12, seed=p), (480, 640), 3, shift, clutter=6, seed=p)
+            gray = page[:, :, 0].astype(np.float32) / 255.0 + rng.normal(0.0, noise, page.shape[:2])
+            frame = cv2.cvtColor((np.clip(gray, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+            for label, finder in finders.items():
+                score(rows, ("font digits + clutter", noise, label), finder(frame), truth)
+    return finalize(rows, ("condition", "noise", "finder"))
+
+
+def table(rows: list[dict], finders: list[str]) -> str:
+    head = "| condition | noise | digits | " + " | ".join(f"P {f} | R {f}" for f in finders) + " |"
+    lines = [head, "|---|---:|---:|" + "---:|---:|" * len(finders)]
+    by_key = {(r["condition"], r["noise"], r["finder"]): r for r in rows}
+    for cond, noise in dict.fromkeys((r["condition"], r["noise"]) for r in rows):
+        cells = [by_key[(cond, noise, f)] for f in finders]
+        pr = " | ".join(f"{c['precision']:.3f} | {c['recall']:.3f}" for c in cells)
+        lines.append(f"| {cond} | {noise:.1f} | {cells[0]['digits']} | {pr} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=40, help="pages per page size and noise level")
-    parser.add_argument("--noise", default="0,0.1,0.2,0.3,0.4,0.5", help="noise sigmas, comma-separated")
-    parser.add_argument("--clutter", type=int, default=6, help="specks, smudges and blots per page")
-    parser.add_argument("--finder-ref", default=None, help="measure digits.py from this git ref instead")
+    parser.add_argument("--digits", choices=tuple(SEED_BASE), default="validation", help="builtin digits to draw")
+    parser.add_argument("--pages", type=int, default=40, help="scenes per condition and noise level")
+    parser.add_argument("--noise", default="0,0.1,0.2,0.3", help="noise sigmas, comma-separated")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated (see scenes.CONDITIONS)")
+    parser.add_argument("--finder-ref", default=None, help="also measure digits.py from this git ref")
     args = parser.parse_args()
-    extract = extract_digits
-    if args.finder_ref:
-        from live_fps import finder_at  # benchmarks/ is on sys.path when a script in it runs
+    from dae_train.data import load_mnist  # the benchmark has the full install; the runtime does not need it
 
-        extract = finder_at(args.finder_ref)
-    rows = [measure(kind, float(s), args.pages, args.clutter, extract) for kind in PAGES for s in args.noise.split(",")]
-    print("| page | noise | digits | found | precision | recall | ms per page |\n|---|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(
-            f"| {r['page']} | {r['noise']:.1f} | {r['digits']} | {r['found']} | {r['precision']:.3f} "
-            f"| {r['recall']:.3f} | {r['ms_per_page']:.2f} |"
-        )
-    name = f"digit_finder_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else "digit_finder.json"
-    out = Path(__file__).parent / "results" / name
-    out.parent.mkdir(exist_ok=True)
-    data = {"date": time.strftime("%Y-%m-%d"), "finder": args.finder_ref or "this tree", "iou": 0.5, "rows": rows}
-    out.write_text(json.dumps(data, indent=2) + "\n")
+    splits = load_mnist("builtin")
+    digits = (splits.train if args.digits == "train" else splits.validation).images
+    finders: dict[str, Finder] = {"now": find_digit_boxes}
+    if args.finder_ref:
+        finders = {args.finder_ref: old_finder(args.finder_ref)} | finders
+    noises = [float(s) for s in args.noise.split(",")]
+    conditions = args.conditions.split(",")
+    rows = measure_scenes(digits, SEED_BASE[args.digits], args.pages, noises, conditions, finders)
+    clutter = measure_clutter(args.pages, noises, finders)
+    print(f"{args.digits} digits, {args.pages} scenes per row, IoU >= 0.5")
+    print(table(rows + clutter, list(finders)))
+    name = "digit_finder" + ("" if args.digits == "validation" else f"_{args.digits}")
+    name += f"_vs_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else ".json"
+    data = {
+        "date": time.strftime("%Y-%m-%d"),
+        "digits": args.digits,
+        "pages": args.pages,
+        "iou": 0.5,
+        "finders": {label: ("this tree" if label == "now" else f"digits.py at {label}") for label in finders},
+        "rows": rows + clutter,
+    }
+    write_json(Path(__file__).parent / "results" / name, data)
 
 
 if __name__ == "__main__":

@@ -16,3 +16,15 @@ def frames_in(path) -> tuple[int, tuple | None]:
             n, shape = n + 1, frame.shape
     finally:
         capture.release()
+
+
+def write_paper_clip(path, digits, frames: int, fps: float = 15, size=(480, 640)) -> None:
+    """An mp4v clip of `digits` on paper, shifted a little from frame to frame."""
+    import cv2
+
+    from dae_runtime.synthetic import paper_frame
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (size[1], size[0]))
+    for i in range(frames):
+        writer.write(paper_frame(digits, size, shift=(i % 3, 2 * (i % 4))))
+    writer.release()

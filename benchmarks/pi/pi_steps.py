@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import pi_service
 from pi_report import CpuResult, Step, last_line, one_clear_line
 from pi_runners import GUEST_PROBE, PI_CPUS, CannotRun, cpuinfo_text, qemu_version, run_logged
 
@@ -119,11 +120,14 @@ class PiCheck:
             shutil.copy2(folder / "model.int8.onnx", self.work / "models" / f"{types}.onnx")
             models[types] = f"models/{types}.onnx"  # outside any export folder: no manifest applies
         self.models_file.write_text(json.dumps({"bundle_int8_types": int8_types_of(bundle), "models": models}))
+        verified, said = pi_service.verify_step(bundle, None if self.args.prepare_only else self.root)
+        self.host_steps.append(Step("unit_verify", verified, 0.0, said))
+        print(f"  host unit_verify: {'ok' if verified else 'FAILED'} ({said})", flush=True)
         shutil.rmtree(self.work / "inputs", ignore_errors=True)
         make_inputs(self.work / "inputs")
         cmd = [sys.executable, str(HERE / "model_outputs.py"), str(bundle / "golden.npz"), str(self.work / "x86.npz"),
                *(f"{k}={self.work / v}" for k, v in models.items())]  # fmt: skip
-        return host_step(self.host_steps, "x86_outputs", cmd, self.logs)
+        return host_step(self.host_steps, "x86_outputs", cmd, self.logs) and verified
 
     def check(self, runner) -> CpuResult:
         """Install the bundle as INSTALL.md says, then every command a Pi user runs."""
@@ -155,6 +159,10 @@ class PiCheck:
                   flush=True)  # fmt: skip
             return output
 
+        def record(name: str, ok: bool, detail: str) -> None:
+            result.steps.append(Step(name, ok, 0.0, detail[:300]))
+            print(f"  {cpu} {name}: {'ok' if ok else 'FAILED'} ({detail[:300]})", flush=True)
+
         # Under QEMU the CPU model must be the Pi's (no SVE); a native runner is whatever ARM core it is.
         no_sve = cpu not in PI_CPUS or None
         probe = step("probe", f"python3 -c {shlex.quote(GUEST_PROBE)}",
@@ -180,6 +188,7 @@ class PiCheck:
              "&& ls denoised-digits | grep -q paper")  # fmt: skip
         step("live_headless", act + "dae live --source inputs/paper.mp4 --headless --out live.mp4 && test -s live.mp4")
         step("live_no_display", act + "dae live --source inputs/paper.mp4", one_clear_line)
+        pi_service.run_checks(step, record, runner, self.work / "bundle" / "dae-edge-rpi")  # dae-live.service
         cv = step("opencv", act + "python -c 'import cv2; print(cv2.__version__)' && pip list 2>/dev/null "
                   "| grep -i '^opencv' && { test -e /usr/lib/aarch64-linux-gnu/libGL.so.1 && echo libGL: yes "
                   "|| echo libGL: no; }")  # fmt: skip

@@ -24,17 +24,18 @@ def test_cpuinfo_looks_like_the_pi_of_that_cpu(cpu, part):
 
 
 def test_the_install_steps_are_the_bundles_own_instructions():
-    from dae_export.bundle import INSTRUCTIONS
+    from dae_export.bundle import INSTRUCTIONS, SERVICE_INSTRUCTIONS
 
     text = INSTRUCTIONS.format(bundle_dir="dae-edge-rpi", wheel="dae_edge_runtime-1-py3-none-any.whl",
                                opencv_window="opencv-python", opencv_version="1", int8_types="u8s8",
-                               variants="")  # fmt: skip
+                               service=SERVICE_INSTRUCTIONS, variants="")  # fmt: skip
     block = pi_steps.install_block(text).splitlines()
     assert block[0] == "tar xzf rpi-bundle.tar.gz && cd dae-edge-rpi"
     assert "pip install -r requirements-rpi.txt" in block
     assert "pip install --no-deps dae_edge_runtime-1-py3-none-any.whl" in block
     assert block[-1].startswith("dae verify .")
     assert not any("uninstall" in line for line in block)  # the optional window swap is not run
+    assert not any("sudo" in line for line in block)  # nor the service's install (pi-check runs its command)
     with pytest.raises(ValueError):
         pi_steps.install_block("no commands here\n")
 

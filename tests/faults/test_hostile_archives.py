@@ -136,10 +136,15 @@ def long_name(size):
     return [header("././@LongLink", size, tarfile.GNUTYPE_LONGNAME), padded(b"a" * size)]
 
 
-def pax_header(size):
+def pax_header(size, kind=tarfile.XHDTYPE):
     prefix = b"%d comment=" % size  # a pax record: "LENGTH keyword=value\n", LENGTH counting all of it
     record = prefix + b"x" * (size - len(prefix) - 1) + b"\n"
-    return [header("pax", len(record), tarfile.XHDTYPE, tarfile.PAX_FORMAT)[:512], padded(record)]
+    return [header("pax", len(record), kind, tarfile.PAX_FORMAT)[:512], padded(record)]
+
+
+def members_with_pax(count, size):
+    """`count` folders, each after a `size`-byte pax header: tarfile keeps all their records."""
+    return [block for i in range(count) for block in [*pax_header(size), header(f"d{i}", 0, tarfile.DIRTYPE)]]
 
 
 @pytest.mark.parametrize(
@@ -148,12 +153,15 @@ def pax_header(size):
         (long_name(1 << 20), "a 1,048,576-byte tar header"),
         (pax_header(1 << 20), "a 1,048,576-byte tar header"),
         (long_name(40) * 3000, "tar headers in a row"),  # before: RecursionError, a traceback
+        (members_with_pax(5, 60_000), "over 262,144 bytes of tar headers"),
+        (pax_header(2000, tarfile.XGLTYPE), "over 1,024 bytes of global pax headers"),
     ],
-    ids=["long-name", "pax", "chain"],
+    ids=["long-name", "pax", "chain", "many-pax", "global-pax"],
 )
 def test_tar_headers_that_cost_memory_are_refused_while_reading(tmp_path, headers, fragment):
     """tarfile reads these whole, or recursively, before the member they describe: a 512 MB long name
-    (a 520 KB archive) took 3.1 GB; they are refused before that."""
+    (a 520 KB archive) took 3.1 GB; and keeps them all, copying global pax headers into every later
+    member (a 6 MB archive of 960 global headers took 4.8 GB): they are refused before that."""
     manifest = manifest_bytes({"model.onnx": 1})
     blocks = [header(f"{TOP}/manifest.json", len(manifest), tarfile.REGTYPE), padded(manifest)]
     path = write_gz(tmp_path / "headers.tar.gz", [*blocks, *headers, header("x", 1, tarfile.REGTYPE), padded(b"x")])

@@ -4,6 +4,7 @@ forever before). Every command that reads a manifest refuses each in one line: d
 and a bundle), dae denoise --model and dae live --model. Runs under Python 3.11.2 too."""
 
 import io
+import json
 import os
 import tarfile
 
@@ -33,8 +34,29 @@ def fifo(folder):
     os.mkfifo(folder / "manifest.json")
 
 
+def escaped_quotes(folder):
+    # 1 MiB: an unterminated string of escaped quotes. The depth scan once retried from every quote to
+    # the end (hours); now it is read once, as json.loads reads it.
+    (folder / "manifest.json").write_bytes(b'"' + b'\\"' * ((1 << 19) - 1))
+
+
+def listing(name):
+    """The real manifest plus one more file `name`: a name a folder cannot hold, or whose folders
+    cost memory quadratic in its length (manifest_folders keeps each of them)."""
+
+    def make(folder):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["files"][name] = {"sha256": "0" * 64, "bytes": 1}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    return make
+
+
 HOSTILE = {
     "nested": (nested, "nests 100,000 levels deep"),
+    "long name": (listing("a" * 300), "has a part over 255 bytes"),  # a traceback (ENAMETOOLONG) before
+    "deep name": (listing("a/" * 1000 + "x"), "is 1,001 folders deep"),
+    "quotes": (escaped_quotes, "Unterminated string"),
     "1GB": (sparse_gb, "1,073,741,824 bytes"),
     "fifo": (fifo, "not a regular file"),
 }
@@ -72,13 +94,23 @@ def test_a_hostile_manifest_is_refused_in_one_line(tmp_path, video, command, kin
     assert not (tmp_path / "out").exists() and not (tmp_path / "live.mp4").exists()
 
 
-def test_a_nested_manifest_in_a_bundle_is_refused_in_one_line(tmp_path):
-    path = tmp_path / "nested.tar.gz"
+DEEP_NAME = json.dumps({"files": {"a/" * 100 + "x": {"sha256": "0" * 64, "bytes": 0}}}).encode()
+
+
+@pytest.mark.parametrize(
+    "manifest, fragment",
+    # A name folders deep: all its folders were built, each up to its whole length (417 MB and 11 s for
+    # a 40 KB name, quadratic, so a 1 MiB manifest could take hundreds of GB).
+    [(NESTED, "nests 100,000 levels deep"), (DEEP_NAME, "is 101 folders deep (at most 8)")],
+    ids=["nested", "deep-name"],
+)
+def test_a_hostile_manifest_in_a_bundle_is_refused_in_one_line(tmp_path, manifest, fragment):
+    path = tmp_path / "hostile.tar.gz"
     with tarfile.open(path, "w:gz") as tar:
         info = tarfile.TarInfo(f"{TOP}/manifest.json")
-        info.size = len(NESTED)
-        tar.addfile(info, io.BytesIO(NESTED))
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
     (tmp_path / "dest").mkdir()
     line = one_line_failure(dae("verify", path, "--extract-to", tmp_path / "dest"))
-    assert "nests 100,000 levels deep" in line
+    assert fragment in line
     assert list((tmp_path / "dest").iterdir()) == []

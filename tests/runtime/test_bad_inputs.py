@@ -133,6 +133,17 @@ def test_a_text_file_named_npy_is_called_what_it_is(tmp_path):
     assert "pickled" not in line
 
 
+def test_a_pipe_given_as_an_input_is_refused_without_waiting(files, tmp_path):
+    # OpenCV (and the /proc/self/fd path for a name that is not UTF-8) opened it and waited for a writer.
+    pipes = [tmp_path / "pipe.png", tmp_path / os.fsdecode(b"b\xff.png")]
+    for pipe in pipes:
+        os.mkfifo(pipe)
+    run = run_dae("denoise", *pipes, files / "digit.png", "--out", tmp_path / "out", timeout=120)
+    assert run.code == 1 and "Traceback" not in run.err + run.out
+    assert run.err.count("is a pipe, a socket or a device, not a file") == 2, run.err
+    assert (tmp_path / "out" / "digit.denoised.png").is_file()  # the other inputs go on
+
+
 def test_an_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
     """Permissions do not stop root (CI), so the refusal is injected where os.walk lists a folder."""
     from dae_runtime.denoise_files import collect

@@ -65,3 +65,14 @@ def test_files_that_are_too_large_or_not_files_are_refused_unread(tmp_path):
         read_limited(tmp_path / "missing.json", 1 << 20)
     (tmp_path / "ok.json").write_text('{"files": {}}')
     assert read_json(tmp_path / "ok.json", 100) == {"files": {}}
+
+
+def test_an_unterminated_string_runs_to_the_end_as_json_reads_it():
+    # Brackets after an opening quote that never closes are inside the string for json.loads too. Read
+    # otherwise (the string skipped only when closed), '"\"\"\"...' made the depth scan retry from every
+    # quote to the end of the text: hours for 1 MiB (tests/faults/test_hostile_manifests.py, "quotes").
+    assert nesting_depth('["a", "[[[[[[') == 1
+    assert nesting_depth('"\\"\\"\\"[[[[') == 0
+    assert nesting_depth('["\\\\", [[]]]') == 3  # an escaped backslash does not escape the quote after it
+    with pytest.raises(JSONLimitError, match="Unterminated string"):
+        loads_limited('"' + '\\"' * 200_000, 1 << 20)

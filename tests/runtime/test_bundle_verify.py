@@ -66,6 +66,20 @@ def test_tampered_or_missing_files_are_refused(tmp_path):
     assert "model.onnx (sha256 mismatch)" in str(info.value) and "golden.npz (missing)" in str(info.value)
 
 
+def test_a_bundle_whose_files_do_not_match_names_the_bundle_not_a_removed_folder(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    folder = make_folder(src / "dae-edge-rpi")
+    (folder / "model.onnx").write_bytes(b"ONNX BYTES")  # the size the manifest gives, another sha256
+    bundle = src / "bundle.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        tar.add(folder, arcname="dae-edge-rpi")
+    with pytest.raises(ManifestError) as info:
+        extract_bundle(bundle, tmp_path / "dest")
+    assert str(info.value).startswith(f"refusing {bundle}: files do not match manifest.json: model.onnx (sha256")
+    assert list((tmp_path / "dest").iterdir()) == []
+
+
 def _add_member(name, kind=tarfile.REGTYPE, target=""):
     def add(tar):
         info = tarfile.TarInfo(name)
@@ -131,6 +145,19 @@ def test_empty_or_malformed_manifests_are_refused(tmp_path, manifest, fragment):
     folder = make_folder(tmp_path / "export")
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match=fragment):
+        verify_manifest(folder)
+
+
+def test_a_listed_name_too_long_for_its_folder_is_reported_not_raised(tmp_path):
+    """Each part within NAME_MAX, the whole path past PATH_MAX: stat says ENAMETOOLONG (an OSError
+    and its traceback in `dae verify` before)."""
+    deep = tmp_path.joinpath(*["d" * 250] * 10)
+    deep.mkdir(parents=True)
+    folder = make_folder(deep / "export")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["/".join(["n" * 250] * 8)] = {"sha256": "0" * 64}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match=r"nnnn \(cannot be read: File name too long\)"):
         verify_manifest(folder)
 
 

@@ -32,6 +32,20 @@ def test_a_post_body_cannot_smuggle_a_control_request_past_the_header_check():
         assert server.pending_keys() == [ord("f")]
 
 
+def test_a_second_content_length_or_origin_is_not_overlooked():
+    # Only the first of each was read: "Content-Length: 0" then the real length left the body to be run as
+    # the next request, and a same-origin Origin followed by a foreign one passed.
+    with LiveServer("127.0.0.1", 0, stats=dict) as server:
+        host = b"Host: 127.0.0.1:%d\r\n" % server.port
+        inner = b"POST /control?action=mode HTTP/1.1\r\n" + host + b"X-Dae-Control: 1\r\nContent-Length: 0\r\n\r\n"
+        outer = b"POST /x HTTP/1.1\r\n" + host + b"Content-Length: 0\r\nContent-Length: %d\r\n\r\n" % len(inner)
+        answer = raw_http(server.port, outer + inner)
+        assert b"queued" not in answer and server.pending_keys() == [], answer[:400]
+        origins = b"Origin: http://127.0.0.1:%d\r\nOrigin: http://attacker.example\r\n" % server.port
+        press = b"POST /control?action=mode HTTP/1.1\r\n" + host + origins + b"X-Dae-Control: 1\r\n\r\n"
+        assert raw_http(server.port, press).startswith(b"HTTP/1.1 403") and server.pending_keys() == []
+
+
 def test_ipv6_addresses_serve_and_ambiguous_ones_are_refused():
     import json
     import urllib.request

@@ -117,6 +117,14 @@ def test_an_out_folder_that_refuses_files_is_one_line(tmp_path):
     assert result.exit_code == 1 and "/proc" in one_error_line(result.output)
 
 
+def test_an_out_name_too_long_for_any_file_is_refused_before_the_session(tmp_path):
+    # 252 + ".mp4" is 256 bytes: the session ran, and only its final rename failed (the frames kept aside).
+    out = tmp_path / ("S" * 252 + ".mp4")
+    result = CliRunner().invoke(main, ["live", "--source", str(tmp_path / "none.mp4"), "--headless", "--out", str(out)])
+    assert result.exit_code == 1 and "its name is 256 bytes, over the 255" in one_error_line(result.output)
+    assert list(tmp_path.iterdir()) == []
+
+
 def cv2_writer(path, size):
     import cv2
 

@@ -45,10 +45,10 @@ def test_a_source_that_fails_mid_session_keeps_the_video_recorded_so_far(tmp_pat
 def test_a_pi_camera_that_fails_mid_session_is_one_line_and_keeps_the_video(picamera2, monkeypatch, tmp_path):
     capture = picamera2.capture_array
 
-    def failing_capture(self, name="main"):
+    def failing_capture(self, name="main", wait=None):
         if self.frame >= 3:
             raise RuntimeError("Camera frontend has timed out!")  # what libcamera says when the ribbon slips
-        return capture(self, name)
+        return capture(self, name, wait)
 
     monkeypatch.setattr(picamera2, "capture_array", failing_capture)
     out = tmp_path / "picam.mp4"
@@ -104,6 +104,11 @@ def test_a_webcam_index_too_big_for_opencv_is_one_line(tmp_path):
         ("rtsp://admin:hunter2@[::1]:554/s?login=admin&q=2", "rtsp://[::1]:554/s?q=2"),
         ("http://admin:hunter2@cam:notaport/s", "http://cam:notaport/s"),  # urllib's .port raised here
         ("http://admin:hunter2@[cam/s", "http://(a URL that does not parse)"),  # urlsplit raised here
+        # In the path (XMEye-style cameras), path parameters and the fragment: shown in full before.
+        ("rtsp://cam:554/user=admin_password=hunter2_channel=1_stream=0.sdp?", "rtsp://cam:554/(hidden)"),
+        ("rtsp://cam/user=admin&password=hunter2&channel=1&stream=0.sdp", "rtsp://cam/(hidden)"),
+        ("http://cam/live/s;pwd=hunter2/x", "http://cam/live/(hidden)/x"),
+        ("http://cam/s#password=hunter2", "http://cam/s"),
     ],
 )
 def test_credentials_in_a_stream_url_are_hidden_like_user_and_password(url, shown):

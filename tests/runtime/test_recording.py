@@ -3,9 +3,12 @@ next run, only dae's own names are touched, and a failed one never replaces the 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,6 +92,25 @@ def test_a_recovered_name_never_replaces_a_file(tmp_path):
     assert all(frames_in(tmp_path / name)[0] == 10 for name in names)
 
 
+def test_names_with_a_newline_or_an_upper_case_suffix_are_recovered_too(tmp_path):
+    # `dae live --out LIVE.MP4` is accepted and a stem may hold a newline: their leftovers stayed hidden.
+    killed_recording(tmp_path / ".a\nb.abcd1234.rec.mp4", 10)
+    killed_recording(tmp_path / ".LIVE.abcd1234.rec.MP4", 10)
+    names = sorted(p.name for p, _ in recover_recordings(tmp_path))
+    assert [re.sub(r"\d{8}-\d{6}", "T", n) for n in names] == ["LIVE.recovered-T.MP4", "a\nb.recovered-T.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+
+
+def test_a_recovered_recording_keeps_the_time_it_stopped(tmp_path):
+    # In its name and its mtime; cutting the torn fragment off once gave both the time of the recovery.
+    killed = tmp_path / ".live.abcd1234.rec.mp4"
+    killed_recording(killed, 15, cut=100)
+    os.utime(killed, (1e9, 1e9))
+    ((path, _),) = recover_recordings(tmp_path)
+    assert path.name == time.strftime("live.recovered-%Y%m%d-%H%M%S.mp4", time.localtime(1e9))
+    assert path.stat().st_mtime == 1e9
+
+
 def test_a_failed_recording_keeps_its_whole_fragments_beside_the_untouched_target(tmp_path, monkeypatch):
     target = tmp_path / "live.mp4"
     target.write_bytes(b"an earlier recording")
@@ -113,6 +135,59 @@ def test_a_failed_recording_keeps_its_whole_fragments_beside_the_untouched_targe
     assert len(kept) == 1 and f"the 2.0 s recorded before are in {kept[0]}" in message
     assert frames_in(kept[0])[0] == 20
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["live.mp4", kept[0].name])
+
+
+@pytest.mark.parametrize("unlink_fails", [True, False])
+def test_frames_that_cannot_be_kept_aside_now_stay_for_the_next_run(tmp_path, monkeypatch, unlink_fails):
+    # An SD card remounted read-only after an I/O error: the write fails, and so does renaming the whole
+    # fragments aside. Before: the hidden file was removed anyway (the recording lost) or, as unlink
+    # failed too, an OSError escaped with a traceback.
+    real_write, calls = os.write, []
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    def write(fd, data):
+        calls.append(len(data))
+        return read_only() if len(calls) > 3 else real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "link", read_only)
+    monkeypatch.setattr(os, "rename", read_only)
+    if unlink_fails:
+        monkeypatch.setattr(Path, "unlink", read_only)
+    with pytest.raises(VideoWriteError) as failure:
+        with recording(tmp_path / "live.mp4", 10) as video:
+            for i in range(100):
+                video.write(frame(i))
+    monkeypatch.undo()
+    (hidden,) = tmp_path.iterdir()
+    assert f"what was recorded stays in {hidden}, which the next dae live --out" in str(failure.value)
+    ((recovered, seconds),) = recover_recordings(tmp_path)
+    assert seconds == 2.0 and frames_in(recovered)[0] == 20
+
+
+def test_a_recovered_name_is_never_renamed_over_even_if_taken_after_the_check(tmp_path, monkeypatch):
+    # Two dae live recovering the same second in one folder: each found the name free, then renamed.
+    killed = tmp_path / ".live.abcd1234.rec.mp4"
+    killed_recording(killed, 10)
+    os.utime(killed, (1e9, 1e9))
+    taken = tmp_path / time.strftime("live.recovered-%Y%m%d-%H%M%S.mp4", time.localtime(1e9))
+    taken.write_bytes(b"the other one's")
+    monkeypatch.setattr(Path, "exists", lambda self: False)  # taken between the check and the rename
+    ((path, _),) = recover_recordings(tmp_path)
+    monkeypatch.undo()
+    assert taken.read_bytes() == b"the other one's" and path.name == taken.name.replace(".mp4", "-2.mp4")
+
+
+def test_a_killed_recording_with_no_free_name_stays_hidden_without_a_traceback(tmp_path):
+    killed = tmp_path / ".live.abcd1234.rec.mp4"
+    killed_recording(killed, 10)
+    os.utime(killed, (1e9, 1e9))
+    name = time.strftime("live.recovered-%Y%m%d-%H%M%S", time.localtime(1e9))
+    for n in range(1, 1000):
+        (tmp_path / f"{name}{'' if n == 1 else f'-{n}'}.mp4").write_bytes(b"")
+    assert recover_recordings(tmp_path) == [] and killed.exists()  # StopIteration escaped before
 
 
 def test_a_session_that_fails_otherwise_keeps_its_frames_too(tmp_path):

@@ -9,6 +9,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from dae_export.systemd_unit import write_service_files
+
 BUNDLE_DIR = "dae-edge-rpi"
 # Each pin publishes a manylinux aarch64 wheel for CPython 3.11 (checked 2026-11-24 with
 # pip download --only-binary=:all: --platform manylinux_2_28_aarch64 --python-version 3.11).
@@ -18,12 +20,16 @@ BUNDLE_DIR = "dae-edge-rpi"
 # for everything but a window (INSTALL.md says how to swap it). Both install the same `cv2` module
 # and must never be installed together, which is why the runtime wheel goes in with --no-deps:
 # its metadata asks for opencv-python. Checked on emulated bookworm arm64 by `make pi-check`.
+# simplejpeg is picamera2's, not ours: apt's (python3-simplejpeg) is built for bookworm's numpy 1 and
+# fails to import beside numpy 2 (picamera2 issues 1088, 1211), so the venv, which must see apt's
+# picamera2 for `--camera picam`, gets one built for numpy 2 (aarch64 cp311 wheel, checked 2026-12-06).
 OPENCV_WINDOW = "opencv-python"
 RPI_REQUIREMENTS = {
     "onnxruntime": "1.32.0",
     "numpy": "2.4.6",
     "opencv-python-headless": "5.0.0.93",
     "click": "8.5.1",
+    "simplejpeg": "1.9.0",
 }
 
 INSTRUCTIONS = """# dae-edge on a Raspberry Pi
@@ -33,7 +39,7 @@ numpy and onnxruntime need it). onnxruntime publishes
 no 32-bit ARM wheels. Nothing here needs TensorFlow.
 
     tar xzf rpi-bundle.tar.gz && cd {bundle_dir}
-    python3 -m venv ~/dae && . ~/dae/bin/activate
+    python3 -m venv --system-site-packages ~/dae && . ~/dae/bin/activate
     pip install -r requirements-rpi.txt
     pip install --no-deps {wheel}
     dae verify .            # every file against manifest.json (sha256)
@@ -53,6 +59,45 @@ requirements-rpi.txt pins everything it needs.
 
 The models: model.onnx (fp32) and model.int8.onnx (int8, QDQ, {int8_types}).{variants} golden.npz holds
 noisy digits, clean targets and the TensorFlow original's outputs, to check accuracy on the Pi.
+
+The venv sees the system's packages (--system-site-packages) for apt's picamera2, which drives the
+Pi Camera Module (`dae live --camera picam`); requirements-rpi.txt pins what the venv itself needs,
+and a simplejpeg built for its numpy (apt's, which picamera2 imports, is built for numpy 1).
+{service}"""
+
+
+SERVICE_INSTRUCTIONS = """
+## Run `dae live` at boot (systemd)
+
+dae-live.service runs `dae live --camera picam --serve 0.0.0.0:4912` as a service: started at
+boot, restarted 15 s after it fails (a camera that stops giving frames ends dae live with exit 1),
+its output in the system journal, with a line of figures (FPS, digits, latency, viewers) a minute.
+Every setting (user, venv, model, camera, address, token) is in dae-live.env, installed as
+/etc/dae-live.env. The user must be in the `video` group for the camera (`groups` shows it;
+Raspberry Pi OS puts its first user there). From this folder, with the venv above, as that user
+(the second line starts the settings afresh):
+
+    sudo apt install -y python3-picamera2 --no-install-recommends
+    sudo install -m 600 /dev/null /etc/dae-live.env
+    sed -e "s|^DAE_USER=.*|DAE_USER=$USER|" -e "s|^DAE_VENV=.*|DAE_VENV=$HOME/dae|" \\
+        -e "s|^DAE_MODEL=.*|DAE_MODEL=$PWD/model.int8.onnx|" \\
+        -e "s|^DAE_LIVE_TOKEN=.*|DAE_LIVE_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')|" \\
+        dae-live.env | sudo tee /etc/dae-live.env >/dev/null
+    sudo cp dae-live.service /etc/systemd/system/
+    sudo systemctl daemon-reload
+    sudo systemctl enable --now dae-live
+    journalctl -u dae-live -f
+
+The journal shows `Serving the live view on http://raspberrypi.local:4912/?token=...`: open that in
+a browser on the LAN (the token is also in `sudo cat /etc/dae-live.env`). To change the camera
+(picam:1, or 0 for a USB webcam), the model (model.onnx: fp32), the address (127.0.0.1:4912 keeps
+it on the Pi) or other options (DAE_OPTIONS, e.g. `--width 1280 --height 720 --fps 15`):
+`sudo nano /etc/dae-live.env`, then `sudo systemctl restart dae-live`. A new token: set
+DAE_LIVE_TOKEN to the output of `python3 -c 'import secrets; print(secrets.token_urlsafe(24))'` and
+restart. Its state and last lines: `systemctl status dae-live`. After five failed starts within ten
+minutes systemd stops trying; to try again:
+`sudo systemctl reset-failed dae-live && sudo systemctl start dae-live`.
+To stop it: `sudo systemctl stop dae-live`; and not at boot either: `sudo systemctl disable --now dae-live`.
 """
 VARIANT = """ On a CPU with {features} (a Pi 5,
 not a Pi 4) the runtime loads {name} when you name {base}: no one int8 graph is the
@@ -123,8 +168,10 @@ def write_bundle(
         (folder / "requirements-rpi.txt").write_text(
             "# Raspberry Pi OS 64-bit (aarch64); every pin has a manylinux aarch64 wheel.\n" + pins
         )
+        write_service_files(folder)
         (folder / "INSTALL.md").write_text(
             INSTRUCTIONS.format(
+                service=SERVICE_INSTRUCTIONS,
                 bundle_dir=BUNDLE_DIR,
                 wheel=wheel.name,
                 opencv_window=OPENCV_WINDOW,

@@ -14,7 +14,10 @@ from itertools import accumulate
 from pathlib import Path
 
 MAX_DEPTH = 32  # a manifest nests 4 levels deep, a training state 4
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # brackets inside strings do not nest
+# Brackets inside strings do not nest. The closing quote is optional so that a match never fails once
+# begun: with it required, an unterminated string of escaped quotes ('"\\"\\"...') made the regex retry
+# from every quote to the end, hours for a 1 MiB manifest. An unterminated string is left to json.loads.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 
 

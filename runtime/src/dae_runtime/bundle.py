@@ -138,7 +138,7 @@ def extract_bundle(bundle: str | Path, dest: str | Path, max_members: int = MAX_
             dest.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(prefix=".dae-bundle-", dir=dest) as tmp:
                 _extract_checked_members(tar, members, Path(tmp))
-                verify_manifest(Path(tmp) / top)
+                verify_manifest(Path(tmp) / top, shown=f"refusing {bundle}")  # not the hidden folder, removed
                 (Path(tmp) / top).rename(folder)
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ManifestError(f"{bundle} is not a readable bundle ({exc})") from exc

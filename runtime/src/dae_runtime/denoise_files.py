@@ -22,6 +22,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 ARRAY_SUFFIXES = {".npy", ".npz"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".m4v"}
 SUPPORTED = IMAGE_SUFFIXES | ARRAY_SUFFIXES | VIDEO_SUFFIXES
+DIGIT_BATCH = 256  # digits of a page per model call: a page of many digits does not grow the model's buffers
 
 
 class InputError(Exception):
@@ -60,6 +61,8 @@ def collect(inputs: list[str]) -> tuple[list[Job], list[tuple[Path, str]]]:
             jobs += [Job(f, f.relative_to(path.parent)) for f in found]
         elif not path.exists():
             refused.append((path, "does not exist"))
+        elif not path.is_file():  # opening a pipe waits for a writer forever
+            refused.append((path, "is a pipe, a socket or a device, not a file"))
         elif path.suffix.lower() not in SUPPORTED:
             refused.append((path, f"unsupported file type {path.suffix or '(none)'}"))
         else:
@@ -123,10 +126,12 @@ class FileDenoiser:
         from dae_runtime.digits import extract_digits, from_mnist, paste_ink
 
         u8 = gray if gray.dtype == np.uint8 else from_unit_float(to_unit_float(gray), np.uint8)
-        batch, crops = extract_digits(u8)
+        batch, crops = extract_digits(u8)  # every digit on the page
         out = u8.copy()
-        for digit, crop in zip(self.denoiser.denoise_batch(batch), crops, strict=True) if crops else ():
-            paste_ink(out, from_mnist(digit, crop), crop)
+        for start in range(0, len(crops), DIGIT_BATCH):
+            denoised = self.denoiser.denoise_batch(batch[start : start + DIGIT_BATCH])
+            for digit, crop in zip(denoised, crops[start : start + DIGIT_BATCH], strict=True):
+                paste_ink(out, from_mnist(digit, crop), crop)
         return out if gray.dtype == np.uint8 else to_unit_float(out)
 
     def run(self, job: Job, out: Path, inputs: set[Path]) -> list[Path]:

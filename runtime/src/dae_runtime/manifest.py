@@ -9,6 +9,8 @@ from dae_runtime.bounded_json import JSONLimitError, loads_limited, read_limited
 
 MANIFEST_FILE = "manifest.json"
 MAX_MANIFEST_BYTES = 1 << 20  # a real manifest is about 4 KB; it is read into memory, so bounded
+MAX_NAME_PARTS = 8  # dae export lists flat names; every folder of a name is kept (manifest_folders)
+MAX_PART_BYTES = 255  # NAME_MAX of Linux filesystems
 
 
 class ManifestError(Exception):
@@ -46,7 +48,23 @@ def parse_manifest(text: str | bytes, where: str | Path) -> dict:
     files = manifest["files"]
     if not all(isinstance(e, dict) and isinstance(e.get("sha256"), str) for e in files.values()):
         raise ManifestError(f"{where} is malformed: every file needs a sha256")
+    for name in files:
+        problem = _name_problem(name)
+        if problem:
+            shown = name if len(name) <= 60 else name[:60] + "..."
+            raise ManifestError(f"{where} is malformed: the file name {shown!r} {problem}")
     return manifest
+
+
+def _name_problem(name: str) -> str | None:
+    """Why a listed name cannot be a file of an export, or None. Bounded so that the folders of all the
+    names stay small: a 1 MiB name 'a/a/a/...' has 500,000 folders of up to 1 MiB each (quadratic)."""
+    parts = name.split("/")
+    if len(parts) > MAX_NAME_PARTS:
+        return f"is {len(parts):,} folders deep (at most {MAX_NAME_PARTS})"
+    if any(len(p.encode("utf-8", "surrogatepass")) > MAX_PART_BYTES for p in parts):
+        return f"has a part over {MAX_PART_BYTES} bytes"
+    return "holds a NUL character" if "\0" in name else None
 
 
 def manifest_folders(files: dict) -> set[str]:
@@ -54,22 +72,26 @@ def manifest_folders(files: dict) -> set[str]:
     return {parent.as_posix() for name in files for parent in PurePosixPath(name).parents} - {"."}
 
 
-def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
+def _file_problem(folder: Path, name: str, sha256: str) -> str | None:
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        return f"{name} (unsafe path)"
+    try:
+        if not (folder / name).is_file():
+            return f"{name} (missing)"
+        return f"{name} (sha256 mismatch)" if sha256_file(folder / name) != sha256 else None
+    except OSError as exc:  # a name too long for the folder it is in, an unreadable file
+        return f"{name} (cannot be read: {exc.strerror or exc})"
+
+
+def verify_manifest(folder: str | Path, allow_unlisted: bool = False, shown: str | None = None) -> dict:
     """Check every file the manifest lists, and that no other file or folder is there (unless allowed).
 
-    Returns the manifest or raises ManifestError naming the bad files.
+    Returns the manifest or raises ManifestError naming the bad files (and `shown` instead of `folder`).
     """
     folder = Path(folder)
     manifest = load_manifest(folder)
-    bad = []
-    for name, entry in manifest["files"].items():
-        path = folder / name
-        if Path(name).is_absolute() or ".." in Path(name).parts:
-            bad.append(f"{name} (unsafe path)")
-        elif not path.is_file():
-            bad.append(f"{name} (missing)")
-        elif sha256_file(path) != entry["sha256"]:
-            bad.append(f"{name} (sha256 mismatch)")
+    checked = (_file_problem(folder, name, entry["sha256"]) for name, entry in manifest["files"].items())
+    bad = [problem for problem in checked if problem]
     if not allow_unlisted:
         files: set[str] = set()
         folders: set[str] = set()
@@ -80,5 +102,5 @@ def verify_manifest(folder: str | Path, allow_unlisted: bool = False) -> dict:
         bad += [f"{name}/ (a folder not in the manifest)" for name in sorted(folders - manifest_folders(listed))]
     if bad:
         more = f" and {len(bad) - 10:,} more" if len(bad) > 10 else ""
-        raise ManifestError(f"{folder}: files do not match {MANIFEST_FILE}: {', '.join(bad[:10])}{more}")
+        raise ManifestError(f"{shown or folder}: files do not match {MANIFEST_FILE}: {', '.join(bad[:10])}{more}")
     return manifest

@@ -13,11 +13,12 @@ from earlier releases) is removed.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from dae_runtime.atomic import RANDOM_TAIL, commit, default_file_mode, release, sync_folder, temp_beside, try_lock
@@ -25,7 +26,10 @@ from dae_runtime.fmp4 import JpegTrack, scan
 from dae_runtime.video_out import VideoWriteError, quiet_video_logs
 
 MP4_SUFFIXES = (".mp4", ".m4v", ".mov")
-_OURS = re.compile(r"\.(?P<stem>.+)\." + RANDOM_TAIL + r"\.(?P<kind>rec|tmp)(?P<suffix>\.(mp4|m4v|mov))")
+# DOTALL: a stem may hold a newline; (?i:): `--out LIVE.MP4` is accepted, so its leftovers are ours too.
+_OURS = re.compile(
+    r"\.(?P<stem>.+)\." + RANDOM_TAIL + r"\.(?P<kind>rec|tmp)(?P<suffix>(?i:\.(mp4|m4v|mov)))", re.DOTALL
+)
 
 
 class Recording:
@@ -81,7 +85,9 @@ def recording(target: str | os.PathLike, fps: float) -> Iterator[Recording]:
         raise
     finally:
         os.close(fd)
-        tmp.unlink(missing_ok=True)
+        if video.track.fragments == 0:  # else renamed into place or aside, or left for the next run to recover
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
         release(tmp)
 
 
@@ -116,11 +122,9 @@ def _keep(tmp: Path, track: JpegTrack) -> str:
         return ""
     try:
         kept = finalise(tmp)
-    except OSError:
-        return ""
-    if kept is None:
-        return ""
-    return f"; the {kept[1]:.1f} s recorded before are in {kept[0]}"
+    except OSError:  # a folder gone read-only, no free name: the hidden file stays
+        return f"; what was recorded stays in {tmp}, which the next dae live --out into its folder recovers"
+    return f"; the {kept[1]:.1f} s recorded before are in {kept[0]}" if kept else ""
 
 
 def recover_recordings(folder: str | os.PathLike) -> list[tuple[Path, float]]:
@@ -156,15 +160,34 @@ def finalise(path: Path) -> tuple[Path, float] | None:
         found = scan(f)
         if match is None or found is None or found.fragments == 0:
             return None
+        written = os.fstat(f.fileno())  # when the recording stopped: truncate sets the time to now
         f.truncate(found.end)
         f.flush()
+        os.utime(f.fileno(), ns=(written.st_atime_ns, written.st_mtime_ns))
         os.fsync(f.fileno())
     os.chmod(path, default_file_mode())
-    when = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
-    candidates = (
-        f"{match['stem']}.recovered-{when}{'' if n == 1 else f'-{n}'}{match['suffix']}" for n in range(1, 1000)
-    )
-    recovered = next(path.with_name(c) for c in candidates if not path.with_name(c).exists())
-    os.rename(path, recovered)
+    when = time.strftime("%Y%m%d-%H%M%S", time.localtime(written.st_mtime))
+    names = (f"{match['stem']}.recovered-{when}{'' if n == 1 else f'-{n}'}{match['suffix']}" for n in range(1, 1000))
+    recovered = _rename_to_a_free_name(path, names)
     sync_folder(path.parent)
     return recovered, found.seconds
+
+
+def _rename_to_a_free_name(path: Path, names: Iterator[str]) -> Path:
+    """Rename `path` to the first of `names` that is free beside it, never over a file: a hard link
+    fails if the name is taken, even by another dae recovering the same second. Where there are no hard
+    links (FAT), a name checked free is renamed onto. OSError if none is free."""
+    for name in names:
+        new = path.with_name(name)
+        try:
+            os.link(path, new)
+        except FileExistsError:
+            continue
+        except OSError:
+            if new.exists():
+                continue
+            os.rename(path, new)
+            return new
+        os.unlink(path)
+        return new
+    raise OSError(errno.EEXIST, f"no free name beside it for what {path.name} holds")

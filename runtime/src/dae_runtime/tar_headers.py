@@ -18,9 +18,14 @@ from dae_runtime.manifest import ManifestError
 MAX_MEMBERS = 1000  # a bundle has about 10 (files and one folder)
 MAX_HEADER_BYTES = 64 << 10  # a long name or a pax header; real ones are a few hundred bytes
 MAX_HEADER_CHAIN = 8  # extended headers before one member; a real member has at most 3
+# tarfile keeps every member's pax records, and copies the global ones into every later member: 990
+# members with a 64 KB pax header each took 731 MB, 960 global headers 4.8 GB (6 MB archive). Bounded:
+MAX_TOTAL_HEADER_BYTES = 256 << 10  # all the extended headers of the archive; a bundle's are a few KB
+MAX_GLOBAL_HEADER_BYTES = 1 << 10  # global pax headers (git archive writes one of 52 bytes)
 _EXTENDED = {tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE}
 _EXTENDED.add(tarfile.SOLARIS_XHDTYPE)
 _CHAIN = "_dae_extended_headers"  # attribute of the TarFile being read: extended headers in a row
+_BYTES = "_dae_header_bytes"  # and the bytes of all its extended headers so far (all, global)
 
 
 def refused(reason: str) -> ManifestError:
@@ -56,6 +61,7 @@ class StrictTarInfo(tarfile.TarInfo):
                 )
             if chain > MAX_HEADER_CHAIN:
                 raise refused(f"over {MAX_HEADER_CHAIN} tar headers in a row")
+            _count_bytes(tar, self.size, self.type == tarfile.XGLTYPE)
         else:
             setattr(tar, _CHAIN, 0)
             if self.type == tarfile.GNUTYPE_SPARSE:  # before its extension blocks are read
@@ -64,3 +70,13 @@ class StrictTarInfo(tarfile.TarInfo):
 
     def _proc_gnusparse_10(self, next, pax_headers, tar):
         raise not_plain(next.name, "a sparse file")  # before its map, of any length, is read from the member's data
+
+
+def _count_bytes(tar: tarfile.TarFile, size: int, is_global: bool) -> None:
+    total, global_total = getattr(tar, _BYTES, (0, 0))
+    total, global_total = total + size, global_total + (size if is_global else 0)
+    setattr(tar, _BYTES, (total, global_total))
+    if total > MAX_TOTAL_HEADER_BYTES:
+        raise refused(f"over {MAX_TOTAL_HEADER_BYTES:,} bytes of tar headers (long names, pax headers)")
+    if global_total > MAX_GLOBAL_HEADER_BYTES:
+        raise refused(f"over {MAX_GLOBAL_HEADER_BYTES:,} bytes of global pax headers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -110,6 +111,14 @@ def _finite(ctx, param, value):
     help="No access token even on the LAN: anyone who reaches the port watches and presses the buttons.",
 )
 @click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames.")
+@click.option(
+    "--status-seconds",
+    type=FiniteFloatRange(0.01, 86400),
+    envvar="DAE_LIVE_STATUS_SECONDS",
+    default=60.0,
+    hidden=True,  # for tests and pi-check; the minute is what a system log wants
+    help="Without a terminal, log a line of the figures this often.",
+)
 def live(
     camera,
     source,
@@ -127,8 +136,15 @@ def live(
     serve_token,
     no_token,
     max_frames,
+    status_seconds,
 ) -> None:
-    """Find digits on paper in each frame, denoise them in one batch, show input / noisy / denoised."""
+    """Find digits on paper in each frame, denoise them in one batch, show input / noisy / denoised.
+
+    Without a terminal (under systemd, output to a file or pipe) it logs a line of its figures every
+    minute, `live status: fps=... frames=... digits=... latency_ms=... viewers=...`; it exits with 1 when
+    the source fails for good (a camera that stops giving frames, a stream gone for a minute), so a
+    service manager can restart it.
+    """
     from dae_runtime.live.display import window_problem
     from dae_runtime.live.outputs import check_out_writable
     from dae_runtime.live.pipeline import LiveConfig, LiveError, LivePipeline
@@ -163,7 +179,8 @@ def live(
     pipeline = LivePipeline(denoiser, LiveConfig(add_noise=add_noise, full_frame=full_frame))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` and systemd stop cleanly, like Ctrl-C
-    options = SessionOptions(window=window, out=out, serve=serve, max_frames=max_frames)
+    status = None if sys.stdout.isatty() else status_seconds
+    options = SessionOptions(window=window, out=out, serve=serve, max_frames=max_frames, status_seconds=status)
     try:
         summary = run_session(pipeline, frame_source, options, echo=click.echo)
     except (LiveError, SourceError) as exc:

@@ -107,8 +107,8 @@ class Guard:
             return Verdict(400, "a request needs exactly one Host header")
         if not self.own_host(hosts[0], local_address):
             return Verdict(403, "this server answers only requests to its own address (Host)")
-        origin = headers.get("Origin")
-        if origin is not None and origin.strip().lower() != f"http://{hosts[0].strip().lower()}":
+        origins = headers.get_all("Origin") or []  # a browser sends one; the first of two is not the word
+        if any(o.strip().lower() != f"http://{hosts[0].strip().lower()}" for o in origins):
             return Verdict(403, "a request from another web site (Origin)")
         site, mode, dest = (headers.get(h, "") for h in ("Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-Dest"))
         opened_by_link = method == "GET" and mode == "navigate" and dest in ("document", "")

@@ -28,7 +28,17 @@ def check_out_writable(out: str) -> str | None:
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         return f"cannot write --out {out}: the folder {folder} is not writable"
+    size, most = len(os.fsencode(Path(out).name)), _name_max(folder)
+    if size > most:  # else found only at the end, when the finished recording is renamed onto it
+        return f"cannot write --out {out}: its name is {size} bytes, over the {most} a file name can have there"
     return None
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def fit(view: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -28,7 +28,10 @@ class LiveError(Exception):
 class LiveConfig:
     add_noise: float = 0.3  # sigma of the Gaussian noise added to each crop (keys + / - change it)
     full_frame: bool = False  # denoise the whole downscaled frame instead of digit crops (key f)
-    max_digits: int = 10
+    # Every digit the finder sees goes to the model, up to this many (the largest kept): a bound on the
+    # batch, so a page of ink specks cannot stall a frame, not a cut of a page of digits (a 640x480 frame
+    # holds a few dozen legible ones). It was 10, and on a 12-digit page the thin 1s were the ones dropped.
+    max_digits: int = 64
     full_frame_width: int = 160  # full-frame mode works on this width (a multiple of 4)
     seed: int = 0
 

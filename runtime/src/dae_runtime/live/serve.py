@@ -157,7 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.awaiting(self.reader, False)
         if not parsed:
             return False
-        if self.headers.get("Content-Length", "0").strip() != "0" or "Transfer-Encoding" in self.headers:
+        lengths = self.headers.get_all("Content-Length") or []  # all of them: "0" then "90" is a body too
+        if any(length.strip() != "0" for length in lengths) or "Transfer-Encoding" in self.headers:
             # No route reads a body, and one left unread on a kept-alive connection would be parsed as the
             # next request: a cross-site text/plain POST could smuggle a /control request, header and all.
             self.close_connection = True

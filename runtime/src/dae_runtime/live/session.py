@@ -8,6 +8,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from dae_runtime.live.pipeline import LiveError, LivePipeline
+from dae_runtime.live.status_log import Counters
 from dae_runtime.sources.base import FrameSource, SourceError
 
 
@@ -18,6 +19,7 @@ class SessionOptions:
     serve: tuple | None = None  # the browser view: (host, port) or serve.ServeAddress (host, port, token, no_token)
     max_frames: int | None = None
     serve_fps: float = 30.0  # the browser stream's cap; the pipeline itself runs as fast as frames come
+    status_seconds: float | None = None  # a line of figures this often (status_log; without a terminal)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class _Progress:
     frames: int = 0
     found: int = 0  # digits in the last frame
     busy: float = 0.0  # seconds of frame processing
+    totals: Counters = Counters()  # frames, digits and read-to-output seconds, summed (status_log)
 
 
 def run_session(
@@ -57,6 +60,8 @@ def run_session(
         server = None
         if options.serve:
             server = _start_server(stack, pipeline, source, options.serve, options.serve_fps, progress, echo)
+        if options.status_seconds:
+            stack.enter_context(_status_log(progress, server, echo, options.status_seconds))
         try:
             while options.max_frames is None or progress.frames < options.max_frames:
                 try:
@@ -79,6 +84,7 @@ def run_session(
                     video.write(result.view)
                 if server is not None:
                     server.publish(result.view, captured_at)
+                progress.totals = progress.totals.after_frame(len(result.boxes), time.perf_counter() - captured_at)
                 if options.window and not _show(pipeline, result.view):
                     break
         except KeyboardInterrupt:
@@ -93,6 +99,14 @@ def run_session(
         kept = f" (the {progress.frames} frames before it are in {options.out})" if options.out else ""
         raise LiveError(f"{failure}{kept}")
     return SessionSummary(progress.frames, max(progress.busy, 1e-9), time.perf_counter() - started)
+
+
+def _status_log(progress: _Progress, server, echo: Callable[[str], None], seconds: float):
+    from dataclasses import replace
+
+    from dae_runtime.live.status_log import StatusLog
+
+    return StatusLog(lambda: replace(progress.totals, viewers=server.hub.viewers if server else 0), echo, seconds)
 
 
 def _start_server(

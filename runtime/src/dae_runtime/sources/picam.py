@@ -8,6 +8,7 @@ made with --system-site-packages to see it.
 from __future__ import annotations
 
 import re
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from typing import Any
 
@@ -24,6 +25,13 @@ INSTALL_HINT = (
 # What picamera2 and libcamera raise for a busy, missing or misconfigured camera.
 PICAMERA_ERRORS = (RuntimeError, OSError, IndexError, ValueError, KeyError)
 FORMAT = "RGB888"  # picamera2's RGB888 is stored B, G, R: OpenCV's order, 3 bytes a pixel
+# capture_array waits for ever by default: a camera whose cable slipped ("Camera frontend has timed out!")
+# would hang the session instead of ending it for a service manager to restart. Ten seconds is many
+# frames even at 1 FPS.
+FRAME_TIMEOUT_S = 10.0
+# Bookworm's apt simplejpeg (imported by picamera2) is built for numpy 1; a venv holding numpy 2 fails
+# its import with this ValueError ("numpy.dtype size changed"): picamera2 issues 1088 and 1211.
+NUMPY_HINT = "run `pip install simplejpeg` in this venv (apt's simplejpeg is built for numpy 1)"
 
 
 def to_bgr(array: np.ndarray, fmt: str) -> np.ndarray:
@@ -61,6 +69,8 @@ class PiCamera(FrameSource):
             from picamera2 import Picamera2
         except ImportError:
             raise SourceError(INSTALL_HINT) from None
+        except ValueError as exc:
+            raise SourceError(f"picamera2 cannot be imported here ({exc}): {NUMPY_HINT}") from None
         try:
             found = len(Picamera2.global_camera_info())
         except PICAMERA_ERRORS as exc:  # libcamera itself fails to start
@@ -89,7 +99,12 @@ class PiCamera(FrameSource):
 
     def read(self) -> np.ndarray | None:
         try:
-            array = self.camera.capture_array("main")
+            array = self.camera.capture_array("main", wait=FRAME_TIMEOUT_S)
+        except (FutureTimeout, TimeoutError):  # one class from Python 3.11 on, two before
+            # picamera2's documented tidying after a timed-out capture, so that the camera can be closed
+            with suppress(*PICAMERA_ERRORS):
+                self.camera.cancel_all_and_flush()
+            raise SourceError(f"{self.name} gave no frame for {FRAME_TIMEOUT_S:g} s (check the ribbon cable)") from None
         except PICAMERA_ERRORS as exc:  # e.g. "Camera frontend has timed out!" when the ribbon cable slips
             raise SourceError(f"{self.name} stopped giving frames: {exc}") from None
         return to_bgr(array, self.format)

@@ -30,11 +30,13 @@ def is_live(spec: str) -> bool:
 
 
 SECRET_PARAMETERS = ("user", "usr", "login", "pass", "pwd", "token", "key", "auth", "secret", "sig", "cred", "session")
+_SECRET_ASSIGNMENT = re.compile("(" + "|".join(SECRET_PARAMETERS) + ")[^=/]*=", re.IGNORECASE)
 
 
 def display_name(spec: str) -> str:
-    """A URL without its user:password@ and without query parameters that look like credentials
-    (?user=admin&password=..., token=, key=, auth=, ...): shown in the overlay and to every browser viewer."""
+    """A URL without its user:password@, query parameters that look like credentials (?user=admin&
+    password=..., token=, key=, auth=, ...), path segments that hold one (cheap cameras take
+    /user=admin_password=...channel=1.sdp) and its #fragment: shown in the overlay and to every viewer."""
     from urllib.parse import unquote, urlsplit, urlunsplit
 
     try:
@@ -48,7 +50,8 @@ def display_name(spec: str) -> str:
         return any(word in name for word in SECRET_PARAMETERS)
 
     query = "&".join(p for p in re.split("[&;]", parts.query) if p and not secret(p))
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    path = "/".join("(hidden)" if _SECRET_ASSIGNMENT.search(unquote(s)) else s for s in parts.path.split("/"))
+    return urlunsplit(parts._replace(netloc=netloc, path=path, query=query, fragment=""))
 
 
 def _stderr(message: str) -> None:

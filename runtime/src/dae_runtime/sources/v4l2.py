@@ -46,7 +46,9 @@ class OpenCVCamera(FrameSource):
 
     def read(self) -> np.ndarray | None:
         ok, frame = self.capture.read()
-        return frame if ok else None
+        if not ok:  # a camera never ends: unplugged, or no frame within V4L2's select timeout
+            raise SourceError(f"{self.name} stopped giving frames (unplugged?)")
+        return frame
 
     def release(self) -> None:
         if self.capture is not None:

@@ -3,15 +3,24 @@
 It follows picamera2's documented capture path and behaviour: `Picamera2(camera_num)`,
 `create_video_configuration(main={"size": ..., "format": ...}, controls=...)` returning a
 configuration dict whose main stream defaults to XBGR8888 at 1280x720, `configure`, `start`,
-`capture_array("main")` (only while started; arrays shaped and ordered as the format says:
+`capture_array("main", wait=None)` (only while started; arrays shaped and ordered as the format says:
 XBGR8888 -> [R, G, B, 255], XRGB8888 -> [B, G, R, 255], RGB888 -> [B, G, R], BGR888 -> [R, G, B],
-YUV420 -> (h * 3 / 2, w) planar), `camera_configuration`, `stop`, `close`, and the static
-`global_camera_info()`. Tests steer it through the class attributes below.
+YUV420 -> (h * 3 / 2, w) planar; with no frame coming, `wait=None` waits for ever and `wait=SECONDS`
+raises concurrent.futures.TimeoutError after that long, leaving its job queued),
+`cancel_all_and_flush` (drops queued jobs), `camera_configuration`, `stop`, `close`, and the static
+`global_camera_info()`. Tests steer it through the class attributes below; another process (pi-check)
+through $DAE_STANDIN_PICAM_STALL_AFTER.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+
 import numpy as np
+
+NEVER_S = 30.0  # what "for ever" is here, so that a test that waits for ever fails instead of hanging
 
 __version__ = "0.3.standin"
 
@@ -20,6 +29,8 @@ class Picamera2:
     cameras = 1  # how many sensors libcamera "sees"
     force_format: str | None = None  # a camera that gives this format whatever was asked
     instances: list = []  # every camera made, for the test to inspect
+    # After this many frames no more come (a slipped ribbon cable); None: frames never stop.
+    stall_after: int | None = int(os.environ.get("DAE_STANDIN_PICAM_STALL_AFTER", "0")) or None
     _in_use: set = set()
 
     @staticmethod
@@ -41,6 +52,7 @@ class Picamera2:
         self.started = False
         self.closed = False
         self.frame = 0
+        self.queued_jobs = 0  # captures that timed out and wait in picamera2's job list
         Picamera2.instances.append(self)
 
     def create_video_configuration(
@@ -91,10 +103,17 @@ class Picamera2:
         self.calls.append("start")
         self.started = True
 
-    def capture_array(self, name: str = "main") -> np.ndarray:
+    def capture_array(self, name: str = "main", wait=None, signal_function=None) -> np.ndarray:
         if not self.started:
             raise RuntimeError("Camera must be started")
         self.calls.append("capture_array")
+        if Picamera2.stall_after is not None and self.frame >= Picamera2.stall_after:
+            timeout = None if wait is None or wait is True else float(wait)
+            threading.Event().wait(NEVER_S if timeout is None else timeout)
+            if timeout is None:
+                raise AssertionError(f"stand-in: capture_array waited {NEVER_S:g} s (for ever) for a frame")
+            self.queued_jobs += 1
+            raise FutureTimeout()
         from dae_runtime.synthetic import paper_frame, synthetic_digits
 
         w, h = self.camera_config[name]["size"]
@@ -116,6 +135,10 @@ class Picamera2:
 
             return cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
         raise ValueError(f"stand-in does not make {fmt}")
+
+    def cancel_all_and_flush(self) -> None:
+        self.calls.append("cancel_all_and_flush")
+        self.queued_jobs = 0
 
     def stop(self) -> None:
         self.calls.append("stop")

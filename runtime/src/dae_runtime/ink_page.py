@@ -1,0 +1,163 @@
+"""What is ink on a photographed page: each pixel against the paper around it, never a page-wide scale.
+
+A webcam sees a page under uneven light: a hand's shadow with a hard edge, a dim room, a glare
+spot, pencil next to pen. So ink is decided locally, in three parts:
+- the paper: a morphological closing of the frame (a max filter, then a min filter) over an
+  octagon 84 frame pixels wide. It wipes out every mark narrower than that, keeps a blot solid,
+  and follows a shadow's edge instead of smearing the bright side over it (an edge is a step,
+  not a dark line: it stays paper);
+- the ink scale: a pixel is ink when its darkening, as a fraction of its paper, is a good part
+  of the darkest such fraction within 124 frame pixels (pencil is judged against pencil, a digit
+  in a shadow against that shadow's paper), and above a small minimum;
+- the noise: it must also be darker than its paper by a few times the noise measured in its
+  80-pixel tile (a camera clips the noise on bright paper, not in a shadow; an eighth of the width
+  on larger frames).
+
+It all runs on the frame downscaled 2x (the "plane"; the paper and thresholds on 4x), a fixed
+two dozen OpenCV calls, so it costs the same whatever the page shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PAPER_WINDOW = 21  # paper pixels (84 frame pixels from 480 wide, 42 below): wider than any mark
+DIAMOND = 2  # the octagon's cut corners: its square is PAPER_WINDOW - 2 * DIAMOND wide
+INK_WINDOW = 124  # frame pixels over which the darkest ink sets the scale
+NOISE_TILE = 80  # frame pixels (an eighth of the width on frames over 640 wide): the noise is measured per tile
+
+
+@dataclass(frozen=True)
+class InkRules:
+    of_local: float = 0.45  # ink: darkening / paper >= this much of the darkest nearby
+    min_ratio: float = 0.12  # ... and >= this
+    noise_floor: float = 2.05  # ... and darker than the paper's noise level by this many sigmas
+    blob_noise: float = 1.64  # a blob's mean ink must clear the noise level by this many sigmas
+    small_blob: float = 2.2  # ... plus this many over the square root of its independent samples (pixels / blur area)
+
+
+INK = InkRules()
+
+
+@dataclass(frozen=True)
+class InkPage:
+    """The finder's view of a frame. "Plane" pixels are the frame's downscaled 1/step; the paper's are 2x2 of them."""
+
+    plane: np.ndarray  # uint8 gray, lightly blurred
+    paper: np.ndarray  # uint8 the paper's brightness, at half the plane's resolution
+    ink: np.ndarray  # uint8 plane: how much darker than its paper each pixel is
+    mask: np.ndarray  # uint8 plane: 255 where that is ink
+    pooled: np.ndarray  # uint8 at the paper's resolution: nonzero where any of its 2x2 plane pixels is ink
+    level: list  # per noise tile [row][col]: the ink plane's level on bare paper
+    sigma: list  # per noise tile: the noise's sigma
+    tile: int  # plane pixels per noise tile
+    step: int  # frame pixels per plane pixel (2 on frames 480 wide or more, else 1)
+    blur: int  # the box blur's width: plane pixels closer than this share noise
+
+    def noise_at(self, x: int, y: int) -> tuple[float, float]:
+        """The ink's level on bare paper and the noise's sigma at plane pixel (x, y)."""
+        row, col = min(y // self.tile, len(self.level) - 1), min(x // self.tile, len(self.level[0]) - 1)
+        return self.level[row][col], self.sigma[row][col]
+
+    def paper_under(self, box: tuple[int, int, int, int]) -> np.ndarray | float:
+        """The paper under a box (x, y, w, h) of the frame, at the frame's resolution: one level where the
+        paper is flat (within 2 gray levels), else each paper pixel repeated (the paper changes slowly)."""
+        import cv2
+
+        x, y, w, h = box
+        s = 2 * self.step  # frame pixels per paper pixel
+        block = self.paper[y // s : -(-(y + h) // s), x // s : -(-(x + w) // s)]
+        low, high, _, _ = cv2.minMaxLoc(block)
+        if high - low <= 2:
+            return (low + high) / 2
+        big = block.repeat(s, axis=0).repeat(s, axis=1)
+        return big[y % s : y % s + h, x % s : x % s + w]
+
+
+def read_page(gray: np.ndarray, rules: InkRules = INK) -> InkPage:
+    """The finder's view of a uint8 gray frame: noise averaged away (2x area downscale + 3x3 box blur
+    from 480 px wide, else a 5x5 box blur), the paper, and what counts as ink where."""
+    import cv2
+
+    if min(gray.shape) < 16:  # room for the filters; a smaller frame holds no digit anyway
+        gray = cv2.copyMakeBorder(
+            gray, 0, max(0, 16 - gray.shape[0]), 0, max(0, 16 - gray.shape[1]), cv2.BORDER_REPLICATE
+        )
+    h, w = gray.shape
+    step, blur = (2, 3) if w >= 480 else (1, 5)
+    small = cv2.resize(gray, (max(2, w // 2), max(2, h // 2)), interpolation=cv2.INTER_AREA) if step == 2 else gray
+    plane = cv2.blur(small, (blur, blur))
+    plane = plane[: plane.shape[0] // 2 * 2, : plane.shape[1] // 2 * 2]  # even: a paper pixel is 2x2 of it
+    size = (plane.shape[1] // 2, plane.shape[0] // 2)
+    paper = _closing(cv2.blur(cv2.resize(plane, size, interpolation=cv2.INTER_AREA), (3, 3)))
+    ink_q = cv2.subtract(paper, plane[::2, ::2])
+    # Wider than a digit, so that the paper is most of any tile: digits grow with the frame.
+    tile = max(NOISE_TILE, w // 8) // step // 4 * 4
+    level, sigma = _noise(ink_q, plane, blur, tile)
+    floor = cv2.resize(np.maximum(level + rules.noise_floor * sigma, 4.0), size, interpolation=cv2.INTER_LINEAR)
+    # The darkest ink nearby as a fraction of its paper (255 = black on white), then in gray levels.
+    darkest = cv2.dilate(cv2.divide(ink_q, paper, scale=255), _rect(INK_WINDOW // (2 * step) | 1))
+    scale = np.maximum(darkest, np.uint8(255 * rules.min_ratio / rules.of_local))
+    threshold = cv2.max(cv2.multiply(scale, paper, scale=rules.of_local / 255), floor.astype(np.uint8))
+    ink = cv2.subtract(_double(paper), plane)
+    mask = cv2.compare(ink, _double(threshold), cv2.CMP_GT)
+    pooled = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
+    return InkPage(plane, paper, ink, mask, pooled, level.tolist(), sigma.tolist(), tile, step, blur)
+
+
+def _double(image: np.ndarray) -> np.ndarray:
+    """Each pixel as 2x2 (nearest-neighbour upscaling; a sixth of cv2.resize's instructions for it)."""
+    h, w = image.shape
+    wide = (image.astype(np.uint16) * 257).view(np.uint8)  # each byte twice in a row
+    out = np.empty((h, 2, 2 * w), np.uint8)
+    out[:] = wide[:, None, :]
+    return out.reshape(2 * h, 2 * w)
+
+
+def _rect(size: int) -> np.ndarray:
+    import cv2
+
+    return cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+
+
+def _closing(image: np.ndarray) -> np.ndarray:
+    """A max filter then a min filter over a square PAPER_WINDOW wide with its corners cut (a square,
+    then a small diamond), which follows a rounded shadow a little closer than the square.
+
+    The min filter reaches two pixels further than the max filter: the plane's shadow edges are
+    softer than the paper's, whose bright side would otherwise spill over onto the dark side and
+    look like ink along the edge (on the training scenes this did most of the work against false
+    digits at shadows and page edges).
+    """
+    import cv2
+
+    square, cross = _rect(PAPER_WINDOW - 2 * DIAMOND), cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    grown = cv2.dilate(cv2.dilate(image, square), cross, iterations=DIAMOND)
+    return cv2.erode(cv2.erode(grown, square), cross, iterations=DIAMOND + 2)
+
+
+def _noise(ink: np.ndarray, plane: np.ndarray, blur: int, tile: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per tile of `tile` plane pixels (a multiple of 4): the ink's level on bare paper (the closing
+    lifts the paper estimate above the noisy pixels) and the noise's sigma, both float32.
+
+    Medians of samples every 4 plane pixels, so the digits covering part of a tile do not count.
+    """
+    import cv2
+
+    h, w = plane.shape
+    rows, cols, side = max(1, h // tile), max(1, w // tile), tile // 4
+
+    def cells(samples: np.ndarray) -> np.ndarray:
+        s = samples[: rows * side, : cols * side]
+        if s.shape != (rows * side, cols * side):  # a frame smaller than a tile, or not a whole number of them
+            s = np.pad(s, ((0, rows * side - s.shape[0]), (0, cols * side - s.shape[1])), mode="edge")
+        return s.reshape(rows, side, cols, side).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
+
+    # Plane pixels `blur` apart share no noise: for Gaussian noise the median of |a - b| is 0.954 sigma.
+    diff = cv2.absdiff(plane[::4, : w - blur : 4], plane[::4, blur::4])
+    both = np.stack([cells(ink[::2, ::2]), cells(diff)])
+    kth = side * side // 2
+    medians = np.partition(both, kth, axis=-1)[..., kth].astype(np.float32)
+    return medians[0], medians[1] / 0.954
