@@ -68,8 +68,9 @@ def host_step(steps: list[Step], name: str, cmd: list[str], logs: Path, timeout:
     return code == 0
 
 
-def int8_types_of(folder: Path) -> str:
-    return json.loads((folder / "manifest.json").read_text())["metrics"]["onnx_int8"]["types"]
+def int8_types_of(folder: Path, variant: bool = False) -> str:
+    """The int8 types of the bundle's model.int8.onnx, or of its variant for the dot product."""
+    return json.loads((folder / "manifest.json").read_text())["metrics"]["onnx_int8" + "_asimddp" * variant]["types"]
 
 
 class PiCheck:
@@ -209,6 +210,8 @@ class PiCheck:
             figures["int8_psnr_loss_db"] = round(fp32["psnr_db"] - int8["psnr_db"], 4)
             compared = json.loads(runner.path(f"{runner.home}/compare-int8.json").read_text())["model"]
             figures["int8_file_loaded"] = Path(compared).name  # the bundle's variant where the CPU has asimddp
+            if figures["int8_file_loaded"] == VARIANT:
+                figures["int8_types"] = int8_types_of(self.work / "bundle" / "dae-edge-rpi", variant=True)
         except (OSError, ValueError, KeyError):
             pass
         try:
