@@ -9,6 +9,9 @@ STAMP  := $(VENV)/.installed
 PIP_VERSION := 26.3
 # Test workers (pytest-xdist): one per core, at most 4 (each full-suite worker loads TensorFlow).
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+# worksteal: a worker that runs dry takes queued tests from the other, so a minute-long test at the end of one
+# queue does not leave a core idle.
+PARALLEL := -n $(JOBS) --dist worksteal
 
 .PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost peers \
     constraints clean model-unet model-blind model-lowres model-lowres2
@@ -31,7 +34,7 @@ demo: install
 test: lint test-all test-runtime-only
 
 test-all: install
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The runtime alone, as a Raspberry Pi gets it: a regular install of ./runtime (no TensorFlow, no train or
 # export) under Debian's own python3.11, 3.11.2, Raspberry Pi OS bookworm's, older than tarfile's extraction
@@ -60,7 +63,7 @@ test-runtime-only test-old-python: $(RT_STAMP)
 	@# -m 'not slow': the slow runtime test (a 20000x20000 image, about a minute) runs once, in test-all.
 	@# Plus the fault suite's runtime-only parts: hostile files, archives and manifests, odd names and sizes,
 	@# killed recordings.
-	$(RT_VENV)/bin/python -m pytest -q -p no:cacheprovider -n $(JOBS) -m 'not slow' tests/runtime tests/faults/test_hostile_files.py \
+	$(RT_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PARALLEL) -m 'not slow' tests/runtime tests/faults/test_hostile_files.py \
 		tests/faults/test_hostile_archives.py tests/faults/test_hostile_manifests.py \
 		tests/faults/test_odd_names.py tests/faults/test_odd_sizes.py tests/faults/test_live_kill.py
 

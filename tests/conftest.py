@@ -6,3 +6,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime's telemetry client (dae_runtime/__init__.py)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests (seconds to a minute each) first, the many quick ones after: with parallel workers the
+    run then ends on quick tests, not on a minute-long one that one worker started last while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: file order within each group
