@@ -22,6 +22,7 @@ $(STAMP): constraints.txt pyproject.toml runtime/pyproject.toml train/pyproject.
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install "pip==$(PIP_VERSION)"
 	$(PIP) install -c constraints.txt -e ./runtime -e ./train -e ./export --group dev
+	$(PIP) install -c constraints.txt --no-deps --group peers
 	@touch $@
 	@echo "Installed dae-edge into $(VENV); the command line is $(BIN)/dae"
 
@@ -136,20 +137,22 @@ bench: install
 	$(BIN)/python benchmarks/digit_finder.py
 	$(BIN)/python benchmarks/gate.py $(RESULTS)/compare.json
 
-# A benchmark, not a test (as root): instructions per inference of the Pi bundle and its LiteRT peers on
-# emulated Cortex-A72 (Pi 4) and Cortex-A76 (Pi 5), counted by a QEMU TCG plugin. The first run builds
-# QEMU 7.2 with plugins into /var/cache/dae-edge (minutes) and shares make pi-check's arm64 root.
-arm-cost:
-	$(PYTHON) benchmarks/arm_cost/run.py
+# A benchmark, not a test (as root): instructions per inference of the Pi bundle the current code writes, its
+# LiteRT peers and the engines a Pi user would pick instead (ncnn, MNN), on emulated Cortex-A72 (Pi 4) and
+# Cortex-A76 (Pi 5), counted by a QEMU TCG plugin: first a fresh export of the shipped seed with every peer into
+# runs/arm-cost (models/seed/export stays as shipped). The first run builds QEMU 7.2 with plugins into
+# /var/cache/dae-edge (minutes) and shares make pi-check's arm64 root.
+ARM_COST_EXPORT := runs/arm-cost
+arm-cost: install
+	$(BIN)/dae export --model models/seed/model.keras --out $(ARM_COST_EXPORT) --int8 --tflite --ncnn --mnn \
+		--target rpi -q
+	$(PYTHON) benchmarks/arm_cost/run.py --models $(ARM_COST_EXPORT)
 
-# The engines a Pi user would pick instead (issue 26): the seed as ncnn and MNN models in runs/peers, which
-# `make arm-cost` then counts too. Their x86 converters come from PyPI into .venv (pnnx's binary needs no torch,
-# so --no-deps). ncnn int8: Python (min-max scales), or ncnn's own tools (KL) with NCNN_TOOLS=DIR (ncnn2table
-# and ncnn2int8, built from ncnn's source: not on PyPI or in Debian 12). benchmarks/README.md has the recipe.
-PEER_TOOLS := pnnx==20261020 MNN==3.6.1 ncnn==1.0.20261020
+# ncnn int8 by ncnn's own C++ tools (KL divergence) instead of the export's PyPI-only min-max one (issue 26):
+# ncnn2table and ncnn2int8, built from ncnn's source (not on PyPI or in Debian 12), passed as NCNN_TOOLS=DIR.
+# Writes runs/peers/model.int8.ncnn.param/.bin; count them with run.py --peers runs/peers. benchmarks/README.md.
 peers: install
-	$(PIP) install --no-deps $(PEER_TOOLS)
-	$(BIN)/python benchmarks/peers/convert.py --out runs/peers $(if $(NCNN_TOOLS),--ncnn-tools $(NCNN_TOOLS))
+	$(BIN)/python benchmarks/peers/convert.py --out runs/peers --ncnn-tools $(NCNN_TOOLS)
 
 # Re-pin constraints.txt to what .venv holds now (after deliberately upgrading something).
 constraints: install

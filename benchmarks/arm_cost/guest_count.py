@@ -93,10 +93,14 @@ RUNNERS = {"onnxruntime": onnx_runner, "litert": litert_runner}
 
 
 def runner(model: dict, session: dict):
-    if model["engine"] in ("ncnn", "mnn"):  # the optional peers (guest_peers.py), by precision
-        import guest_peers
+    if model["engine"] == "ncnn":  # the peers, as `dae compare` runs them (numpy and the engine only), by precision
+        from dae_export.engines.ncnn_engine import ncnn_runner
 
-        return getattr(guest_peers, f"{model['engine']}_runner")(model["path"], model["precision"])
+        return ncnn_runner(model["path"], model["precision"], threads=1)
+    if model["engine"] == "mnn":
+        from dae_export.engines.mnn_engine import mnn_runner
+
+        return mnn_runner(model["path"], model["precision"], threads=1)
     return RUNNERS[model["engine"]](model["path"], session, *([model["call"]] if "call" in model else []))
 
 

@@ -24,8 +24,13 @@ def markdown(result: dict) -> str:
     keys = sorted({(r["engine"], r["precision"], r["batch"]) for r in rows}, key=lambda k: (k[2], k[0], k[1]))
     by = {(r["engine"], r["precision"], r["batch"], r["cpu"]): r for r in rows}
     for key in keys:
-        cells = [f"{by[(*key, c)]['per_inference']['total']:,.0f}" if (*key, c) in by else "-" for c in cpus]
+        cells = [_cell(by.get((*key, c))) for c in cpus]
         lines.append(f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(cells) + " |")
+    if any(r.get("replaced") for r in rows):
+        lines += [
+            "",
+            "\\* counted, but not what the runtime loads on that CPU: it loads the manifest's variant for it.",
+        ]
     lines += ["", *target_lines(result)]
     lines += ["", "Kernel classes (share of the instructions per inference):", ""]
     lines += [
@@ -42,6 +47,10 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(row: dict | None) -> str:
+    return "-" if row is None else f"{row['per_inference']['total']:,.0f}" + (" \\*" if row.get("replaced") else "")
+
+
 TARGET = 0.9  # issue 26: the bundle's best onnxruntime form at most 0.9x every peer's best form
 
 
@@ -51,7 +60,7 @@ def best_forms(result: dict) -> list[dict]:
     for cpu in result["cpus"]:
         for batch in sorted({r["batch"] for r in result["results"]}):
             rows = [r for r in result["results"] if r["cpu"] == cpu and r["batch"] == batch]
-            ours = [r for r in rows if r["engine"] == "onnxruntime"]
+            ours = [r for r in rows if r["engine"] == "onnxruntime" and not r.get("replaced")]  # what it loads there
             peers = [r for r in rows if r["engine"] != "onnxruntime"]
             if not ours or not peers:
                 continue

@@ -45,22 +45,24 @@ CPUS = {
 MODELS = (
     ("onnxruntime", "fp32", "model.onnx"),
     ("onnxruntime", "int8", "model.int8.onnx"),
+    ("onnxruntime", "int8-asimddp", "model.int8.asimddp.onnx"),  # the bundle's int8 for CPUs with the dot product
     ("litert", "fp32", "model.tflite"),
     ("litert", "int8", "model.int8.tflite"),
 )
-# The engines a Pi user would pick instead (issue 26), from benchmarks/peers/convert.py's folder (--peers):
-# fp16 only where the CPU has FP16 arithmetic (ncnn and MNN fall back to fp32 without it).
+# The engines a Pi user would pick instead (issue 26), from `dae export --ncnn --mnn` (the --models folder, or
+# --peers): fp16 only where the CPU has FP16 arithmetic (ncnn and MNN fall back to fp32 without it).
 PEER_MODELS = (
     ("ncnn", "fp32", "model.ncnn.param"),
     ("ncnn", "fp16", "model.ncnn.param"),
-    ("ncnn", "int8", "model.ncnn.int8.param"),
-    ("ncnn", "int8-nowinograd", "model.ncnn.int8.param"),  # what ncnn's int8 Winograd is worth (fp32 without
+    ("ncnn", "int8", "model.int8.ncnn.param"),
+    ("ncnn", "int8-nowinograd", "model.int8.ncnn.param"),  # what ncnn's int8 Winograd is worth (fp32 without
     # Winograd crashes: ncnn 1.0.20261020 segfaults on this model under qemu, on both CPU models)
     ("mnn", "fp32", "model.mnn"),
     ("mnn", "fp16", "model.mnn"),
     ("mnn", "int8", "model.int8.mnn"),
 )
 FP16_CPUS = ["cortex-a76"]
+DOT_CPUS = [cpu for cpu, info in CPUS.items() if "asimddp" in info[4].split()]  # where the runtime loads the variant
 RUNS = {1: 10, 64: 2}  # inferences counted per batch size (counts repeat within 1e-4, so few are needed)
 WARMUP = 2
 
@@ -125,7 +127,7 @@ def count_cpu(cpu: str, models: list[dict], batches: list[int], session: dict, w
             "session": session}  # fmt: skip
     (work / f"plan-{cpu}.json").write_text(json.dumps(plan))
     counts, marks_json = work / f"counts-{cpu}.txt", work / f"marks-{cpu}.json"
-    env = {**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src"}
+    env = {**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src:/mnt{REPO}/export/src"}  # dae_export: its engines
     guest_cmd = ["/opt/arm-cost-venv/bin/python", f"/mnt{HERE}/guest_count.py", f"/mnt{work}/plan-{cpu}.json",
                  f"/mnt{marks_json}"]  # fmt: skip
     cmd = [str(HERE / "guest.sh"), "count", cpu, str(work / f"cpuinfo-{cpu}"), str(counts), "--", *guest_cmd]
@@ -138,7 +140,7 @@ def count_cpu(cpu: str, models: list[dict], batches: list[int], session: dict, w
     for m in json.loads(marks_json.read_text()):
         rows.append({
             "engine": m["engine"], "precision": m["precision"], "model": m["name"], "batch": m["batch"],
-            "call": m.get("call", "invoke"),
+            "call": m.get("call", "invoke"), "replaced": cpu in m.get("replaced_on", []),
             "cpu": cpu, "runs": m["runs"], "per_inference": per_inference(marks, m["tags"], m["runs"]),
         })  # fmt: skip
     return rows
@@ -161,6 +163,18 @@ def bundle_models(models_dir: Path, dest: Path) -> dict[str, Path]:
                     (dest / name).write_bytes(tar.extractfile(member).read())
                     found[name] = dest / name
     return found
+
+
+def onnx_model(engine: str, precision: str, name: str, paths: dict[str, Path], call: str) -> dict:
+    """A model of MODELS to count: the bundle's int8 variant for the dot product only on CPUs that have it, and
+    the int8 file it replaces there marked as such (counted, but not what the runtime loads on them)."""
+    model = {"engine": engine, "precision": precision, "name": name, "path": f"/mnt{paths[name]}"}
+    model |= {"call": call} if engine == "onnxruntime" else {}
+    if precision == "int8-asimddp":
+        model["cpus"] = DOT_CPUS
+    elif precision == "int8" and engine == "onnxruntime" and "model.int8.asimddp.onnx" in paths:
+        model["replaced_on"] = DOT_CPUS
+    return model
 
 
 def peer_models(folder: Path, only: set) -> list[dict]:
@@ -186,8 +200,7 @@ def extra_onnx(items: list[str], call: str) -> list[dict]:
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=REPO / "models/seed/export", help="export folder")
-    parser.add_argument("--peers", type=Path, default=REPO / "runs/peers",
-                        help="ncnn and MNN models (benchmarks/peers/convert.py); skipped if absent")  # fmt: skip
+    parser.add_argument("--peers", type=Path, help="ncnn and MNN models (default: the --models folder's)")
     parser.add_argument("--onnx", action="append", default=[], metavar="FORM=FILE",
                         help="also count this onnxruntime model as FORM (levers: fp16, graph forms)")  # fmt: skip
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
@@ -210,7 +223,7 @@ def _result_record(args: argparse.Namespace, models_dir: Path, cpus: list[str], 
         + (HERE / "guest.sh").read_text().split('GUEST_PACKAGES="')[1].split('"')[0],
         "models_dir": str(models_dir.relative_to(REPO) if models_dir.is_relative_to(REPO) else models_dir),
         "onnx_models_from": "rpi-bundle.tar.gz" if (models_dir / "rpi-bundle.tar.gz").is_file() else "the folder",
-        "peers_from": str(args.peers),
+        "peers_from": str(args.peers or models_dir),
         "session": json.loads(args.session),
         "cpus": cpus,
         "method": f"(count over N inferences - count over 0) / N after {WARMUP} warm-up calls; one thread; "
@@ -231,10 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     unpacked = tempfile.TemporaryDirectory(prefix="arm-cost-bundle-")  # under /tmp: the guest sees it at /mnt/tmp
     paths = bundle_models(models_dir, Path(unpacked.name))
     models = [
-        {"engine": e, "precision": p, "name": n, "path": f"/mnt{paths[n]}"}
-        | ({"call": args.call} if e == "onnxruntime" else {})
-        for e, p, n in MODELS
-        if n in paths and (not only or (e, p) in only)
+        onnx_model(e, p, n, paths, args.call) for e, p, n in MODELS if n in paths and (not only or (e, p) in only)
     ]
     if not paths:  # the peers and lever forms are counted beside the bundle's models, never instead
         print(
@@ -242,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    models += peer_models(args.peers.resolve(), only) + extra_onnx(args.onnx, args.call)
+    models += peer_models((args.peers or models_dir).resolve(), only) + extra_onnx(args.onnx, args.call)
     if not models:
         print(f"arm-cost: --only {args.only} matches no model", file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 (guest_outputs.py, under `make arm-cost`'s QEMU) on the export's 500 validation digits; the host compares
 with Keras and with the same files run here on x86 (do the converted formats carry over to ARM unchanged?).
 
-    python benchmarks/peers/arm_parity.py [--peers runs/peers] [--onnx PRECISION=FILE ...] [--json OUT]
+    python benchmarks/peers/arm_parity.py [--peers runs/arm-cost] [--onnx PRECISION=FILE ...] [--json OUT]
 
 Per model and CPU: PSNR, max |diff| to Keras, PSNR loss against Keras' own PSNR, max |diff| to x86.
 """
@@ -39,7 +39,10 @@ def guest_outputs(cpu: str, plan: Path, digits: Path, work: Path) -> dict[str, n
     ]
     cmd = [str(ARM / "guest.sh"), "count", cpu, str(work / f"cpuinfo-{cpu}"), str(work / f"counts-{cpu}"), "--", *guest]
     proc = subprocess.run(
-        cmd, env={**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src"}, capture_output=True, text=True
+        cmd,
+        env={**os.environ, "PYTHONPATH": f"/mnt{REPO}/runtime/src:/mnt{REPO}/export/src"},
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"guest failed on {cpu}: {proc.stderr[-3000:]}")
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from convert import export_digits
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--peers", type=Path, default=REPO / "runs/peers")
+    parser.add_argument("--peers", type=Path, default=REPO / "runs/arm-cost", help="a dae export --ncnn --mnn folder")
     parser.add_argument("--model", type=Path, default=REPO / "models/seed/model.keras")
     parser.add_argument("--onnx", action="append", default=[], help="PRECISION=FILE, an onnxruntime form to add")
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")

@@ -6,14 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from guest_peers import mnn_runner, ncnn_runner
 
-RUNNERS = {"ncnn": ncnn_runner, "mnn": mnn_runner}
 FP32_GATE, INT8_GATE_DB = 1e-4, 0.2
 
 
 def outputs(models: dict[tuple[str, str], Path], noisy: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
-    return {(e, p): RUNNERS[e](str(path), p)(noisy) for (e, p), path in models.items()}
+    from dae_export.engines.mnn_engine import mnn_runner
+    from dae_export.engines.ncnn_engine import ncnn_runner
+
+    runners = {"ncnn": ncnn_runner, "mnn": mnn_runner}
+    return {(e, p): runners[e](path, p, 1)(noisy) for (e, p), path in models.items()}
 
 
 def check_all(models: dict[tuple[str, str], Path], digits: dict[str, np.ndarray]) -> dict[str, dict]:

@@ -58,6 +58,8 @@ def markdown(report: dict) -> str:
         ("fp32 max abs diff vs x86", lambda c: _sci(c["figures"].get("fp32_max_abs_diff_vs_x86"))),
         ("int8 PSNR loss vs fp32, dB", lambda c: f"{c['figures'].get('int8_psnr_loss_db', '-')}"),
         ("int8 outputs identical to x86", lambda c: f"{c['figures'].get('int8_identical_to_x86', '-')}"),
+        ("int8 file the runtime loads", lambda c: f"{c['figures'].get('int8_file_loaded', '-')}"),
+        ("int8 asimddp identical to x86", lambda c: str(c["figures"].get("int8_asimddp_identical_to_x86", "-"))),
     ]
     for label, cell in rows:
         try:

@@ -30,7 +30,10 @@ STANDINS = REPO / "tests" / "runtime" / "standins"
 SERVICE_USER = "daemon"  # in Debian's base system, unprivileged, with a group of its own name
 STATUS_SECONDS = 2  # the hidden $DAE_LIVE_STATUS_SECONDS: a line every 2 s instead of every minute
 SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # what systemd gives a service
-OWN_LINE = re.compile(r"^(Serving the live view on |live status: |Stopped\.$|\d+ frames, pipeline )")
+# dae's own lines; on a CPU with the dot product also the one naming the bundle's int8 file it loads
+OWN_LINE = re.compile(
+    r"^(Serving the live view on |live status: |Stopped\.$|\d+ frames, pipeline |\S+: using \S+, its variant )"
+)
 STATUS = re.compile(r"^live status: fps=\S+ frames=(\d+) digits=(\S+) latency_ms=\d+ viewers=(\d+)$", re.M)
 
 

@@ -19,10 +19,13 @@ import pi_service
 from pi_report import CpuResult, Step, last_line, one_clear_line
 from pi_runners import GUEST_PROBE, PI_CPUS, CannotRun, cpuinfo_text, qemu_version, run_logged
 
+from dae_export.config import INT8_TYPES
+from dae_export.steps.arm_forms import INT8_ASIMDDP as VARIANT
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DEFAULT_ROOT = "/var/cache/dae-edge/pi-root"
-INT8_TYPES = ("u8s8", "s8s8")
+
 SHORT_TIMING = ["--batch", "1,64", "--warmup", "1", "--iters", "3"]  # the default loop takes >7 min emulated
 
 
@@ -67,8 +70,9 @@ def host_step(steps: list[Step], name: str, cmd: list[str], logs: Path, timeout:
     return code == 0
 
 
-def int8_types_of(folder: Path) -> str:
-    return json.loads((folder / "manifest.json").read_text())["metrics"]["onnx_int8"]["types"]
+def int8_types_of(folder: Path, variant: bool = False) -> str:
+    """The int8 types of the bundle's model.int8.onnx, or of its variant for the dot product."""
+    return json.loads((folder / "manifest.json").read_text())["metrics"]["onnx_int8" + "_asimddp" * variant]["types"]
 
 
 class PiCheck:
@@ -105,6 +109,8 @@ class PiCheck:
         shutil.unpack_archive(export / "rpi-bundle.tar.gz", self.work / "bundle")
         bundle = self.work / "bundle" / "dae-edge-rpi"
         models = {"fp32": "bundle/dae-edge-rpi/model.onnx", "int8": "bundle/dae-edge-rpi/model.int8.onnx"}
+        if (bundle / VARIANT).is_file():  # the int8 file the runtime loads on CPUs with the dot product
+            models["int8_asimddp"] = f"bundle/dae-edge-rpi/{VARIANT}"
         # Both int8 flavours, to choose the Pi's by measurement (benchmarks/README.md).
         for types in INT8_TYPES if self.args.int8_study else ():
             folder = self.work / f"export-{types}"
@@ -204,6 +210,10 @@ class PiCheck:
             figures["fp32_max_abs_diff_vs_keras"] = fp32["max_abs_diff_vs_keras"]
             figures["int8_psnr_db"] = round(int8["psnr_db"], 3)
             figures["int8_psnr_loss_db"] = round(fp32["psnr_db"] - int8["psnr_db"], 4)
+            compared = json.loads(runner.path(f"{runner.home}/compare-int8.json").read_text())["model"]
+            figures["int8_file_loaded"] = Path(compared).name  # the bundle's variant where the CPU has asimddp
+            if figures["int8_file_loaded"] == VARIANT:
+                figures["int8_types"] = int8_types_of(self.work / "bundle" / "dae-edge-rpi", variant=True)
         except (OSError, ValueError, KeyError):
             pass
         try:
@@ -213,6 +223,11 @@ class PiCheck:
         figures["fp32_max_abs_diff_vs_x86"] = outputs["fp32"]["max_abs_diff_vs_reference"]
         figures["int8_identical_to_x86"] = outputs["int8"]["identical_to_reference"]
         figures["int8_max_abs_diff_vs_x86"] = outputs["int8"]["max_abs_diff_vs_reference"]
+        if "int8_asimddp" in outputs:  # x86 runs some of its s8s8 convs in float: not identical there, by design
+            figures["int8_asimddp_identical_to_x86"] = outputs["int8_asimddp"]["identical_to_reference"]
+            figures["int8_asimddp_max_abs_diff_vs_x86"] = outputs["int8_asimddp"]["max_abs_diff_vs_reference"]
+            figures["int8_asimddp_psnr_loss_vs_fp32_db"] = outputs["int8_asimddp"].get("psnr_loss_vs_fp32_db")
+            figures["int8_asimddp_outputs_sha256"] = outputs["int8_asimddp"].get("sha256")
         figures["int8_study"] = {t: outputs[t] for t in INT8_TYPES if t in outputs}
         return figures
 
@@ -221,6 +236,9 @@ class PiCheck:
         for r in self.results:
             f = r.figures
             gates += [f.get("int8_identical_to_x86") is True, f.get("fp32_max_abs_diff_vs_x86", 1) <= 1e-5]
+            gates += [f.get("int8_asimddp_psnr_loss_vs_fp32_db", 0.0) <= 0.2]  # the export's int8 gate, on ARM
+        # the bundle's s8s8 file computes one function on every ARM CPU (x86 differs: float fallbacks)
+        gates += [len({r.figures.get("int8_asimddp_outputs_sha256") for r in self.results}) <= 1]
         ok = all(s.ok for s in self.host_steps) and all(r.ok for r in self.results) and all(gates)
         return {
             "date": datetime.date.today().isoformat(),

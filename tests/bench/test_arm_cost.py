@@ -127,3 +127,26 @@ def test_target_table_names_the_best_form_of_each_side():
     text = "\n".join(report.target_lines(result))
     assert "| cortex-a72 | 1 | int8 1,400,000 | ncnn int8 1,540,000 | 0.909 | no |" in text
     assert "| cortex-a76 | 1 | int8 1,030,000 | litert int8 1,040,000 | 0.990 | no |" in text
+
+
+def test_the_int8_variant_is_what_counts_where_the_runtime_loads_it(tmp_path):
+    """The bundle's int8 for the dot product is counted on the CPUs that have it (the A76), and there the int8
+    file it replaces is counted but not taken as onnxruntime's best: the runtime does not load it there."""
+    paths = {n: tmp_path / n for n in ("model.int8.onnx", "model.int8.asimddp.onnx")}
+    generic = arm_cost.onnx_model("onnxruntime", "int8", "model.int8.onnx", paths, "denoiser")
+    variant = arm_cost.onnx_model("onnxruntime", "int8-asimddp", "model.int8.asimddp.onnx", paths, "denoiser")
+    assert variant["cpus"] == ["cortex-a76"] and generic["replaced_on"] == ["cortex-a76"] and "cpus" not in generic
+    alone = arm_cost.onnx_model("onnxruntime", "int8", "model.int8.onnx", {"model.int8.onnx": paths["model.int8.onnx"]},
+                                "denoiser")  # fmt: skip
+    assert "replaced_on" not in alone  # a bundle without the variant: its int8 is what every CPU loads
+
+    def row(precision, total, replaced=False, engine="onnxruntime"):
+        per = {"total": total} | dict.fromkeys(report.CLASSES, total / 5)
+        return {"engine": engine, "precision": precision, "batch": 1, "cpu": "cortex-a76", "replaced": replaced,
+                "per_inference": per}  # fmt: skip
+
+    rows = [row("int8", 900_000, replaced=True), row("int8-asimddp", 950_000), row("int8", 1_000_000, engine="litert")]
+    result = {"cpus": ["cortex-a76"], "results": rows, "qemu": "7.2", "date": "d", "models_dir": "m", "guest": "g"}
+    (cell,) = report.best_forms(result)
+    assert cell["ours"]["precision"] == "int8-asimddp" and round(cell["ratio"], 2) == 0.95
+    assert "| onnxruntime | int8 | 1 | 900,000 \\* |" in arm_cost.markdown(result)

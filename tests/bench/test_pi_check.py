@@ -28,7 +28,7 @@ def test_the_install_steps_are_the_bundles_own_instructions():
 
     text = INSTRUCTIONS.format(bundle_dir="dae-edge-rpi", wheel="dae_edge_runtime-1-py3-none-any.whl",
                                opencv_window="opencv-python", opencv_version="1", int8_types="u8s8",
-                               service=SERVICE_INSTRUCTIONS)  # fmt: skip
+                               service=SERVICE_INSTRUCTIONS, variants="")  # fmt: skip
     block = pi_steps.install_block(text).splitlines()
     assert block[0] == "tar xzf rpi-bundle.tar.gz && cd dae-edge-rpi"
     assert "pip install -r requirements-rpi.txt" in block

@@ -21,8 +21,8 @@ def trained_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def full_export(trained_model, tmp_path_factory):
-    """`dae export --int8 --tflite --target rpi` on the one-epoch model, once per test run: (out folder,
-    summary). Read-only for the tests: every worker shares it."""
+    """`dae export --int8 --tflite --ncnn --mnn --target rpi` on the one-epoch model, once per test run: (out
+    folder, summary). Read-only for the tests: every worker shares it."""
     import json
     from dataclasses import asdict
 
@@ -32,7 +32,8 @@ def full_export(trained_model, tmp_path_factory):
     def build(folder):
         from dae_export.pipeline import run_export
 
-        config = ExportConfig(str(trained_model), str(folder / "out"), int8=True, tflite=True, target="rpi")
+        config = ExportConfig(str(trained_model), str(folder / "out"), int8=True, tflite=True, ncnn=True, mnn=True,
+                              target="rpi")  # fmt: skip
         summary = run_export(config, step=lambda s: None)
         (folder / "summary.json").write_text(json.dumps(asdict(summary)))
 

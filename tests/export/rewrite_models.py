@@ -12,11 +12,15 @@ def random_model(arch: str):
     from dae_train.architectures import build_model
 
     keras.utils.set_random_seed(5)
-    model = build_model(arch)
+    return with_random_biases(build_model(arch), seed=6)
+
+
+def with_random_biases(model, seed: int):
+    """`model` with normal(0, 0.1) biases in every layer that has weights."""
     for layer in model.layers:
         if layer.weights:
             w, b = layer.get_weights()
-            layer.set_weights([w, np.random.default_rng(6).normal(0, 0.1, b.shape).astype(np.float32)])
+            layer.set_weights([w, np.random.default_rng(seed).normal(0, 0.1, b.shape).astype(np.float32)])
     return model
 
 

@@ -16,7 +16,7 @@ def test_compare_writes_all_four_files_with_every_row(full_export, trained_model
     files = {k: tmp_path / n for k, n in [("json", "c.json"), ("markdown", "c.md"), ("plot", "c.png"),
                                            ("github-benchmark", "g.json")]}  # fmt: skip
     args = ["compare", "--keras", str(trained_model), "--models", str(out), "--batch", "1,4",
-            "--iters", "4", "--warmup", "1", "--settle", "0"]  # fmt: skip
+            "--iters", "4", "--warmup", "1", "--settle", "0", "--threads", "1"]  # fmt: skip
     for option, path in files.items():
         args += [f"--{option}", str(path)]
     result = CliRunner().invoke(main, args)
@@ -30,12 +30,21 @@ def test_compare_writes_all_four_files_with_every_row(full_export, trained_model
         ("onnxruntime", "int8"),
         ("tflite", "fp32"),
         ("tflite", "int8"),
+        ("ncnn", "fp32"),
+        ("ncnn", "int8"),
+        ("mnn", "fp32"),
+        ("mnn", "int8"),
     ]
     assert combos == {(e, p, b) for e, p in engines for b in (1, 4)}
     by = {(r["engine"], r["precision"], r["batch"]): r for r in data["results"]}
     assert by[("onnxruntime", "fp32", 1)]["max_abs_diff_vs_keras"] <= 1e-4
-    assert by[("tflite", "fp32", 1)]["max_abs_diff_vs_keras"] <= 1e-4
-    assert abs(by[("onnxruntime", "int8", 1)]["psnr_db"] - by[("keras", "fp32", 1)]["psnr_db"]) <= 0.3
+    keras_db = by[("keras", "fp32", 1)]["psnr_db"]
+    for engine in ("tflite", "ncnn", "mnn"):  # the peers measured beside onnxruntime, with their accuracy
+        assert by[(engine, "fp32", 1)]["max_abs_diff_vs_keras"] <= 1e-4
+    for engine in ("onnxruntime", "ncnn", "mnn"):
+        assert abs(by[(engine, "int8", 4)]["psnr_db"] - keras_db) <= 0.3
+    ncnn_bytes = sum((out / n).stat().st_size for n in ("model.ncnn.param", "model.ncnn.bin"))
+    assert by[("ncnn", "fp32", 1)]["model_bytes"] == ncnn_bytes  # its weights counted too
     assert data["machine"]["cores"] >= 1 and data["machine"]["versions"]["onnxruntime"]
     # Keras predict() is timed beside model(x), as a note per batch, not a row
     assert sorted(data["notes"]) == ["keras predict() batch 1 ms", "keras predict() batch 4 ms"]
@@ -43,7 +52,7 @@ def test_compare_writes_all_four_files_with_every_row(full_export, trained_model
     assert "x Keras p50" in files["markdown"].read_text()
     assert files["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     entries = json.loads(files["github-benchmark"].read_text())
-    assert len(entries) == 10 and all(e["unit"] == "ms" and e["value"] > 0 for e in entries)
+    assert len(entries) == 18 and all(e["unit"] == "ms" and e["value"] > 0 for e in entries)
 
 
 def test_schema_check_catches_bad_rows():

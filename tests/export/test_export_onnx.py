@@ -23,7 +23,10 @@ def run(path, x):
 
 def test_writes_every_file_with_matching_checksums(full_export):
     out, summary = full_export
+    peers = {"model.ncnn.param", "model.ncnn.bin", "model.int8.ncnn.param", "model.int8.ncnn.bin", "model.mnn",
+             "model.int8.mnn"}  # fmt: skip
     expected = {"model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite", "manifest.json", "golden.npz"}
+    expected |= peers
     assert expected | {"rpi-bundle.tar.gz"} == {p.name for p in out.iterdir()}
     manifest = verify_manifest(out)
     assert set(manifest["files"]) == expected - {"manifest.json"} | {"rpi-bundle.tar.gz"}

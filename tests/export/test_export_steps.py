@@ -18,14 +18,20 @@ def test_model_files_carry_their_engine_and_precision(full_export):
         "model.int8.onnx": ("onnxruntime", "int8"),
         "model.tflite": ("tflite", "fp32"),
         "model.int8.tflite": ("tflite", "int8"),
+        "model.ncnn.param": ("ncnn", "fp32"),
+        "model.int8.ncnn.param": ("ncnn", "int8"),
+        "model.mnn": ("mnn", "fp32"),
+        "model.int8.mnn": ("mnn", "int8"),
     }
     files = verify_manifest(out)["files"]
     assert {n: (e["engine"], e["precision"]) for n, e in files.items() if "engine" in e} == expected
     assert "engine" not in files["golden.npz"] and "precision" not in files["rpi-bundle.tar.gz"]
+    assert "engine" not in files["model.ncnn.bin"] and "engine" not in files["model.int8.ncnn.bin"]  # weights
     with tarfile.open(out / "rpi-bundle.tar.gz") as tar:
         bundled = json.load(tar.extractfile("dae-edge-rpi/manifest.json"))["files"]
     assert (bundled["model.int8.onnx"]["engine"], bundled["model.int8.onnx"]["precision"]) == ("onnxruntime", "int8")
-    assert "model.tflite" not in bundled  # the bundle carries what the steps mark in_bundle: ONNX + golden set
+    # the bundle carries what the steps mark in_bundle: ONNX + golden set, never the peers
+    assert not {"model.tflite", "model.ncnn.param", "model.ncnn.bin", "model.mnn"} & set(bundled)
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from rewrite_models import run_proto as _run
+from rewrite_models import with_random_biases
 
 
 @pytest.fixture(scope="module")
@@ -19,19 +21,7 @@ def two_path_model():
     x = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
     x = layers.UpSampling2D(2)(x)
     logits = layers.Add()([layers.Conv2D(1, 3, padding="same")(x), layers.Conv2D(1, 3, padding="same")(inputs)])
-    model = keras.Model(inputs, layers.Activation("sigmoid")(logits))
-    for layer in model.layers:  # random biases too (tf2onnx drops zero ones)
-        if layer.weights:
-            w, b = layer.get_weights()
-            layer.set_weights([w, np.random.default_rng(4).normal(0, 0.1, b.shape).astype(np.float32)])
-    return model
-
-
-def _run(proto, x):
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    return session.run(None, {"input": x})[0]
+    return with_random_biases(keras.Model(inputs, layers.Activation("sigmoid")(logits)), seed=4)
 
 
 def test_the_graph_is_clean_and_exact(two_path_model):

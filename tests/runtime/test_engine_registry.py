@@ -65,7 +65,7 @@ def _engines_measured(data: dict) -> set[tuple[str, str]]:
 
 def test_installed_engines_are_the_runtime_and_what_the_export_package_adds():
     export_installed = importlib.util.find_spec("dae_export") is not None
-    assert set(engine_names()) == {"onnxruntime"} | ({"keras", "tflite"} if export_installed else set())
+    assert set(engine_names()) == {"onnxruntime"} | ({"keras", "tflite", "ncnn", "mnn"} if export_installed else set())
 
 
 def test_runtime_only_device_measures_onnxruntime_alone(export_dir, tmp_path, monkeypatch):

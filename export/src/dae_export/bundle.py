@@ -57,8 +57,8 @@ fail). The two install the same `cv2` module: never install both.
 The runtime wheel goes in with --no-deps because its own dependency list names {opencv_window};
 requirements-rpi.txt pins everything it needs.
 
-The models: model.onnx (fp32) and model.int8.onnx (int8, QDQ, {int8_types}). golden.npz holds noisy
-digits, clean targets and the TensorFlow original's outputs, to check accuracy on the Pi.
+The models: model.onnx (fp32) and model.int8.onnx (int8, QDQ, {int8_types}).{variants} golden.npz holds
+noisy digits, clean targets and the TensorFlow original's outputs, to check accuracy on the Pi.
 
 The venv sees the system's packages (--system-site-packages) for apt's picamera2, which drives the
 Pi Camera Module (`dae live --camera picam`); requirements-rpi.txt pins what the venv itself needs,
@@ -99,6 +99,15 @@ minutes systemd stops trying; to try again:
 `sudo systemctl reset-failed dae-live && sudo systemctl start dae-live`.
 To stop it: `sudo systemctl stop dae-live`; and not at boot either: `sudo systemctl disable --now dae-live`.
 """
+VARIANT = """ On a CPU with {features} (a Pi 5,
+not a Pi 4) the runtime loads {name} when you name {base}: no one int8 graph is the
+cheapest on both Pi CPUs, and manifest.json says which file is for which."""
+
+
+def _variants(described: dict[str, dict]) -> str:
+    """INSTALL.md's sentence on the CPU variants the manifest names (dae_runtime.cpu_variant)."""
+    return "".join(VARIANT.format(features=", ".join(d["cpu_features"]), name=name, base=d["variant_of"])
+                   for name, d in described.items() if "variant_of" in d)  # fmt: skip
 
 
 class BundleError(Exception):
@@ -167,7 +176,8 @@ def write_bundle(
                 wheel=wheel.name,
                 opencv_window=OPENCV_WINDOW,
                 opencv_version=RPI_REQUIREMENTS["opencv-python-headless"],
-                int8_types=sections.get("export_config", {}).get("int8_types", "u8s8"),
+                int8_types=sections.get("metrics", {}).get("onnx_int8", {}).get("types", "u8s8"),
+                variants=_variants(described or {}),
             )
         )
         names = sorted(p.name for p in folder.iterdir())

@@ -48,6 +48,8 @@ def _defaulted(flag: str, field: str, kind, text: str, **extra):
     "Largest PSNR loss (dB) of int8 against fp32 that is accepted.",
 )
 @click.option("--tflite", is_flag=True, help="Also write model.tflite and model.int8.tflite.")
+@click.option("--ncnn", is_flag=True, help="Also write ncnn fp32 and int8 models (model[.int8].ncnn.param/.bin).")
+@click.option("--mnn", is_flag=True, help="Also write MNN fp32 and int8 models (model.mnn, model.int8.mnn).")
 @_defaulted("--target", "target", click.Choice(TARGETS), "rpi: also write rpi-bundle.tar.gz for a 64-bit Raspberry Pi.")
 @_defaulted(
     "--data", "data", None, "Digits for calibration, validation and the golden set.", metavar="auto|builtin|PATH"
@@ -68,8 +70,8 @@ def _defaulted(flag: str, field: str, kind, text: str, **extra):
 def export(model_path: str, out: str, quiet: bool, **options: Any) -> None:
     """Convert a trained Keras model to ONNX (fp32, optional int8), checked against Keras.
 
-    Writes OUT/model.onnx, OUT/manifest.json and OUT/golden.npz; --int8, --tflite and
-    --target rpi add their files. Files already in OUT are replaced only if the whole
+    Writes OUT/model.onnx, OUT/manifest.json and OUT/golden.npz; --int8, --tflite, --ncnn,
+    --mnn and --target rpi add their files. Files already in OUT are replaced only if the whole
     export succeeds.
     """
     from dae_train.console import quiet_tensorflow, user_errors

@@ -25,6 +25,8 @@ class ExportConfig:
     calib_samples: int = 512  # noisy training digits used to calibrate int8
     max_int8_loss_db: float = 0.2  # accuracy gate: int8 PSNR loss against fp32 on validation digits
     tflite: bool = False  # also write model.tflite and model.int8.tflite
+    ncnn: bool = False  # also write ncnn fp32 and int8 models (steps/ncnn_peer.py), for dae compare
+    mnn: bool = False  # also write MNN fp32 and int8 models (steps/mnn_peer.py), for dae compare
     target: str = "none"  # rpi: also write rpi-bundle.tar.gz
     data: str = "builtin"  # digits for calibration, validation and the golden set
     noise_kind: str | None = None  # default: the noise the model was trained on (train_report.json)

@@ -11,6 +11,7 @@ Both models keep float32 input/output (int8 I/O was no faster and burdens every 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,23 +38,30 @@ def _saved_model(model, folder: Path) -> None:
     archive.write_out(str(folder), verbose=False)
 
 
-def convert_tflite(model, calib_noisy: np.ndarray | None = None) -> bytes:
-    """fp32 TFLite bytes, or full-integer int8 (float I/O) when calibration digits are given."""
+def convert_tflite(model, calibrations: Sequence[np.ndarray | None] = (None,)) -> list[bytes]:
+    """TFLite bytes per entry of `calibrations`: fp32 for None, full-integer int8 (float I/O) for calibration
+    digits. One SavedModel for all of them (writing it costs as much as a conversion)."""
     import tensorflow as tf
 
+    converted = []
     with tempfile.TemporaryDirectory(prefix="dae-tflite-") as tmp:
         _saved_model(model, Path(tmp))
-        converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
-        if calib_noisy is not None:
+        for calib_noisy in calibrations:
+            converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
+            if calib_noisy is not None:
+                converter.optimizations = [tf.lite.Optimize.DEFAULT]
+                converter.representative_dataset = _representative(calib_noisy)
+                converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converted.append(converter.convert())
+    return converted
 
-            def representative():
-                for i in range(len(calib_noisy)):
-                    yield [np.ascontiguousarray(calib_noisy[i : i + 1], np.float32)]
 
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = representative
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        return converter.convert()
+def _representative(calib_noisy: np.ndarray):
+    def representative():
+        for i in range(len(calib_noisy)):
+            yield [np.ascontiguousarray(calib_noisy[i : i + 1], np.float32)]
+
+    return representative
 
 
 def run_tflite(path: Path, x: np.ndarray, threads: int = 2) -> np.ndarray:

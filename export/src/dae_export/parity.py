@@ -30,11 +30,13 @@ def run_keras(model, x: np.ndarray, batch: int = 256) -> np.ndarray:
     )
 
 
-def check_parity(path: Path, model, inputs: list[np.ndarray], tolerance: float = PARITY_TOLERANCE) -> float:
-    """Max abs difference over all inputs; raises ExportError above tolerance or on a shape mismatch."""
+def check_parity(path: Path, model, inputs: list[np.ndarray], tolerance: float = PARITY_TOLERANCE,
+                 references: list[np.ndarray] | None = None) -> float:  # fmt: skip
+    """Max abs difference over all inputs (against `references`, the Keras outputs for them, if the caller has
+    them already); raises ExportError above tolerance or on a shape mismatch."""
     worst = 0.0
-    for x in inputs:
-        ours, theirs = run_onnx(path, x), run_keras(model, x)
+    for i, x in enumerate(inputs):
+        ours, theirs = run_onnx(path, x), references[i] if references is not None else run_keras(model, x)
         if ours.shape != theirs.shape:  # broadcasting would hide a rank bug
             raise ExportError(f"ONNX output shape {ours.shape} differs from Keras {theirs.shape} for input {x.shape}")
         worst = max(worst, float(np.abs(ours - theirs).max()))

@@ -100,8 +100,11 @@ def _prepare(cfg: ExportConfig, step: Callable[[str], None]) -> dict:
 def run_export(cfg: ExportConfig, step: Callable[[str], None] = print) -> ExportSummary:
     """Run the selected export steps (dae_export.steps) in a staging folder, check, then publish to OUT."""
     from dae_export import publish
+    from dae_export.steps import selected_steps
 
     started = time.perf_counter()
+    for selected in selected_steps(cfg):  # a missing package is one line before anything slow
+        selected.preflight(cfg)
     shared, out = _prepare(cfg, step), Path(cfg.out)
     try:
         stage = publish.new_stage(out.resolve())

@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 from dae_runtime.manifest import MANIFEST_FILE, verify_manifest
-from dae_runtime.shipped import DEFAULT_MODEL, MODELS_DIR, PRECISIONS
+from dae_runtime.shipped import DEFAULT_MODEL, MODELS_DIR, SHIPPED_FILES
 
 
 def ship(export_dir: Path, dest: Path = MODELS_DIR / DEFAULT_MODEL) -> list[Path]:
     manifest = verify_manifest(export_dir)
-    names = list(PRECISIONS.values())
+    names = list(SHIPPED_FILES.values())
     missing = [n for n in names if n not in manifest["files"]]
     if missing:
         raise SystemExit(f"{export_dir} lacks {', '.join(missing)}: export with --int8 first")

@@ -167,6 +167,9 @@ class Denoiser:
     `denoise(image)` takes one image of any size (uint8 or float, gray or BGR/BGRA) and returns
     the denoised gray image, same height/width, uint8 if the input was uint8, else float32.
     `denoise_batch(x)` takes float32 (N, H, W) or (N, H, W, 1) in [0, 1] and returns (N, H, W).
+    A model whose manifest names a variant for this CPU's features (the Pi bundle's int8 for CPUs with the
+    dot product) is loaded as that variant, unless `for_this_cpu` is False: `path` is the file loaded,
+    `requested` the one named, `cpu_features` what the variant was chosen for (dae_runtime.cpu_variant).
     """
 
     def __init__(
@@ -176,12 +179,19 @@ class Denoiser:
         precision: str = "fp32",
         session: SessionConfig | None = None,
         tiles: TileConfig | None = None,
+        for_this_cpu: bool = True,
     ):
         import onnxruntime as ort
 
-        self.path = Path(model_path) if model_path is not None else default_model_path(precision)
+        from dae_runtime.cpu_variant import variant_for_cpu
+
+        self.requested = self.path = Path(model_path) if model_path is not None else default_model_path(precision)
         self.session_config = session or SessionConfig(threads=threads)
+        self.cpu_features: list[str] = []
         problem = model_file_problem(self.path) or manifest_problem(self.path)
+        if not problem and for_this_cpu:
+            self.path, self.cpu_features = variant_for_cpu(self.path)
+            problem = model_file_problem(self.path) or manifest_problem(self.path)
         if problem:
             raise DenoiserError(problem)
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).parent / "models"
-PRECISIONS = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+SHIPPED_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}  # precision -> file of a shipped model
 DEFAULT_MODEL = "seed"
 
 
@@ -23,9 +23,9 @@ def shipped_models() -> dict[str, Path]:
 def shipped_model_path(name: str = DEFAULT_MODEL, precision: str = "fp32") -> Path:
     """Path of a shipped ONNX model by name (see shipped_models()) and precision (fp32 or int8)."""
     try:
-        file_name = PRECISIONS[precision]
+        file_name = SHIPPED_FILES[precision]
     except KeyError:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}") from None
+        raise ValueError(f"precision must be one of {', '.join(SHIPPED_FILES)}, got {precision!r}") from None
     models = shipped_models()
     if name not in models:
         raise ValueError(f"no shipped model named {name!r}; shipped: {', '.join(models)}")

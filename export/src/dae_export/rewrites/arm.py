@@ -1,7 +1,8 @@
 """ARM-only exact rewrites of the fast graph, for the Raspberry Pi bundle (dae_export.steps.arm_forms).
 
 Chosen by instruction counts on Cortex-A72/A76 (`make arm-cost`, benchmarks/README.md "Second round of
-levers", 2026-11-26); the x86 export keeps rewrites.seed's forms.
+levers", 2026-11-26, and "ncnn and MNN", 2026-12-06); the x86 export keeps rewrites.seed's forms. The decoder
+forms are rewrites.arm_decoder's.
 """
 
 from __future__ import annotations
@@ -114,9 +115,13 @@ def nhwc_output_tail(proto):
     return g.finish()
 
 
-def arm_fp32(fast):
-    """The fp32 graph `--target rpi` ships: the fast graph with its last conv as taps."""
-    arm = last_conv_as_taps(fast)
+def arm_fp32(plain):
+    """The fp32 graph `--target rpi` ships: the decoder as two shifted 2x2 convs (arm_decoder.decoder_at_14),
+    the last one as taps: -12.8 % instructions per digit against the fast graph with its last conv as taps
+    (A72 and A76, batch 1; -13.8 % at batch 64)."""
+    from dae_export.rewrites.arm_decoder import decoder_at_14
+
+    arm = last_conv_as_taps(decoder_at_14(plain))
     ops = {n.op_type for n in arm.graph.node}
     if ops - FAST_OPS - {"Pad", "Sum"}:
         raise RewriteNotApplicable(f"unexpected ARM ONNX graph: ops {sorted(ops)}")

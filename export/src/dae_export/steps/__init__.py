@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from dae_export.steps.arm_forms import ArmFormsStep
 from dae_export.steps.base import ExportContext, ExportStep, GraphForm, OutputFile, StepResult
 from dae_export.steps.golden import GoldenStep
+from dae_export.steps.mnn_peer import MnnStep
+from dae_export.steps.ncnn_peer import NcnnStep
 from dae_export.steps.onnx_fp32 import OnnxFp32Step
 from dae_export.steps.onnx_int8 import OnnxInt8Step
 from dae_export.steps.rpi_bundle import RpiBundleStep
@@ -38,5 +40,14 @@ def selected_steps(cfg: ExportConfig) -> list[ExportStep]:
     return sorted((s for s in STEPS.values() if s.selected(cfg)), key=lambda s: s.order)
 
 
-for _step in (OnnxFp32Step(), OnnxInt8Step(), TfliteStep(), GoldenStep(), ArmFormsStep(), RpiBundleStep()):
+for _step in (
+    OnnxFp32Step(),
+    OnnxInt8Step(),
+    TfliteStep(),
+    NcnnStep(),
+    MnnStep(),
+    GoldenStep(),
+    ArmFormsStep(),
+    RpiBundleStep(),
+):
     register(_step)

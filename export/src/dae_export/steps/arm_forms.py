@@ -1,17 +1,24 @@
 """The Raspberry Pi bundle's own models (`dae export --target rpi`): the forms that cost the fewest
 instructions on ARM (Cortex-A72/A76, onnxruntime's aarch64 wheel), measured with `make arm-cost` and
-recorded in benchmarks/README.md ("ARM cost"). The export folder's models stay the x86 forms: these
-files go to the bundle only (StepResult.bundle_files), written with the fp32 and int8 steps' helpers.
+recorded in benchmarks/README.md ("ARM cost", "ncnn and MNN"). The export folder's models stay the x86
+forms: these files go to the bundle only (StepResult.bundle_files), from the export's plain graph.
 
-- fp32: the fast graph with its last conv as taps (rewrites.arm.arm_fp32), parity-checked again.
-- int8: the fast graph quantized with the first conv over 2 columns instead of 4
-  (rewrites.seed.column_phase_encoder), gated like the x86 file, then the output's layout nodes as
-  Reshapes (rewrites.arm.nhwc_output_tail), kept only if its outputs are bit-identical.
-A graph the rewrites do not fit (another architecture, the plain graph) keeps the x86 form.
+- fp32 (model.onnx): the decoder as two shifted 2x2 convs, the last as taps (rewrites.arm.arm_fp32).
+- int8, two files, because no one file is cheapest on both Pi CPUs (their int8 kernels differ):
+  model.int8.onnx, u8s8, the decoder at 14x14 with NHWC pixel shuffles (for CPUs without the dot product:
+  the Pi 4's Cortex-A72, and any other CPU), and model.int8.asimddp.onnx, s8s8, the first decoder conv per
+  phase (CPUs with it, `asimddp`: the Pi 5's Cortex-A76, where SDOT takes s8s8 directly). The bundle's
+  manifest names the second as the first's variant for `asimddp`; the runtime loads it in its place on such
+  a CPU (dae_runtime.cpu_variant). Both: the first conv over 2 columns (rewrites.seed.column_phase_encoder),
+  each gated like the x86 file, the output's layout nodes as Reshapes where bit-identical.
+Every fp32 graph, the int8 files' sources included, is checked against Keras. A graph the rewrites do not
+fit (another architecture, the plain graph) keeps the x86 form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +28,26 @@ from dae_export.errors import RewriteNotApplicable
 from dae_export.steps.base import ExportContext, ExportStep, GraphForm, OutputFile, StepResult
 from dae_export.steps.onnx_fp32 import save_checked_fp32
 from dae_export.steps.onnx_int8 import int8_metrics, quantize_gated, save_tagged_int8
+
+INT8_ASIMDDP = "model.int8.asimddp.onnx"
+
+
+@dataclass(frozen=True)
+class Int8Form:
+    file: str
+    types: str  # u8s8 | s8s8
+    source: Callable  # the plain fp32 graph -> the fp32 graph to quantize
+    metrics: str  # its key in the manifest's metrics
+    cpu_features: tuple[str, ...] = ()  # the /proc/cpuinfo features a CPU needs for it (none: any CPU)
+
+
+def int8_forms() -> list[Int8Form]:
+    from dae_export.rewrites import arm_decoder
+
+    return [
+        Int8Form(INT8_ONNX, "u8s8", lambda plain: arm_decoder.decoder_at_14(plain, nhwc=True), "onnx_int8"),
+        Int8Form(INT8_ASIMDDP, "s8s8", arm_decoder.decoder_a_per_phase, "onnx_int8_asimddp", ("asimddp",)),
+    ]
 
 
 class ArmFormsStep(ExportStep):
@@ -42,17 +69,16 @@ class ArmFormsStep(ExportStep):
         dest.mkdir(exist_ok=True)
         _fp32(ctx, dest, result)
         if (ctx.stage / INT8_ONNX).exists():
-            _int8(ctx, dest, result)
+            for form in int8_forms():
+                _int8(ctx, dest, result, form)
         return result
 
 
 def _fp32(ctx: ExportContext, dest: Path, result: StepResult) -> None:
-    import onnx
-
     from dae_export.rewrites import arm
 
     try:
-        proto = arm.arm_fp32(onnx.load(str(ctx.stage / FP32_ONNX)))
+        proto = arm.arm_fp32(ctx.plain_fp32())
     except RewriteNotApplicable as exc:
         ctx.say(f"      {exc}; the bundle keeps the fast graph")
         return
@@ -63,14 +89,20 @@ def _fp32(ctx: ExportContext, dest: Path, result: StepResult) -> None:
     result.bundle_form = GraphForm.FAST_ARM
 
 
-def _int8(ctx: ExportContext, dest: Path, result: StepResult) -> None:
+def _int8(ctx: ExportContext, dest: Path, result: StepResult, form: Int8Form) -> None:
     import onnx
 
     from dae_export.parity import run_onnx
     from dae_export.rewrites import arm
 
-    path = dest / INT8_ONNX
-    gate = quantize_gated(ctx, path, fast=True, encoder_columns=2)
+    source = dest / f"{form.file}.fp32.onnx"
+    try:
+        save_checked_fp32(ctx, form.source(ctx.plain_fp32()), source)
+    except RewriteNotApplicable as exc:  # the architecture check above makes this a bug, not a model: say so
+        ctx.say(f"      {form.file}: {exc}; not in the bundle")
+        return
+    path = dest / form.file
+    gate = quantize_gated(ctx, path, fast=True, encoder_columns=2, source=source, types=form.types)
     gated = run_onnx(path, ctx.val_noisy)
     q = onnx.load(str(path))
     try:
@@ -79,8 +111,11 @@ def _int8(ctx: ExportContext, dest: Path, result: StepResult) -> None:
         if np.array_equal(run_onnx(dest / "tail.onnx", ctx.val_noisy), gated):
             q = tailed  # bit-identical: the gate's figures hold
     except RewriteNotApplicable:
-        pass  # not the phase decoder's output: keep the tail as quantized
+        pass  # not the phase decoder's output (the NHWC decoder ends in NHWC already): keep the tail
     (dest / "tail.onnx").unlink(missing_ok=True)
     result.bundle_nodes.update(save_tagged_int8(ctx, path, q))
-    result.bundle_files[INT8_ONNX] = path
-    result.bundle_metrics["onnx_int8"] = int8_metrics(ctx, gated, gate)
+    result.bundle_files[form.file] = path
+    result.bundle_metrics[form.metrics] = int8_metrics(ctx, gated, gate)
+    if form.cpu_features:
+        result.bundle_described[form.file] = {"engine": "onnxruntime", "precision": "int8", "variant_of": INT8_ONNX,
+                                              "cpu_features": list(form.cpu_features)}  # fmt: skip

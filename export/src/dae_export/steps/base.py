@@ -42,7 +42,7 @@ class OutputFile:
 
     name: str
     engine: str | None = None  # a registered engine name (dae_runtime.bench.engines) for a model file
-    precision: str | None = None  # one of dae_runtime.manifest.PRECISIONS for a model file
+    precision: str | None = None  # one of dae_runtime.bench.engines.PRECISIONS for a model file
     in_bundle: bool = False  # also copied into the Raspberry Pi bundle
 
     def describe(self) -> dict:
@@ -64,6 +64,8 @@ class StepResult:
     bundle_metrics: dict[str, dict] = field(default_factory=dict)  # merged key by key over metrics
     bundle_nodes: dict[str, int] = field(default_factory=dict)
     bundle_form: GraphForm | None = None
+    # manifest keys of bundle files no step declares for the export folder (model.int8.asimddp.onnx)
+    bundle_described: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,38 @@ class ExportContext:
         return next((r.form for r in self.results.values() if r.form is not None), GraphForm.PLAIN)
 
     @cached_property
+    def _plain_fp32(self) -> bytes:
+        from dae_export.keras_to_onnx import convert_fp32
+
+        return convert_fp32(self.model, self.cfg.opset).SerializeToString()
+
+    def plain_fp32(self):
+        """The model as tf2onnx's plain fp32 graph (keras_to_onnx.convert_fp32), converted once per export;
+        each call gives a fresh copy, which the caller may rewrite."""
+        import onnx
+
+        proto = onnx.ModelProto()
+        proto.ParseFromString(self._plain_fp32)
+        return proto
+
+    @cached_property
     def keras_val(self) -> np.ndarray:
         """The Keras model's outputs on the validation digits: what every converted model is held to."""
         from dae_export.parity import run_keras
 
         return run_keras(self.model, self.val_noisy)
+
+    @cached_property
+    def parity_inputs(self) -> list[np.ndarray]:
+        """What every ONNX fp32 model is checked on against Keras: parity digits and odd-sized frames."""
+        return [self.val_noisy[: self.cfg.parity_samples], self.odd_frames()]
+
+    @cached_property
+    def keras_parity(self) -> list[np.ndarray]:
+        """The Keras model's outputs for parity_inputs, computed once for every model checked."""
+        from dae_export.parity import run_keras
+
+        return [run_keras(self.model, x) for x in self.parity_inputs]
 
     def quality(self, pred: np.ndarray, vs_keras: bool = True) -> dict:
         """PSNR/SSIM on the validation digits and, unless told not to, the max abs difference to Keras."""
@@ -118,11 +147,14 @@ class ExportStep:
     in `order`."""
 
     name: str = ""
-    order: int = 50  # fp32 10, int8 20, TFLite 30, golden set 80, ARM forms 85, Pi bundle 90
+    order: int = 50  # fp32 10, int8 20, TFLite 30, ncnn 40, MNN 45, golden set 80, ARM forms 85, Pi bundle 90
     title: str = ""
 
     def selected(self, cfg: ExportConfig) -> bool:
         return True
+
+    def preflight(self, cfg: ExportConfig) -> None:
+        """Raise ExportError if this step cannot run here (a missing package), before any step runs."""
 
     def outputs(self, cfg: ExportConfig) -> list[OutputFile]:
         raise NotImplementedError

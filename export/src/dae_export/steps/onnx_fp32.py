@@ -22,12 +22,9 @@ class OnnxFp32Step(ExportStep):
 
     def run(self, ctx: ExportContext) -> StepResult:
         from dae_export import parity
-        from dae_export.keras_to_onnx import convert_fp32
 
         path = ctx.stage / FP32_ONNX
-        proto, form = fast_or_plain(
-            convert_fp32(ctx.model, ctx.cfg.opset), ctx.cfg.graph, ctx.say, ctx.spec["size_multiple"]
-        )
+        proto, form = fast_or_plain(ctx.plain_fp32(), ctx.cfg.graph, ctx.say, ctx.spec["size_multiple"])
         diff = save_checked_fp32(ctx, proto, path)
         fp32_val = parity.run_onnx(path, ctx.val_noisy)
         return StepResult(
@@ -49,7 +46,7 @@ def save_checked_fp32(ctx: ExportContext, proto, path: Path) -> float:
 
     metadata.set_onnx_metadata(proto, "fp32", ctx.noise, ctx.train_metrics, ctx.source_sha, ctx.spec)
     onnx.save(proto, str(path))
-    return parity.check_parity(path, ctx.model, [ctx.val_noisy[: ctx.cfg.parity_samples], ctx.odd_frames()])
+    return parity.check_parity(path, ctx.model, ctx.parity_inputs, references=ctx.keras_parity)
 
 
 def fast_or_plain(

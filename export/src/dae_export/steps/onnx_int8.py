@@ -32,14 +32,16 @@ class OnnxInt8Step(ExportStep):
         return StepResult(metrics={"onnx_int8": int8_metrics(ctx, run_onnx(path, ctx.val_noisy), gate)}, nodes=nodes)
 
 
-def quantize_gated(ctx: ExportContext, path: Path, fast: bool, encoder_columns: int = 4):
-    """The stage's fp32 model quantized into `path` behind the accuracy gate (quantize.Int8Result)."""
+def quantize_gated(ctx: ExportContext, path: Path, fast: bool, encoder_columns: int = 4, source: Path | None = None,
+                   types: str | None = None):  # fmt: skip
+    """An fp32 model (the stage's, or `source`) quantized into `path` behind the accuracy gate, with the
+    export's int8 types or `types` (quantize.Int8Result)."""
     from dae_export import quantize
 
     cfg = ctx.cfg
     return quantize.quantize_with_gate(
-        ctx.stage / FP32_ONNX, path, ctx.calib, ctx.val_noisy, ctx.val_clean, cfg.max_int8_loss_db,
-        cfg.int8_types, fast=fast, encoder_columns=encoder_columns, size_multiple=ctx.spec["size_multiple"],
+        source or ctx.stage / FP32_ONNX, path, ctx.calib, ctx.val_noisy, ctx.val_clean, cfg.max_int8_loss_db,
+        types or cfg.int8_types, fast=fast, encoder_columns=encoder_columns, size_multiple=ctx.spec["size_multiple"],
     )  # fmt: skip
 
 

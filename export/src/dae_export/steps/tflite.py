@@ -21,8 +21,8 @@ class TfliteStep(ExportStep):
         from dae_export.keras_to_tflite import convert_tflite, run_tflite
 
         result = StepResult()
-        for name, (precision, key) in TFLITE_FILES.items():
-            calibration = ctx.calib if precision == "int8" else None
-            (ctx.stage / name).write_bytes(convert_tflite(ctx.model, calibration))
+        calibrations = [ctx.calib if precision == "int8" else None for precision, _ in TFLITE_FILES.values()]
+        for (name, (_, key)), model in zip(TFLITE_FILES.items(), convert_tflite(ctx.model, calibrations), strict=True):
+            (ctx.stage / name).write_bytes(model)
             result.metrics[key] = ctx.quality(run_tflite(ctx.stage / name, ctx.val_noisy))
         return result

@@ -31,6 +31,7 @@ class Engine:
     # (Keras: predict(), which adds per-call overhead to model(x)).
     also_timed: dict[str, Callable[[np.ndarray], object]] = field(default_factory=dict)
     model: str = ""  # which model, when one run compares several (dae compare --models A --models B)
+    files: tuple[Path, ...] = ()  # the model's other files (ncnn's weights beside its .param), in model_bytes
 
     @property
     def name(self) -> str:
@@ -38,7 +39,7 @@ class Engine:
 
     @property
     def model_bytes(self) -> int:
-        return self.path.stat().st_size
+        return sum(p.stat().st_size for p in (self.path, *self.files))
 
 
 # (model path, precision, threads or None for all cores) -> a ready Engine
@@ -46,12 +47,13 @@ EngineLoader = Callable[[Path, str, int | None], Engine]
 
 
 def onnx_engine(path: Path, precision: str = "fp32", threads: int | None = None) -> Engine:
-    """The runtime's own Denoiser; its precision is read from the model, not from the caller."""
+    """The runtime's own Denoiser, as it loads `path` on this CPU (the manifest's variant for this CPU's
+    features, if it names one: dae_runtime.cpu_variant); its precision is read from the model."""
     from dae_runtime.denoiser import Denoiser, SessionConfig
 
     denoiser = Denoiser(path, session=SessionConfig(threads=threads))
     found = denoiser.precision if denoiser.precision != "unknown" else precision
-    return Engine("onnxruntime", found, path, denoiser.denoise_batch)
+    return Engine("onnxruntime", found, denoiser.path, denoiser.denoise_batch)
 
 
 ENGINES: Registry[EngineLoader] = Registry("engine")  # in-process registrations (register_engine)
@@ -92,9 +94,10 @@ def engine_names() -> list[str]:
 
 
 def export_models(models_dir: Path) -> list[tuple[Path, str, str]]:
-    """(model path, engine, precision) of each model an export folder's manifest lists with its engine,
-    in the manifest's order; [] for a folder without a manifest. EngineError (one line) for a manifest
-    that cannot be read, or one that names no engine (dae export before 2026-11-26 wrote those)."""
+    """(model path, engine, precision) of each model an export folder's manifest lists with its engine, in
+    the manifest's order, but for CPU variants (the runtime loads them in their base file's place, so the base
+    file's row measures what this CPU runs); [] for a folder without a manifest. EngineError (one line) for a
+    manifest that cannot be read, or one that names no engine (dae export before 2026-11-26 wrote those)."""
     from dae_runtime.manifest import MANIFEST_FILE, ManifestError, load_manifest
 
     if not (models_dir / MANIFEST_FILE).is_file():
@@ -106,7 +109,7 @@ def export_models(models_dir: Path) -> list[tuple[Path, str, str]]:
     listed = [
         (models_dir / name, entry["engine"], str(entry.get("precision", "fp32")))
         for name, entry in files.items()
-        if isinstance(entry.get("engine"), str) and _inside(name)
+        if isinstance(entry.get("engine"), str) and _inside(name) and "variant_of" not in entry
     ]
     if not listed:
         raise EngineError(

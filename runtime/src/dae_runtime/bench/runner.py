@@ -47,17 +47,9 @@ KERNEL_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "as
 
 def cpu_features(cpuinfo: str | None = None) -> list[str] | None:
     """The KERNEL_FEATURES this CPU has, from /proc/cpuinfo; None when it cannot be read (not Linux)."""
-    if cpuinfo is None:
-        try:
-            with open("/proc/cpuinfo") as f:
-                cpuinfo = f.read()
-        except OSError:
-            return None
-    flags: set[str] = set()
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            flags.update(value.split())
+    from dae_runtime.cpu_variant import cpu_flags
+
+    flags = cpu_flags(cpuinfo)
     return sorted(f for f in KERNEL_FEATURES if f in flags) if flags else None
 
 

@@ -40,7 +40,7 @@ def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
     from dae_runtime.shipped import resolve_model
 
     try:
-        return Denoiser(resolve_model(model_path, "int8" if int8 else "fp32"), threads=threads)
+        denoiser = Denoiser(resolve_model(model_path, "int8" if int8 else "fp32"), threads=threads)
     except (DenoiserError, FileNotFoundError, ValueError) as exc:
         from dae_runtime.shipped import shipped_models
 
@@ -48,6 +48,10 @@ def load_denoiser(model_path: str | None, int8: bool, threads: int | None):
         if model_path in shipped_models():  # a file of that name in the current folder won over the shipped model
             hint = f" (the file ./{model_path} was used; for the shipped model of that name give --model {model_path}/)"
         raise click.ClickException(f"{exc}{hint}") from None
+    if denoiser.path != denoiser.requested:
+        click.echo(f"{denoiser.requested.name}: using {denoiser.path.name}, its variant for this CPU's "
+                   f"{', '.join(denoiser.cpu_features)} (its manifest)", err=True)  # fmt: skip
+    return denoiser
 
 
 STDOUT = "-"  # --json - : the JSON goes to stdout

@@ -1,16 +1,19 @@
-"""The plain ONNX graph (`dae export --graph plain`) as ncnn's and MNN's converters take it: NCHW input and
-output of a fixed shape (batch, 1, side, side) and explicit pads.
+"""The plain ONNX graph (tf2onnx's, before the fast rewrites) as ncnn's and MNN's converters take it: NCHW
+input and output of a fixed shape (batch, 1, height, width) and explicit pads.
 
 For one channel, NHWC and NCHW are the same memory, so the plain graph's edge nodes (Squeeze + Unsqueeze at
 input and output) are dropped and the caller passes its (N, H, W, 1) array reshaped, without a copy.
-auto_pad SAME_UPPER (tf2onnx's) becomes explicit pads: both converters handle those, and for the stride-1
-odd kernels and the 2x2 stride-2 pools on even sizes of this model they are the same padding.
+auto_pad SAME_UPPER (tf2onnx's) becomes explicit pads: both converters handle those, and for stride-1 odd
+kernels and poolings that tile the image they are the same padding. Anything else is refused (ValueError).
 """
 
 from __future__ import annotations
 
+from dae_export.config import INPUT_NAME, OUTPUT_NAME
 
-def nchw_fixed(proto, batch: int, side: int = 28):
+
+def nchw_fixed(proto, batch: int, height: int, width: int):
+    """`proto` (the plain graph, changed in place) with a fixed NCHW input and output, checked by onnx."""
     import onnx
     from onnx import helper
 
@@ -22,15 +25,15 @@ def nchw_fixed(proto, batch: int, side: int = 28):
     first_in, last_out = head[1].output[0], tail[0].input[0]
     body = nodes[2:-2]
     for n in body:
-        n.input[:] = ["input" if i == first_in else i for i in n.input]
-        n.output[:] = ["output" if o == last_out else o for o in n.output]
+        n.input[:] = [INPUT_NAME if i == first_in else i for i in n.input]
+        n.output[:] = [OUTPUT_NAME if o == last_out else o for o in n.output]
         _explicit_pads(n)
-    shape = [batch, 1, side, side]
+    shape = [batch, 1, height, width]
     del g.node[:]
     g.node.extend(body)
     del g.input[:], g.output[:], g.value_info[:]
-    g.input.append(helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, shape))
-    g.output.append(helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, shape))
+    g.input.append(helper.make_tensor_value_info(INPUT_NAME, onnx.TensorProto.FLOAT, shape))
+    g.output.append(helper.make_tensor_value_info(OUTPUT_NAME, onnx.TensorProto.FLOAT, shape))
     used = {i for n in body for i in n.input}
     keep = [t for t in g.initializer if t.name in used]
     del g.initializer[:]
@@ -55,15 +58,3 @@ def _explicit_pads(node) -> None:
     kept = [a for a in node.attribute if a.name != "auto_pad"]
     del node.attribute[:]
     node.attribute.extend([*kept, helper.make_attribute("pads", pads)])
-
-
-def main(src: str, dst: str, batch: int) -> None:
-    import onnx
-
-    onnx.save(nchw_fixed(onnx.load(src), batch), dst)
-
-
-if __name__ == "__main__":
-    import sys
-
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))

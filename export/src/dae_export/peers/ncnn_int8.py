@@ -1,12 +1,13 @@
-"""ncnn int8 without ncnn's C++ tools (which are on neither PyPI nor Debian 12): ncnn's Convolution quantizes its
-fp32 weights itself at load time when its param says `8=2` and its weights are followed by the per-channel
-weight scales and the input scale (src/layer/convolution.cpp, load_model: "runtime quantize the weight data"),
-with the same quantize_to_int8 that ncnn2int8 runs ahead of time. So an int8 model is the fp32 .param with
-`8=2` on each Convolution and the fp32 .bin with the scales appended after each Convolution's bias; the scales
-come from an ncnn2table-format table, or are computed here from calibration digits (method minmax: 127 / max|x|
-of each convolution's input over the digits, like the export's onnxruntime calibration; weights per output
-channel as ncnn2table does: 31 / max|w| (6 bits) for 3x3 stride-1 convolutions, whose int8 Winograd F(4,3)
-needs the headroom, 127 / max|w| otherwise).
+"""ncnn int8 without ncnn's C++ tools (ncnn2table and ncnn2int8 are on neither PyPI nor Debian 12): ncnn's
+Convolution quantizes its fp32 weights itself at load time when its param says `8=2` and its weights are followed
+by the per-channel weight scales and the input scale (src/layer/convolution.cpp, load_model: "runtime quantize the
+weight data"), with the same quantize_to_int8 that ncnn2int8 runs ahead of time. So an int8 model is the fp32
+.param with `8=2` on each Convolution and the fp32 .bin with the scales appended after each Convolution's bias;
+the scales come from an ncnn2table-format table, or are computed here from calibration digits (method minmax:
+127 / max|x| of each convolution's input over the digits, like the export's onnxruntime calibration; weights per
+output channel as ncnn2table does: 31 / max|w| (6 bits) for 3x3 stride-1 convolutions, whose int8 Winograd F(4,3)
+needs the headroom, 127 / max|w| otherwise). Checked against ncnn2int8 (bit-identical outputs for one table):
+benchmarks/README.md, "ncnn and MNN".
 
     table = minmax_table(param, bin, digits)         # {layer: (weight_scales, input_scale)}
     write_int8(param, bin, table, out_param)         # writes out_param and its .bin

@@ -1,18 +1,14 @@
-"""benchmarks/peers/ncnn_int8_py.py: ncnn int8 without ncnn's C++ tools. The file format is checked here on a
-hand-made model; that ncnn runs the result bit-identically to ncnn2int8's output for the same table is checked
-by the benchmark itself (benchmarks/README.md, "ncnn and MNN"), where ncnn is installed."""
+"""dae_export.peers.ncnn_int8: ncnn int8 without ncnn's C++ tools. The file format is checked here on a
+hand-made model; that ncnn runs the result bit-identically to ncnn2int8's output for the same table was checked
+by the benchmark (benchmarks/README.md, "ncnn and MNN"); the export's int8 gate checks every model it makes."""
 
-import importlib.util
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-SRC = Path(__file__).parents[2] / "benchmarks" / "peers" / "ncnn_int8_py.py"
-spec = importlib.util.spec_from_file_location("ncnn_int8_py", SRC)
-q = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(q)
+from dae_export.peers import ncnn_int8 as q
 
 PARAM = """7767517
 4 4
