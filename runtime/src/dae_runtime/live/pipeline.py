@@ -19,6 +19,12 @@ from dae_runtime.live.view import GREEN, PANEL, compose, tile_layout, tile_panel
 from dae_runtime.noise import gaussian
 
 
+def _gray(frame: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+
+
 class LiveError(Exception):
     """A camera or source that cannot be used; the message is for the user as is."""
 
@@ -58,12 +64,8 @@ class LivePipeline:
         import cv2
 
         started = time.perf_counter()
-        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-        if self.config.full_frame:
-            result = self._full_frame(gray, bgr)
-        else:
-            result = self._digits(gray, bgr)
+        result = self._full_frame(_gray(frame), bgr) if self.config.full_frame else self._digits(frame, bgr)
         result.seconds = time.perf_counter() - started
         self.fps = 1.0 / result.seconds if self.fps == 0 else 0.9 * self.fps + 0.1 / result.seconds
         self._overlay(result.view)
@@ -72,8 +74,12 @@ class LivePipeline:
     def _noisy(self, x: np.ndarray) -> np.ndarray:
         return gaussian(x, self.config.add_noise, self.rng) if self.config.add_noise > 0 else x
 
-    def _digits(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
-        clean, crops = extract_digits(gray, self.config.max_digits)
+    def find(self, frame: np.ndarray) -> tuple[np.ndarray, list]:
+        """The digits of a BGR or gray frame: their MNIST crops (N, 28, 28) and where each was (DigitCrop)."""
+        return extract_digits(_gray(frame), self.config.max_digits)
+
+    def _digits(self, frame: np.ndarray, bgr: np.ndarray) -> FrameResult:
+        clean, crops = self.find(frame)
         noisy = self._noisy(clean)
         denoised = self.denoiser.denoise_batch(noisy) if len(crops) else noisy
         height, boxes = bgr.shape[0], [c.box for c in crops]

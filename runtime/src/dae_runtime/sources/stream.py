@@ -75,7 +75,10 @@ class StreamSource(FrameSource):
     def _open_capture(self):
         import cv2
 
+        # One decoding thread: the read is the live loop's capture stage, on a core of its own beside the
+        # processing and the encoding (FFmpeg's frame threads would take a core each, and a frame of latency).
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, TIMEOUT_MS]
+        params += [cv2.CAP_PROP_N_THREADS, 1]
         try:
             with opencv_path(self.spec) as name:  # a file name that is not UTF-8 crashed OpenCV
                 capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG, params)
