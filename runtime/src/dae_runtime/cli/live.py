@@ -118,7 +118,7 @@ def _finite(ctx, param, value):
     metavar="[HOST:]PORT",
     help="Show the live view in a browser at http://HOST:PORT/ instead of a window (HOST 127.0.0.1 unless "
     "given; 0.0.0.0 for the LAN, where the address printed at start carries an access token). It answers only "
-    "requests to its own address, from its own page, each sent within 10 s.",
+    "requests to its own address, from its own page, each sent within 10 s. The view is sent at up to 15 FPS.",
 )
 @click.option(
     "--serve-token",

@@ -19,6 +19,10 @@ from dae_runtime.live.pipeline import LiveError, LivePipeline
 from dae_runtime.live.status_log import Counters
 from dae_runtime.sources.base import FrameSource, SourceError
 
+# The browser view's frames per second, of the frames' own time. 15, not a camera's 30: each view's JPEG (824x480)
+# costs about 9 M instructions on a Pi 4's Cortex-A72, half of what the seed model costs a frame (benchmarks/README.md).
+SERVE_FPS = 15.0
+
 
 @dataclass
 class SessionOptions:
@@ -26,7 +30,7 @@ class SessionOptions:
     out: str | None = None  # the composed video
     serve: tuple | None = None  # the browser view: (host, port) or serve.ServeAddress (host, port, token, no_token)
     max_frames: int | None = None
-    serve_fps: float = 30.0  # the browser stream's cap; the pipeline itself runs as fast as frames come
+    serve_fps: float = SERVE_FPS  # the browser stream's cap; the pipeline itself runs as fast as frames come
     status_seconds: float | None = None  # a line of figures this often (status_log; without a terminal)
     # Real time (drop the oldest frame when a stage is behind, a file paced to its own frame rate) or as
     # fast as it can (every frame of a file, none dropped). None: real time unless nobody watches, i.e.
