@@ -65,7 +65,6 @@ def _session(plan: dict):
 
 def _instrument(pipeline, source, plan: dict) -> None:
     """Bracket the stages; the first frame waits for the viewer; the window's marks around its frames."""
-    import cv2
 
     from dae_runtime.live import frame_hub, outputs
 
@@ -74,7 +73,7 @@ def _instrument(pipeline, source, plan: dict) -> None:
     pipeline._noisy = bracket("noise", pipeline._noisy)
     pipeline.denoiser.denoise_batch = bracket("model", pipeline.denoiser.denoise_batch)
     if plan["mode"] == "serve":
-        cv2.imencode = bracket("encode", cv2.imencode)  # only the browser view's encoder calls it here
+        frame_hub.FrameHub._encode = bracket("encode", frame_hub.FrameHub._encode)  # the browser view's JPEG
     else:
         outputs.VideoOut.write = bracket("encode", outputs.VideoOut.write)  # JPEG + fragments + disk
     viewer = threading.Event()

@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from dae_runtime.live.jpeg import jpeg_encoder
+
 MAX_VIEWERS = 8
 EARLY = 1e-3  # seconds: a frame this much before its turn at max_fps still counts as on time
 
@@ -26,6 +28,7 @@ class FrameHub:
     def __init__(self, max_fps: float = 30.0, quality: int = 80):
         self.min_interval = 1.0 / max_fps if max_fps > 0 else 0.0
         self.quality = quality
+        self._encoder = jpeg_encoder(quality)
         self.jpeg: bytes | None = None
         self.seq = 0
         self.latency = 0.0  # seconds from the frame's read to its JPEG ready to send, smoothed
@@ -69,18 +72,18 @@ class FrameHub:
                     return view, captured_at
                 self.skipped += 1  # no viewer gets it at max_fps: not encoded
 
-    def _encode_loop(self) -> None:
-        import cv2
+    def _encode(self, view: np.ndarray) -> bytes | None:
+        return self._encoder(view)  # releases the GIL: runs beside the camera loop
 
-        params = [cv2.IMWRITE_JPEG_QUALITY, self.quality]
+    def _encode_loop(self) -> None:
         while (next_view := self._next_view()) is not None:
             view, captured_at = next_view
-            ok, buf = cv2.imencode(".jpg", view, params)  # releases the GIL: runs beside the camera loop
-            if not ok:
+            jpeg = self._encode(view)
+            if jpeg is None:
                 continue
             done = time.perf_counter()
             with self._changed:
-                self.jpeg, self.seq, self.encoded = buf.tobytes(), self.seq + 1, self.encoded + 1
+                self.jpeg, self.seq, self.encoded = jpeg, self.seq + 1, self.encoded + 1
                 latency = done - captured_at
                 self.latency = latency if self.seq == 1 else 0.8 * self.latency + 0.2 * latency
                 self._changed.notify_all()
