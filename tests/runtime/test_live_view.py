@@ -96,3 +96,15 @@ def test_a_page_of_more_digits_than_fit_widens_the_panel_for_good(page_16):
     assert len(wide.boxes) > 30 and wide.view.shape[1] == 640 + 274
     again = pipeline.process(page_16)  # fewer digits later: the view keeps its size (a video needs one)
     assert again.view.shape == wide.view.shape
+
+
+def test_each_box_is_framed_by_a_closed_green_ring_two_pixels_wide():
+    view, boxes = np.zeros((60, 80, 3), np.uint8), [(10, 10, 20, 30), (45, 5, 12, 12)]
+    draw_boxes(view, boxes)
+    green = np.all(view == (0, 200, 0), axis=-1)
+    assert green.sum() == np.any(view, axis=-1).sum()  # green only
+    rings = np.zeros_like(green)
+    for x, y, w, h in boxes:
+        rings[y - 1 : y + h + 2, x - 1 : x + w + 2] = True  # the box's edge and one pixel outside it
+        rings[y + 1 : y + h, x + 1 : x + w] = False  # its inside stays as it was
+    assert np.array_equal(green, rings)
