@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from dae_runtime.live.jpeg import jpeg_encoder
+from dae_runtime.jpeg import jpeg_encoder
 
 MAX_VIEWERS = 8
 EARLY = 1e-3  # seconds: a frame this much before its turn at max_fps still counts as on time

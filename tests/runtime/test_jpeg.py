@@ -1,4 +1,4 @@
-"""The browser view's JPEG encoder (dae_runtime.live.jpeg): simplejpeg where installed, else OpenCV's."""
+"""The browser view's JPEG encoder (dae_runtime.jpeg): simplejpeg where installed, else OpenCV's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dae_runtime.live.jpeg import jpeg_encoder, opencv_encoder
+from dae_runtime.jpeg import jpeg_encoder, opencv_encoder
 
 
 def _view() -> np.ndarray:
@@ -31,3 +31,10 @@ def test_without_simplejpeg_opencv_encodes(monkeypatch):
     monkeypatch.setitem(sys.modules, "simplejpeg", None)  # import simplejpeg fails
     jpeg = jpeg_encoder(80)(_view())
     assert jpeg is not None and jpeg[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize("make", [jpeg_encoder, opencv_encoder])
+def test_a_gray_image_is_encoded_too(make):
+    gray = cv2.cvtColor(_view(), cv2.COLOR_BGR2GRAY)
+    decoded = cv2.imdecode(np.frombuffer(make(80)(gray), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert decoded.shape == gray.shape and np.abs(decoded.astype(int) - gray).mean() < 8
