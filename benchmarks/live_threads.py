@@ -4,12 +4,12 @@ against the same stages run one after the other in one thread, side by side in o
 
     .venv/bin/python benchmarks/live_threads.py [--rounds 5] [--model models/seed/export/model.int8.onnx]
 
-Both read the same clip (benchmarks/arm_cost/live_clip.py: 640x480 pages of 10 handwritten digits, mp4, 200
-frames by default),
-find, denoise (int8, one onnxruntime thread) and compose every frame, and record every view to mp4
-(--out: JPEG-encoded fragments), none dropped. They take turns, `--rounds` times each (interleaved, so
-the machine's other load hits both alike); FPS is frames / wall seconds of a whole run, the clip opened
-and the recording closed included. The CPU is named from /proc/cpuinfo. A benchmark, never a test.
+Both read the same clip (benchmarks/arm_cost/live_clip.py: 640x480 pages of 10 handwritten digits, mp4,
+200 frames by default), find, denoise (int8, one onnxruntime thread) and compose every frame, and record
+every view to mp4 (--out: JPEG-encoded fragments), none dropped. They take turns, `--rounds` times each
+(interleaved, so the machine's other load hits both alike); FPS is frames / wall seconds of a whole run,
+the clip opened and the recording closed included; the gain is the median over the rounds of threads /
+one thread. The CPU is named from /proc/cpuinfo. A benchmark, never a test.
 
 Writes benchmarks/results/live_threads.json.
 """
@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     denoiser = Denoiser(args.model, session=SessionConfig(threads=1))
     runs = {"threads": threaded, "one thread": one_thread}
     fps: dict[str, list[float]] = {name: [] for name in runs}
+    # CPU seconds of this process per wall second: near 1 for the threads means no second core was free.
+    cores: dict[str, list[float]] = {name: [] for name in runs}
     with tempfile.TemporaryDirectory(prefix="live-threads-") as tmp:
         clip = Path(tmp) / "pages.mp4"
         render_clip(clip, 0.01, args.pages)
@@ -85,24 +87,31 @@ def main(argv: list[str] | None = None) -> int:
             run(LivePipeline(denoiser, LiveConfig()), clip, Path(tmp) / "warm.mp4")
         for _ in range(args.rounds):
             for name, run in runs.items():
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 frames = run(LivePipeline(denoiser, LiveConfig()), clip, Path(tmp) / f"{name}.mp4")
-                fps[name].append(frames / (time.perf_counter() - started))
+                wall = time.perf_counter() - started
+                fps[name].append(frames / wall)
+                cores[name].append((time.process_time() - cpu_started) / wall)
     median = {name: statistics.median(v) for name, v in fps.items()}
-    ratio = median["threads"] / median["one thread"]
-    cpu, cores = cpu_name(), os.cpu_count()
-    print(f"{cpu}, {cores} cores; `dae live --headless --out` on 640x480 pages of 10 digits, seed int8, 1 ORT thread")
-    print("| loop | FPS (median) | runs |\n|---|---:|---|")
+    # Per round, the two runs back to back: the ratio least moved by other work on the machine.
+    ratios = [a / b for a, b in zip(fps["threads"], fps["one thread"], strict=True)]
+    ratio = statistics.median(ratios)
+    cpu, n_cores = cpu_name(), os.cpu_count()
+    print(f"{cpu}, {n_cores} cores; `dae live --headless --out` on 640x480 pages of 10 digits, seed int8, 1 ORT thread")
+    print("| loop | FPS (median) | cores busy (median) | FPS of each run |\n|---|---:|---:|---|")
     for name, values in fps.items():
-        print(f"| {name} | {median[name]:.1f} | {', '.join(f'{v:.1f}' for v in values)} |")
-    print(f"threads / one thread: {ratio:.2f}x")
+        busy = statistics.median(cores[name])
+        print(f"| {name} | {median[name]:.1f} | {busy:.2f} | {', '.join(f'{v:.0f}' for v in values)} |")
+    print(f"threads / one thread, median of the rounds' ratios: {ratio:.2f}x ({min(ratios):.2f} to {max(ratios):.2f})")
     record = {
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "cpu": cpu,
-        "cores": cores,
+        "cores": n_cores,
         "model": str(args.model),
         "fps": {name: [round(v, 2) for v in values] for name, values in fps.items()},
         "median_fps": {name: round(v, 2) for name, v in median.items()},
+        "cores_busy": {name: [round(v, 2) for v in values] for name, values in cores.items()},
+        "ratios": [round(r, 3) for r in ratios],
         "ratio": round(ratio, 3),
     }
     write_json(args.json, record)
