@@ -47,6 +47,12 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def _shown(path: Path) -> str:
+    """`path` relative to the repository when it is inside it."""
+    full = path.resolve()
+    return str(full.relative_to(HERE.parent)) if full.is_relative_to(HERE.parent) else str(path)
+
+
 def threaded(pipeline: LivePipeline, clip: Path, out: Path) -> int:
     """The session as `dae live --source clip --headless --out` runs it: every frame, as fast as it can."""
     source = make_source("source", str(clip))
@@ -107,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "cpu": cpu,
         "cores": n_cores,
-        "model": str(args.model),
+        "model": _shown(args.model),
         "fps": {name: [round(v, 2) for v in values] for name, values in fps.items()},
         "median_fps": {name: round(v, 2) for name, v in median.items()},
         "cores_busy": {name: [round(v, 2) for v in values] for name, values in cores.items()},
