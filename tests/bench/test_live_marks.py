@@ -1,5 +1,5 @@
-"""The live loop's count (benchmarks/arm_cost/live_marks.py): per-thread marks -> instructions per frame by stage.
-(The emulated run itself is `make arm-cost`, a benchmark.)"""
+"""The live loop's count (benchmarks/arm_cost/live_marks.py): per-thread marks -> instructions per frame by stage;
+and live_loop.py's one clear line when it cannot run. (The emulated run itself is `make arm-cost`, a benchmark.)"""
 
 import sys
 from pathlib import Path
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks" / "arm_cost"))
+import live_loop  # noqa: E402
 import live_marks  # noqa: E402
 
 
@@ -69,3 +70,20 @@ def test_per_frame_splits_the_window_by_stage():
 def test_parse_skips_lines_without_the_thread_columns():
     text = "mark 1 5 0 0 0 0 5\nmark exit 9 0 0 0 0 9 0 9\n" + _line(2, 7, 1, 3)
     assert list(live_marks.parse(text)) == [2]
+
+
+def test_the_live_loop_not_as_root_is_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sys.modules["run"].os, "geteuid", lambda: 1000)
+    out = ["--json", str(tmp_path / "a.json"), "--markdown", str(tmp_path / "a.md")]
+    assert live_loop.main(out) == 2
+    assert not list(tmp_path.iterdir())  # nothing written
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["arm-cost: cannot run: needs root (apt-get for the QEMU build, chroot and mount namespaces for the "
+                   "arm64 root)"]  # fmt: skip
+
+
+def test_the_live_loop_names_an_unknown_cpu_in_one_line(capsys):
+    assert live_loop.main(["--cpus", "cortex-a53"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "arm-cost: unknown CPU model cortex-a53 (choose from cortex-a72, cortex-a76)"
+    ]
