@@ -47,11 +47,11 @@ from run import CPUS, CannotRun, _step, cpuinfo_text, preflight  # noqa: E402
 WARMUP = 5
 
 
-def bundle_int8(model: str, dest: Path) -> Path:
+def bundle_int8(model: str, dest: Path, bundles: Path | None = None) -> Path:
     """The int8 model a Pi runs, as `dae live --model` names it in the unpacked rpi-bundle.tar.gz: model.int8.onnx,
     beside its manifest, so that the guest's Denoiser loads the bundle's variant for the emulated CPU when there is
     one (model.int8.asimddp.onnx on the A76: dae_runtime.cpu_variant), as on a Pi."""
-    archive = REPO / "models" / model / "export" / "rpi-bundle.tar.gz"
+    archive = (bundles / model if bundles else REPO / "models" / model / "export") / "rpi-bundle.tar.gz"
     folder = dest / model
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
@@ -120,6 +120,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cpus", default="cortex-a72,cortex-a76")
     parser.add_argument("--models", default="seed,lowres-unet2", help="models/NAME/export/rpi-bundle.tar.gz")
     parser.add_argument("--modes", default="serve,out")
+    parser.add_argument(
+        "--bundles",
+        type=Path,
+        default=None,
+        help="DIR/NAME/rpi-bundle.tar.gz instead of the shipped models/NAME/export/ (a fresh export)",
+    )
     parser.add_argument("--frames", type=int, default=30, help="frames counted, after 5 of warm-up")
     parser.add_argument("--serve-fps", type=float, default=None, help="the browser view's cap (default: dae live's)")
     parser.add_argument("--camera-noise", type=float, default=0.01, help="sigma of the clip's camera noise (0..1)")
@@ -147,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         clip = work / "pages.mp4"
         render_clip(clip, args.camera_noise)
-        paths = {m: bundle_int8(m, work) for m in models}
+        paths = {m: bundle_int8(m, work, args.bundles) for m in models}
         jobs = [(c, m, paths[m], mode) for m in models for mode in modes for c in cpus]
         print(f"arm-cost: the live loop, {len(jobs)} sessions, two at a time", file=sys.stderr)
         with ThreadPoolExecutor(2) as pool:  # counts do not depend on the host's load
