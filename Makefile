@@ -133,12 +133,14 @@ bench: install
 # LiteRT peers and the engines a Pi user would pick instead (ncnn, MNN), on emulated Cortex-A72 (Pi 4) and
 # Cortex-A76 (Pi 5), counted by a QEMU TCG plugin: first a fresh export of the shipped seed with every peer into
 # runs/arm-cost (models/seed/export stays as shipped). The first run builds QEMU 7.2 with plugins into
-# /var/cache/dae-edge (minutes) and shares make pi-check's arm64 root.
+# /var/cache/dae-edge (minutes) and shares make pi-check's arm64 root. Then the live loop (issue 24): instructions
+# per frame of the real `dae live` session (serve with one viewer, and out) by stage, seed and lowres-unet2.
 ARM_COST_EXPORT := runs/arm-cost
 arm-cost: install
 	$(BIN)/dae export --model models/seed/model.keras --out $(ARM_COST_EXPORT) --int8 --tflite --ncnn --mnn \
 		--target rpi -q
 	$(PYTHON) benchmarks/arm_cost/run.py --models $(ARM_COST_EXPORT)
+	$(BIN)/python benchmarks/arm_cost/live_loop.py
 
 # ncnn int8 by ncnn's own C++ tools (KL divergence) instead of the export's PyPI-only min-max one (issue 26):
 # ncnn2table and ncnn2int8, built from ncnn's source (not on PyPI or in Debian 12), passed as NCNN_TOOLS=DIR.

@@ -7,6 +7,7 @@ CACHE=${DAE_QEMU_CACHE:-/var/cache/dae-edge/qemu-plugins}
 HERE=$(cd "$(dirname "$0")" && pwd)
 QEMU=$CACHE/bin/qemu-aarch64
 PLUGIN=$CACHE/lib/libinsn_classes.so
+THREADS_PLUGIN=$CACHE/lib/libinsn_threads.so  # per-thread counters, for the live loop (live_loop.py)
 
 fail() { echo "arm-cost: $*" >&2; exit 2; }
 
@@ -51,14 +52,18 @@ SRC
     ./qemu-aarch64 --version | head -1 | sed 's/.*version //' >"$CACHE/VERSION"
 }
 
-build_plugin() {
+build_plugin() {  # build_plugin OUT [gcc flags]
     command -v gcc >/dev/null || fail "no gcc to build the counting plugin"
     mkdir -p "$CACHE/lib"
-    gcc -O2 -Wall -shared -fPIC -I"$CACHE/include" -o "$PLUGIN.tmp" "$HERE/insn_classes.c" \
+    target=$1
+    shift
+    gcc -O2 -Wall -shared -fPIC "$@" -I"$CACHE/include" -o "$target.tmp" "$HERE/insn_classes.c" \
         || fail "could not build the counting plugin"
-    mv "$PLUGIN.tmp" "$PLUGIN"
+    mv "$target.tmp" "$target"
 }
 
 [ -x "$QEMU" ] || build_qemu
 # The plugin is rebuilt whenever its source is newer than the cached build.
-[ -f "$PLUGIN" ] && [ "$PLUGIN" -nt "$HERE/insn_classes.c" ] || build_plugin
+[ -f "$PLUGIN" ] && [ "$PLUGIN" -nt "$HERE/insn_classes.c" ] || build_plugin "$PLUGIN"
+[ -f "$THREADS_PLUGIN" ] && [ "$THREADS_PLUGIN" -nt "$HERE/insn_classes.c" ] \
+    || build_plugin "$THREADS_PLUGIN" -DINSN_CLASSES_THREADS

@@ -2,9 +2,11 @@
 # Prepares the shared arm64 root for the ARM cost benchmark and runs commands in it.
 #   guest.sh root          wait for (or build) the shared root: ${DAE_PI_ROOT:-/var/cache/dae-edge/pi-root}
 #   guest.sh venv          /opt/arm-cost-venv inside the root: onnxruntime, numpy, ai-edge-litert, ncnn, MNN (pip, cached)
+#   guest.sh live-venv     /opt/arm-live-venv: what the Pi bundle's requirements-rpi.txt pins (the live loop, live_loop.py)
 #   guest.sh count CPU CPUINFO OUT -- CMD...
 #                          runs CMD (guest paths) under the plugin-enabled qemu with CPU (cortex-a72|cortex-a76),
-#                          CPUINFO bind-mounted over /proc/cpuinfo, counts appended to OUT (host path)
+#                          CPUINFO bind-mounted over /proc/cpuinfo, counts appended to OUT (host path); the plugin
+#                          is $ARM_COST_PLUGIN from the cache's lib (default libinsn_classes.so)
 # The host's / is bind-mounted at the root's /mnt inside a private mount namespace, so the guest
 # reads the repo and models at /mnt/<host path>, and qemu (an x86 binary) runs from there too.
 set -eu
@@ -16,6 +18,9 @@ VENV=/opt/arm-cost-venv
 # Tested together on 2026-11-26 (aarch64 wheels for Python 3.11); the peers ncnn and MNN (issue 26) on
 # 2026-12-06. The peers live in this measurement venv only: the Pi bundle never needs them.
 GUEST_PACKAGES="onnxruntime==1.32.0 numpy==2.4.6 ai-edge-litert==2.3.0 ncnn==1.0.20261020 MNN==3.6.1"
+LIVE_VENV=/opt/arm-live-venv
+# The Pi bundle's requirements-rpi.txt (dae_export.bundle.RPI_REQUIREMENTS, 2026-12-06): the live loop as a Pi runs it.
+LIVE_PACKAGES="onnxruntime==1.32.0 numpy==2.4.6 opencv-python-headless==5.0.0.93 click==8.5.1 simplejpeg==1.9.0"
 
 fail() { echo "arm-cost: $*" >&2; exit 2; }
 
@@ -33,8 +38,8 @@ ensure_root() {
         touch "$1"' _ "$MARKER" "$ROOT" || fail "debootstrap of the arm64 root failed (see $ROOT.debootstrap.log)"
 }
 
-ensure_venv() {
-    want="$GUEST_PACKAGES"
+ensure_venv() {  # ensure_venv VENV PACKAGES
+    VENV=$1 want=$2
     [ "$(cat "$ROOT$VENV/.installed" 2>/dev/null)" = "$want" ] && return 0
     command -v chroot >/dev/null || fail "no chroot"
     python3 -m pip --version >/dev/null 2>&1 || fail "no pip on the host (python3 -m pip) to fill the guest venv"
@@ -63,7 +68,7 @@ count() {
     libdir=$(dirname "$(readlink -f "$(ldconfig -p | awk '/libglib-2.0.so.0 .*x86-64/ {print $NF; exit}')")")
     unshare -m sh -c '
         set -e
-        root=$1 cpu=$2 cpuinfo=$3 out=$4 cache=$5 loader=$6 libdir=$7; shift 7
+        root=$1 cpu=$2 cpuinfo=$3 out=$4 cache=$5 loader=$6 libdir=$7 plugin=$8; shift 8
         mount --make-rprivate /
         mount --bind / "$root/mnt"
         mount -t proc proc "$root/proc"
@@ -73,13 +78,14 @@ count() {
         exec chroot "$root" env -i PATH=/usr/bin:/bin HOME=/root PYTHONHASHSEED=0 OMP_NUM_THREADS=1 \
             PYTHONPATH="$PYTHONPATH" PYTHONDONTWRITEBYTECODE=1 \
             "/mnt$loader" --library-path "/mnt$libdir" \
-            "/mnt$cache/bin/qemu-aarch64" -cpu "$cpu" -plugin "/mnt$cache/lib/libinsn_classes.so,out=/mnt$out" "$@"
-    ' _ "$ROOT" "$cpu" "$cpuinfo" "$out" "$CACHE" "$loader" "$libdir" "$@"
+            "/mnt$cache/bin/qemu-aarch64" -cpu "$cpu" -plugin "/mnt$cache/lib/$plugin,out=/mnt$out" "$@"
+    ' _ "$ROOT" "$cpu" "$cpuinfo" "$out" "$CACHE" "$loader" "$libdir" "${ARM_COST_PLUGIN:-libinsn_classes.so}" "$@"
 }
 
 case "${1:-}" in
     root) ensure_root ;;
-    venv) ensure_root; ensure_venv ;;
+    venv) ensure_root; ensure_venv "$VENV" "$GUEST_PACKAGES" ;;
+    live-venv) ensure_root; ensure_venv "$LIVE_VENV" "$LIVE_PACKAGES" ;;
     count) shift; count "$@" ;;
-    *) echo "usage: guest.sh root|venv|count CPU CPUINFO OUT -- CMD..." >&2; exit 2 ;;
+    *) echo "usage: guest.sh root|venv|live-venv|count CPU CPUINFO OUT -- CMD..." >&2; exit 2 ;;
 esac

@@ -9,6 +9,12 @@
  * output file:  mark <tag> <total> <dot> <fp_mul> <int_mac> <fp16_mul> <other>
  * Plugin arguments: out=PATH (default stderr).  One vCPU (one guest thread) is assumed: the inline
  * counters are shared and not atomic, so the benchmark runs every engine with one thread.
+ *
+ * Built with -DINSN_CLASSES_THREADS (libinsn_threads.so, for the live loop's threads): a callback per
+ * translation block adds to the counters of the guest thread (vCPU) that runs it, so threads running at
+ * once lose no counts, and each mark line ends with the calling thread's vCPU index and its own total:
+ *   mark <tag> <total> <dot> <fp_mul> <int_mac> <fp16_mul> <other> <vcpu> <vcpu_total>
+ * (total and classes summed over every thread). Slower than inline counting, so only the live loop uses it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +33,15 @@ enum insn_class { CLASS_DOT, CLASS_FP_MUL, CLASS_INT_MAC, CLASS_FP16_MUL, CLASS_
 
 static uint64_t counts[N_CLASSES];
 static FILE *out;
+
+#ifdef INSN_CLASSES_THREADS
+/* qemu-user gives each guest thread the lowest vCPU index above the live ones: 255 slots are many
+ * more than a session's threads; any beyond share the last slot, added to atomically. */
+#define MAX_VCPUS 256
+static struct {
+    uint64_t c[N_CLASSES];
+} __attribute__((aligned(64))) per_vcpu[MAX_VCPUS];
+#endif
 
 /*
  * Classes by encoding (Arm ARM, A64 Advanced SIMD), not by disassembly: Debian's QEMU 7.2 source has
@@ -71,6 +86,22 @@ static enum insn_class classify(uint32_t word)
 }
 
 #ifndef INSN_CLASSES_TEST
+#ifdef INSN_CLASSES_THREADS
+static void tb_exec(unsigned int vcpu, void *udata)
+{
+    const uint64_t *n = udata;
+    if (vcpu < MAX_VCPUS - 1) { /* only this guest thread's host thread writes its slot */
+        for (int c = 0; c < N_CLASSES; c++) {
+            per_vcpu[vcpu].c[c] += n[c];
+        }
+    } else {
+        for (int c = 0; c < N_CLASSES; c++) {
+            __atomic_fetch_add(&per_vcpu[MAX_VCPUS - 1].c[c], n[c], __ATOMIC_RELAXED);
+        }
+    }
+}
+#endif
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     uint64_t per_class[N_CLASSES] = {0};
@@ -83,22 +114,42 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         }
         per_class[classify(word)]++;
     }
+#ifdef INSN_CLASSES_THREADS
+    uint64_t *tb_counts = malloc(sizeof(per_class)); /* lives as long as the translation: never freed */
+    memcpy(tb_counts, per_class, sizeof(per_class));
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, tb_counts);
+#else
     for (int c = 0; c < N_CLASSES; c++) {
         if (per_class[c]) {
             qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &counts[c], per_class[c]);
         }
     }
+#endif
 }
 
-static void write_mark(const char *tag)
+static void write_mark(const char *tag, unsigned int vcpu)
 {
+#ifdef INSN_CLASSES_THREADS
+    uint64_t self = 0;
+    for (int c = 0; c < N_CLASSES; c++) {
+        counts[c] = 0;
+        for (int v = 0; v < MAX_VCPUS; v++) {
+            counts[c] += __atomic_load_n(&per_vcpu[v].c[c], __ATOMIC_RELAXED);
+        }
+        self += per_vcpu[vcpu < MAX_VCPUS ? vcpu : MAX_VCPUS - 1].c[c];
+    }
+#endif
     uint64_t total = 0;
     for (int c = 0; c < N_CLASSES; c++) {
         total += counts[c];
     }
-    fprintf(out, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", tag, total,
+    fprintf(out, "mark %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, tag, total,
             counts[CLASS_DOT], counts[CLASS_FP_MUL], counts[CLASS_INT_MAC], counts[CLASS_FP16_MUL],
             counts[CLASS_OTHER]);
+#ifdef INSN_CLASSES_THREADS
+    fprintf(out, " %u %" PRIu64, vcpu, self);
+#endif
+    fprintf(out, "\n");
     fflush(out);
 }
 
@@ -108,13 +159,13 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num
     if (num == MARK_SYSCALL) {
         char tag[32];
         snprintf(tag, sizeof(tag), "%" PRIu64, a1);
-        write_mark(tag);
+        write_mark(tag, vcpu_index);
     }
 }
 
 static void at_plugin_exit(qemu_plugin_id_t id, void *p)
 {
-    write_mark("exit");
+    write_mark("exit", 0);
     if (out != stderr) {
         fclose(out);
     }

@@ -164,6 +164,15 @@ def read_mjpeg(url: str, seconds: float, frames: list, timeout: float = 10.0) ->
                 deadline = deadline or time.monotonic() + seconds
 
 
+def frames_kept(line: str) -> int:
+    """N of a failed session's "(the N frames before it are in OUT)": the frames it processed, all recorded.
+    (A camera's frames that come while the loop is busy are dropped at the capture stage, so a stand-in
+    camera that answers at once loses some: the recording holds what was processed, not what was read.)"""
+    match = re.search(r"\(the (\d+) frames before it are in ", line)
+    assert match, line
+    return int(match.group(1))
+
+
 def one_error_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output, output

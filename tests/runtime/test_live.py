@@ -61,6 +61,8 @@ def test_full_frame_mode_and_keys(paper_video):
         (["--source", "missing.mp4", "--headless", "--out", "x.mp4"], 1, "cannot open video"),
         (["--camera", "0", "--source", "a.mp4"], 2, "exactly one"),
         (["--source", "a.mp4", "--headless"], 2, "--out"),
+        (["--camera", "0", "--loop", "--headless", "--out", "x.mp4"], 2, "--loop repeats a video file"),
+        (["--source", "rtsp://cam/live", "--loop", "--headless", "--out", "x.mp4"], 2, "--loop repeats a video file"),
     ],
 )
 def test_bad_sources_are_one_clear_error(tmp_path, monkeypatch, args, code, fragment):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -40,8 +41,11 @@ def test_a_new_source_is_one_registration(tmp_path):
         out = tmp_path / "standin.mp4"
         result = CliRunner().invoke(main, ["live", "--camera", "standin", "--headless", "--out", str(out)])
         assert result.exit_code == 0, result.output
-        assert "5 frames" in result.output and StandIn.opened and StandIn.released
-        assert frames_in(out)[0] == 5
+        assert StandIn.opened and StandIn.released
+        # A camera that answers at once: frames that come while the loop is busy are dropped, as a live
+        # source's must be; every frame processed is recorded.
+        processed = int(re.search(r"^(\d+) frames, pipeline", result.output, re.MULTILINE).group(1))
+        assert 1 <= frames_in(out)[0] == processed <= 5
     finally:
         unregister("standin")
     with pytest.raises(SourceError, match="unknown --camera 'standin'"):
@@ -67,7 +71,8 @@ def test_picam_records_through_picamera2s_capture_path(picamera2, tmp_path):
     assert n == 20 and shape[0] == 240 and shape[1] > 320
     (camera,) = picamera2.instances
     assert camera.calls[:4] == ["__init__", "create_video_configuration", "configure", "start"]
-    assert camera.calls.count("capture_array") == 20 and camera.calls[-2:] == ["stop", "close"]
+    # The capture stage reads on while the last frames are processed: a few more frames than recorded.
+    assert camera.calls.count("capture_array") >= 20 and camera.calls[-2:] == ["stop", "close"]
     assert camera.camera_config["main"]["size"] == (320, 240)
     assert camera.camera_config["controls"]["FrameRate"] == 15.0
 

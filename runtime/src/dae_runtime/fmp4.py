@@ -18,6 +18,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from dae_runtime.jpeg import Encoder, jpeg_encoder
+
 JPEG_OBJECT_TYPE = 0x6C  # ISO/IEC 10918-1, in the MP4 registration authority's object type list
 VISUAL_STREAM = 0x04
 SYNC_SAMPLE = 0x02000000  # sample_depends_on = 2: decodable alone
@@ -179,10 +181,9 @@ class JpegTrack:
     pending: list[bytes] = field(default_factory=list)
     pending_bytes: int = 0
     torn: bool = False  # a write or sync failed mid-fragment
+    _encode: Encoder = field(default_factory=lambda: jpeg_encoder(JPEG_QUALITY), repr=False)
 
     def write(self, frame: np.ndarray) -> None:
-        import cv2
-
         if self.size is None:
             head = init_segment(frame.shape[1], frame.shape[0], self._timescale, TICKS_PER_FRAME)
             self.torn = True
@@ -190,10 +191,10 @@ class JpegTrack:
             self.size, self.torn = frame.shape[:2], False
         elif frame.shape[:2] != self.size:
             raise ValueError(f"a {frame.shape[1]}x{frame.shape[0]} frame in a {self.size[1]}x{self.size[0]} video")
-        ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        if not ok:
-            raise ValueError(f"OpenCV cannot encode a {frame.shape} frame as JPEG")
-        self.pending.append(jpeg.tobytes())
+        jpeg = self._encode(frame)
+        if jpeg is None:
+            raise ValueError(f"cannot encode a {frame.shape} frame as JPEG")
+        self.pending.append(jpeg)
         self.pending_bytes += len(self.pending[-1])
         if len(self.pending) >= max(1, round(self.fps * FRAGMENT_SECONDS)) or self.pending_bytes >= FRAGMENT_BYTES:
             self.flush()

@@ -55,6 +55,22 @@ def _serve_address(ctx: click.Context, serve, serve_token: str | None, no_token:
     return ServeAddress(serve[0], serve[1], token, no_token)
 
 
+def _check_usage(camera, source, loop, headless, out, serve, width, height) -> None:
+    """Options that cannot go together: a usage error (exit 2) before anything opens."""
+    from dae_runtime.sources.stream import is_live
+
+    if (camera is None) == (source is None):
+        raise click.UsageError("give exactly one of --camera N|/dev/videoN|picam or --source FILE|URL")
+    if headless and not (out or serve):
+        raise click.UsageError("--headless needs --out FILE for the composed video (or --serve [HOST:]PORT)")
+    if (width is None) != (height is None):
+        raise click.UsageError("give --width and --height together")
+    if loop and (source is None or is_live(source)):
+        raise click.UsageError("--loop repeats a video file: give --source FILE")
+    if out and source and Path(out).resolve() == Path(source).resolve():
+        raise click.UsageError("--out must not be the --source video")
+
+
 def _finite(ctx, param, value):
     if value is not None and value != value:  # nan passes every FloatRange
         raise click.BadParameter("not a number")
@@ -67,7 +83,14 @@ def _finite(ctx, param, value):
     default=None,
     help="A camera: N or /dev/videoN (USB webcam via OpenCV), picam or picam:N (Raspberry Pi camera via picamera2).",
 )
-@click.option("--source", default=None, help="A video file or a stream URL (http MJPEG, rtsp://, tcp://).")
+@click.option(
+    "--source",
+    default=None,
+    help="A video file or a stream URL (http MJPEG, rtsp://, tcp://). A file watched in the window or through "
+    "--serve plays at its own frame rate, like a camera; with --headless --out and no --serve it runs as fast "
+    "as it can, every frame recorded.",
+)
+@click.option("--loop", is_flag=True, help="Play the --source video file again from the start when it ends.")
 @click.option("--width", type=click.IntRange(min=16), default=None, help="Camera frame width (with --height).")
 @click.option("--height", type=click.IntRange(min=16), default=None, help="Camera frame height (with --width).")
 @click.option(
@@ -95,7 +118,7 @@ def _finite(ctx, param, value):
     metavar="[HOST:]PORT",
     help="Show the live view in a browser at http://HOST:PORT/ instead of a window (HOST 127.0.0.1 unless "
     "given; 0.0.0.0 for the LAN, where the address printed at start carries an access token). It answers only "
-    "requests to its own address, from its own page, each sent within 10 s.",
+    "requests to its own address, from its own page, each sent within 10 s. The view is sent at up to 15 FPS.",
 )
 @click.option(
     "--serve-token",
@@ -122,6 +145,7 @@ def _finite(ctx, param, value):
 def live(
     camera,
     source,
+    loop,
     width,
     height,
     fps,
@@ -153,14 +177,7 @@ def live(
     from dae_runtime.sources import CaptureSettings, SourceError, make_source
 
     serve = _serve_address(click.get_current_context(), serve, serve_token, no_token)
-    if (camera is None) == (source is None):
-        raise click.UsageError("give exactly one of --camera N|/dev/videoN|picam or --source FILE|URL")
-    if headless and not (out or serve):
-        raise click.UsageError("--headless needs --out FILE for the composed video (or --serve [HOST:]PORT)")
-    if (width is None) != (height is None):
-        raise click.UsageError("give --width and --height together")
-    if out and source and Path(out).resolve() == Path(source).resolve():
-        raise click.UsageError("--out must not be the --source video")
+    _check_usage(camera, source, loop, headless, out, serve, width, height)
     window = not headless and serve is None
     problem = (window and window_problem()) or (out and check_out_writable(out))
     if problem:  # before the camera opens and the model loads
@@ -170,7 +187,7 @@ def live(
             click.echo(
                 printable(f"Recovered {seconds:.1f} s of a recording that was cut short (kill, power loss): {path}")
             )
-    settings = CaptureSettings(width=width, height=height, fps=fps)
+    settings = CaptureSettings(width=width, height=height, fps=fps, loop=loop)
     try:
         frame_source = make_source("camera", camera, settings) if camera else make_source("source", source, settings)
     except SourceError as exc:

@@ -1,8 +1,12 @@
 """The newest live view as JPEG, for any number of viewers, without ever holding up the camera loop.
 
-The camera loop hands the newest view to one encoder thread, which encodes JPEG once per frame
-(at most `max_fps`), and every viewer sends the latest bytes it has not sent yet; a slow viewer
-therefore skips frames instead of holding anything up. At most MAX_VIEWERS stream at once.
+The camera loop hands each view over (`publish`: O(1), it only replaces the one not yet encoded). One
+encoder thread encodes a view only when a viewer is waiting for a newer picture than the last one, and
+at most `max_fps` of the frames' own time (a file's clock, a camera's capture time): frames that no
+viewer would get are never encoded, and with nobody watching nothing is. A new viewer gets the newest
+view at once. Every viewer sends the latest bytes it has not sent yet, so a slow one skips frames
+instead of holding anything up. All waits block on one Condition (no polling). At most MAX_VIEWERS
+stream at once.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ import time
 
 import numpy as np
 
+from dae_runtime.jpeg import jpeg_encoder
+
 MAX_VIEWERS = 8
+EARLY = 1e-3  # seconds: a frame this much before its turn at max_fps still counts as on time
 
 
 class FrameHub:
@@ -21,70 +28,92 @@ class FrameHub:
     def __init__(self, max_fps: float = 30.0, quality: int = 80):
         self.min_interval = 1.0 / max_fps if max_fps > 0 else 0.0
         self.quality = quality
+        self._encoder = jpeg_encoder(quality)
         self.jpeg: bytes | None = None
         self.seq = 0
         self.latency = 0.0  # seconds from the frame's read to its JPEG ready to send, smoothed
         self.viewers = 0
         self.encoded = 0
+        self.skipped = 0  # views a waiting viewer was not given: too soon after the last at max_fps
         self.closed = False
-        self._ready = threading.Condition()
-        self._pending: tuple[np.ndarray, float] | None = None
-        self._wake = threading.Event()
+        self._changed = threading.Condition()
+        self._pending: tuple[np.ndarray, float, float] | None = None  # view, captured_at, pts
+        self._waiting = 0  # viewers waiting for a picture newer than self.seq
+        self._last_pts: float | None = None
         self._slots = threading.Semaphore(MAX_VIEWERS)
         self._thread = threading.Thread(target=self._encode_loop, name="dae-live-encoder", daemon=True)
         self._thread.start()
 
-    def publish(self, view: np.ndarray, captured_at: float) -> None:
-        """Called by the camera loop: O(1), never blocks (a view not yet encoded is simply replaced)."""
-        self._pending = (view, captured_at)
-        self._wake.set()
+    def publish(self, view: np.ndarray, captured_at: float, pts: float | None = None) -> None:
+        """Called by the camera loop; never waits for the encoder. `pts`: the frame's time (default: now)."""
+        with self._changed:
+            self._pending = (view, captured_at, time.perf_counter() if pts is None else pts)
+            if self._waiting:
+                self._changed.notify_all()
+
+    def _due(self, pts: float) -> bool:
+        """Whether a frame at `pts` may be encoded: max_fps of the frames' own time (a clock that went
+        back, such as a stream that came back, starts the count again)."""
+        last = self._last_pts
+        return last is None or pts < last or pts - last >= self.min_interval - EARLY
+
+    def _next_view(self) -> tuple[np.ndarray, float] | None:
+        """Wait until a viewer wants the pending view and it is due; None once closed."""
+        with self._changed:
+            while True:
+                self._changed.wait_for(lambda: self.closed or (self._waiting > 0 and self._pending is not None))
+                if self.closed:
+                    return None
+                assert self._pending is not None
+                view, captured_at, pts = self._pending
+                self._pending = None
+                if self.jpeg is None or self._due(pts):
+                    self._last_pts = pts
+                    return view, captured_at
+                self.skipped += 1  # no viewer gets it at max_fps: not encoded
+
+    def _encode(self, view: np.ndarray) -> bytes | None:
+        return self._encoder(view)  # releases the GIL: runs beside the camera loop
 
     def _encode_loop(self) -> None:
-        import cv2
-
-        params = [cv2.IMWRITE_JPEG_QUALITY, self.quality]
-        last = 0.0
-        while not self.closed:
-            if not self._wake.wait(0.5):
+        while (next_view := self._next_view()) is not None:
+            view, captured_at = next_view
+            jpeg = self._encode(view)
+            if jpeg is None:
                 continue
-            wait = last + self.min_interval - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            self._wake.clear()
-            pending, self._pending = self._pending, None
-            if pending is None or (self.viewers == 0 and self.jpeg is not None):
-                continue  # nobody watches: keep the CPU for the pipeline (one frame is kept for a new viewer)
-            view, captured_at = pending
-            ok, buf = cv2.imencode(".jpg", view, params)  # releases the GIL: runs beside the camera loop
-            last = time.perf_counter()
-            if not ok:
-                continue
-            with self._ready:
-                self.jpeg, self.seq, self.encoded = buf.tobytes(), self.seq + 1, self.encoded + 1
-                latency = last - captured_at
+            done = time.perf_counter()
+            with self._changed:
+                self.jpeg, self.seq, self.encoded = jpeg, self.seq + 1, self.encoded + 1
+                latency = done - captured_at
                 self.latency = latency if self.seq == 1 else 0.8 * self.latency + 0.2 * latency
-                self._ready.notify_all()
+                self._changed.notify_all()
 
-    def newer_than(self, seq: int, timeout: float) -> tuple[bytes | None, int]:
-        with self._ready:
-            self._ready.wait_for(lambda: self.seq > seq or self.closed, timeout)
+    def newer_than(self, seq: int) -> tuple[bytes | None, int]:
+        """The newest JPEG once it is newer than `seq` (waiting for it); (None, seq) once closed."""
+        with self._changed:
+            if self.seq <= seq:
+                self._waiting += 1
+                self._changed.notify_all()  # the encoder may have a view waiting for a viewer
+                try:
+                    self._changed.wait_for(lambda: self.seq > seq or self.closed)
+                finally:
+                    self._waiting -= 1
             return (self.jpeg, self.seq) if self.seq > seq else (None, seq)
 
     def try_join(self) -> bool:
         if not self._slots.acquire(blocking=False):
             return False
-        with self._ready:
+        with self._changed:
             self.viewers += 1
         return True
 
     def leave(self) -> None:
-        with self._ready:
+        with self._changed:
             self.viewers -= 1
         self._slots.release()
 
     def close(self) -> None:
-        self.closed = True
-        self._wake.set()
-        with self._ready:
-            self._ready.notify_all()
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
         self._thread.join(timeout=2)

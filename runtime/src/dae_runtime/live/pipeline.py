@@ -1,8 +1,9 @@
 """The live pipeline: frame -> digits -> one batched denoise -> a composed view with FPS.
 
 Digit mode finds the digits on paper, turns them into MNIST crops, adds the chosen noise,
-denoises all crops in one call and shows input / noisy / denoised tiles beside the frame.
-Full-frame mode runs the fully convolutional model on the whole (downscaled) frame.
+denoises all crops in one call and shows input / noisy / denoised tiles of every digit beside the
+frame (dae_runtime.live.view). Full-frame mode runs the fully convolutional model on the whole
+(downscaled) frame.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import numpy as np
 
 from dae_runtime.denoiser import Denoiser
 from dae_runtime.digits import extract_digits, ink_map
+from dae_runtime.live.view import GREEN, PANEL, compose, tile_layout, tile_panel
 from dae_runtime.noise import gaussian
 
-TILE = 56  # a 28x28 digit shown at 2x
-GREEN, WHITE = (0, 200, 0), (255, 255, 255)
+
+def _gray(frame: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
 class LiveError(Exception):
@@ -52,18 +57,15 @@ class LivePipeline:
         self.config = config or LiveConfig()
         self.rng = np.random.default_rng(self.config.seed)
         self.fps = 0.0
+        self.panel_width = PANEL  # the tiles' panel: widened for a page of many digits, never narrowed
         self.source_name = ""  # the camera or stream, shown in the overlay
 
     def process(self, frame: np.ndarray) -> FrameResult:
         import cv2
 
         started = time.perf_counter()
-        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-        if self.config.full_frame:
-            result = self._full_frame(gray, bgr)
-        else:
-            result = self._digits(gray, bgr)
+        result = self._full_frame(_gray(frame), bgr) if self.config.full_frame else self._digits(frame, bgr)
         result.seconds = time.perf_counter() - started
         self.fps = 1.0 / result.seconds if self.fps == 0 else 0.9 * self.fps + 0.1 / result.seconds
         self._overlay(result.view)
@@ -72,31 +74,19 @@ class LivePipeline:
     def _noisy(self, x: np.ndarray) -> np.ndarray:
         return gaussian(x, self.config.add_noise, self.rng) if self.config.add_noise > 0 else x
 
-    def _digits(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
-        import cv2
+    def find(self, frame: np.ndarray) -> tuple[np.ndarray, list]:
+        """The digits of a BGR or gray frame: their MNIST crops (N, 28, 28) and where each was (DigitCrop)."""
+        return extract_digits(_gray(frame), self.config.max_digits)
 
-        clean, crops = extract_digits(gray, self.config.max_digits)
+    def _digits(self, frame: np.ndarray, bgr: np.ndarray) -> FrameResult:
+        clean, crops = self.find(frame)
         noisy = self._noisy(clean)
         denoised = self.denoiser.denoise_batch(noisy) if len(crops) else noisy
-        # One output buffer: the frame on the left, the tiles panel on the right.
-        fh, fw = bgr.shape[:2]
-        canvas = np.zeros((fh, fw + 3 * (TILE + 4) + 4, 3), np.uint8)
-        canvas[:, :fw] = bgr
-        view, panel = canvas[:, :fw], canvas[:, fw:]
-        for c in crops:
-            x, y, w, h = c.box
-            cv2.rectangle(view, (x, y), (x + w, y + h), GREEN, 2)
-        rows = max(0, min(len(crops), (view.shape[0] - 20) // (TILE + 4)))  # none fit in a frame under 80 px
-        if rows:
-            # All tiles at once: (rows, 3, 28, 28) -> 2x nearest -> a grid with 4-pixel gaps.
-            tiles = np.stack([clean[:rows], noisy[:rows], denoised[:rows]], axis=1)
-            tiles = (tiles * 255).astype(np.uint8).repeat(2, axis=2).repeat(2, axis=3)
-            grid = np.zeros((rows, TILE + 4, 3, TILE + 4), np.uint8)
-            grid[:, :TILE, :, :TILE] = tiles.transpose(0, 2, 1, 3)
-            panel[20 : 20 + rows * (TILE + 4), 4:, :] = grid.reshape(rows * (TILE + 4), 3 * (TILE + 4), 1)
-        for j, label in enumerate(("input", "noisy", "denoised")):
-            cv2.putText(panel, label, (4 + j * (TILE + 4), 14), cv2.FONT_HERSHEY_SIMPLEX, 0.35, WHITE, 1)
-        return FrameResult(canvas, clean, noisy, denoised, [c.box for c in crops])
+        height, boxes = bgr.shape[0], [c.box for c in crops]
+        layout = tile_layout(len(crops), height, self.panel_width)
+        self.panel_width = max(self.panel_width, layout.width)
+        panel = tile_panel((clean, noisy, denoised), layout, height, self.panel_width)
+        return FrameResult(compose(bgr, boxes, panel), clean, noisy, denoised, boxes)
 
     def _full_frame(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
         import cv2
@@ -114,11 +104,14 @@ class LivePipeline:
     def _overlay(self, view: np.ndarray) -> None:
         import cv2
 
-        mode = "full frame" if self.config.full_frame else "digits"
-        text = f"{self.fps:5.0f} FPS  noise {self.config.add_noise:.2f}  {mode}  [+/-] noise [f] mode [q] quit"
-        cv2.putText(view, text, (8, view.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, GREEN, 1, cv2.LINE_AA)
+        cv2.putText(view, self.status(), (8, view.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, GREEN, 1, cv2.LINE_AA)
         if self.source_name:
             cv2.putText(view, self.source_name[:60], (8, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, GREEN, 1, cv2.LINE_AA)
+
+    def status(self) -> str:
+        """The overlay's line: each figure once, each with the key that changes it."""
+        mode = "full frame" if self.config.full_frame else "digits"
+        return f"{self.fps:5.0f} FPS  noise {self.config.add_noise:.2f} [+/-]  {mode} [f]  quit [q]"
 
     def handle_key(self, key: int) -> bool:
         """Apply a key press; False means quit."""

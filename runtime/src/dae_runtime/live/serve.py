@@ -98,8 +98,8 @@ class LiveServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def publish(self, view: np.ndarray, captured_at: float) -> None:
-        self.hub.publish(view, captured_at)
+    def publish(self, view: np.ndarray, captured_at: float, pts: float | None = None) -> None:
+        self.hub.publish(view, captured_at, pts)
 
     def pending_keys(self) -> list[int]:
         """Button presses since the last frame, as key codes; the camera loop applies them itself."""
@@ -245,10 +245,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.close_connection = True
             seq = 0
-            while not hub.closed:
-                jpeg, seq = hub.newer_than(seq, timeout=1.0)
-                if jpeg is None:
-                    continue
+            while True:
+                jpeg, seq = hub.newer_than(seq)
+                if jpeg is None:  # closed: the session ended
+                    break
                 head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
                 self.wfile.write(head.encode() + jpeg + b"\r\n")
         except OSError:  # the viewer went away (or stalled past the timeout)

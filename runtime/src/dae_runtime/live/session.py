@@ -1,4 +1,11 @@
-"""One `dae live` session: frames from a source through the pipeline to a window, a file and/or browsers."""
+"""One `dae live` session: frames from a source through the pipeline to a window, a file and/or browsers.
+
+Three stages overlap, each on its own thread and core: the capture (read and decode, paced for a
+file watched in real time: live.capture), the processing (find, noise, denoise, compose: this
+thread, which also shows the window, whose calls must stay on the main thread) and the encoding
+(the browser view's JPEG: live.frame_hub; the recording: live.recorder). Between them, bounded queues
+that never let a live source wait: the frame rate is the slowest stage's, not the sum of them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from dae_runtime.live.capture import Capture, Frame
 from dae_runtime.live.pipeline import LiveError, LivePipeline
 from dae_runtime.live.status_log import Counters
 from dae_runtime.sources.base import FrameSource, SourceError
+
+# The browser view's frames per second, of the frames' own time. 15, not a camera's 30: each view's JPEG (824x480)
+# costs about 9 M instructions on a Pi 4's Cortex-A72, half of what the seed model costs a frame (benchmarks/README.md).
+SERVE_FPS = 15.0
 
 
 @dataclass
@@ -18,8 +30,17 @@ class SessionOptions:
     out: str | None = None  # the composed video
     serve: tuple | None = None  # the browser view: (host, port) or serve.ServeAddress (host, port, token, no_token)
     max_frames: int | None = None
-    serve_fps: float = 30.0  # the browser stream's cap; the pipeline itself runs as fast as frames come
+    serve_fps: float = SERVE_FPS  # the browser stream's cap; the pipeline itself runs as fast as frames come
     status_seconds: float | None = None  # a line of figures this often (status_log; without a terminal)
+    # Real time (drop the oldest frame when a stage is behind, a file paced to its own frame rate) or as
+    # fast as it can (every frame of a file, none dropped). None: real time unless nobody watches, i.e.
+    # a file with neither a window nor --serve.
+    realtime: bool | None = None
+
+    def is_realtime(self, source: FrameSource) -> bool:
+        if self.realtime is not None:
+            return self.realtime
+        return not source.recorded or self.window or bool(self.serve)
 
 
 @dataclass
@@ -48,57 +69,68 @@ def run_session(
     echo: Callable[[str], None] = print,
 ) -> SessionSummary:
     """Process frames until the source ends, max_frames, q in the window, or Ctrl-C."""
-    from dae_runtime.live.outputs import VideoOut
-
     progress, started = _Progress(), time.perf_counter()
-    failure: SourceError | None = None  # a source that fails after frames came: --out keeps them
     with ExitStack() as stack:
         source.open()
         stack.callback(source.release)
         pipeline.source_name = source.name
-        video = stack.enter_context(VideoOut(options.out, source.fps or 30.0)) if options.out else None
+        recorder = _start_recording(stack, options.out, source.fps) if options.out else None
         server = None
         if options.serve:
             server = _start_server(stack, pipeline, source, options.serve, options.serve_fps, progress, echo)
         if options.status_seconds:
             stack.enter_context(_status_log(progress, server, echo, options.status_seconds))
+        capture = stack.enter_context(Capture(source, options.is_realtime(source)))  # left first: stops reading
         try:
             while options.max_frames is None or progress.frames < options.max_frames:
-                try:
-                    frame = source.read()
-                except SourceError as exc:
-                    if progress.frames == 0:
-                        raise
-                    failure = exc
-                    break
+                frame = capture.frames.get()
                 if frame is None:
                     break
-                captured_at = time.perf_counter()
-                if server is not None:
-                    for key in server.pending_keys():
-                        pipeline.handle_key(key)
-                result = pipeline.process(frame)
-                progress.busy += result.seconds
-                progress.frames, progress.found = progress.frames + 1, len(result.boxes)
-                if video is not None:
-                    video.write(result.view)
-                if server is not None:
-                    server.publish(result.view, captured_at)
-                progress.totals = progress.totals.after_frame(len(result.boxes), time.perf_counter() - captured_at)
-                if options.window and not _show(pipeline, result.view):
+                if not _one_frame(pipeline, frame, progress, options.window, recorder, server):
                     break
         except KeyboardInterrupt:
             echo("Stopped.")
+        capture.stop()
         if progress.frames == 0:
+            if capture.error is not None:
+                raise capture.error
             raise LiveError("no frame could be read from the source")  # and no empty --out file
         if options.window:
             import cv2
 
             cv2.destroyAllWindows()
-    if failure is not None:
+    failure = capture.error
+    if isinstance(failure, SourceError):  # a source that fails after frames came: --out keeps them
         kept = f" (the {progress.frames} frames before it are in {options.out})" if options.out else ""
         raise LiveError(f"{failure}{kept}")
+    if failure is not None:
+        raise failure
     return SessionSummary(progress.frames, max(progress.busy, 1e-9), time.perf_counter() - started)
+
+
+def _one_frame(pipeline: LivePipeline, frame: Frame, progress: _Progress, window: bool, recorder, server) -> bool:
+    """One frame through the pipeline to the outputs; False when the user pressed q."""
+    if server is not None:
+        for key in server.pending_keys():
+            pipeline.handle_key(key)
+    result = pipeline.process(frame.image)
+    progress.busy += result.seconds
+    progress.frames, progress.found = progress.frames + 1, len(result.boxes)
+    if recorder is not None:
+        recorder.put(result.view)
+    if server is not None:
+        server.publish(result.view, frame.captured_at, frame.pts)
+    progress.totals = progress.totals.after_frame(len(result.boxes), time.perf_counter() - frame.captured_at)
+    return not window or _show(pipeline, result.view)
+
+
+def _start_recording(stack: ExitStack, out: str, fps: float):
+    """--out: the recording (VideoOut, closed last) written by its own thread (Recorder, drained first)."""
+    from dae_runtime.live.outputs import VideoOut
+    from dae_runtime.live.recorder import Recorder
+
+    video = stack.enter_context(VideoOut(out, fps or 30.0))
+    return stack.enter_context(Recorder(video))
 
 
 def _status_log(progress: _Progress, server, echo: Callable[[str], None], seconds: float):

@@ -20,6 +20,7 @@ class CaptureSettings:
     height: int | None = None
     fps: float | None = None
     reconnect_seconds: float = 60.0  # a dropped network stream is retried this long before the session ends
+    loop: bool = False  # a video file starts again at its end (`dae live --loop`)
 
 
 class FrameSource(ABC):
@@ -27,6 +28,7 @@ class FrameSource(ABC):
 
     name: str = "source"  # shown in the live view's overlay
     fps: float = 0.0  # the nominal rate once open (0: unknown), used to time a written video
+    recorded: bool = False  # a video file: it has its own timeline and could be read faster than it plays
 
     @abstractmethod
     def open(self) -> None:
@@ -39,6 +41,11 @@ class FrameSource(ABC):
     @abstractmethod
     def release(self) -> None:
         """Stop and free the device; safe to call twice."""
+
+    def interrupt(self) -> None:
+        """Called from another thread when the session ends: a `read` that is waiting on purpose (a stream
+        reconnecting) returns None soon. `release` still comes after `read` has returned."""
+        return None  # a camera's read ends by itself within its own timeout
 
     def __enter__(self) -> FrameSource:
         self.open()

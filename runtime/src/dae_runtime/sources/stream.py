@@ -2,13 +2,15 @@
 
 http(s) MJPEG (phone IP-camera apps), rtsp:// cameras and tcp:// streams (`rpicam-vid -o tcp://...`)
 are live: when one drops, it is reopened with backoff and the session goes on; only a stream that
-never opens, or stays away longer than `reconnect_seconds`, is an error. A file simply ends.
+never opens, or stays away longer than `reconnect_seconds`, is an error. A file ends, or with
+`loop` starts again from its first frame.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,14 +65,20 @@ class StreamSource(FrameSource):
     def __init__(self, spec: str, settings: CaptureSettings, notify: Callable[[str], None] = _stderr):
         self.spec, self.settings, self.notify = spec, settings, notify
         self.live = is_live(spec)
+        self.recorded = not self.live
         self.name = printable(display_name(spec) if self.live else Path(spec).name)  # OpenCV draws it
         self.capture: Any = None  # cv2.VideoCapture once open
         self.reconnects = 0
+        self.loops = 0  # times a file started again (settings.loop)
+        self._stopping = threading.Event()  # interrupt(): a reconnecting read gives up
 
     def _open_capture(self):
         import cv2
 
+        # One decoding thread: the read is the live loop's capture stage, on a core of its own beside the
+        # processing and the encoding (FFmpeg's frame threads would take a core each, and a frame of latency).
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, TIMEOUT_MS]
+        params += [cv2.CAP_PROP_N_THREADS, 1]
         try:
             with opencv_path(self.spec) as name:  # a file name that is not UTF-8 crashed OpenCV
                 capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG, params)
@@ -102,16 +110,34 @@ class StreamSource(FrameSource):
         if ok:
             return frame
         if not self.live:
-            return None
+            return self._again() if self.settings.loop else None
         return self._reconnect()
 
-    def _reconnect(self) -> np.ndarray:
-        """Reopen a dropped live stream with backoff; SourceError once it stays away too long."""
+    def interrupt(self) -> None:
+        self._stopping.set()
+
+    def _again(self) -> np.ndarray | None:
+        """The file's first frame again (reopened: not every container seeks); None if it gives none."""
+        self.capture.release()
+        self.capture = self._open_capture()
+        if self.capture is None:
+            raise SourceError(f"cannot open video {printable(self.spec)} again to loop it")
+        ok, frame = self.capture.read()
+        if not ok:
+            return None
+        self.loops += 1
+        return frame
+
+    def _reconnect(self) -> np.ndarray | None:
+        """Reopen a dropped live stream with backoff; SourceError once it stays away too long, None when the
+        session ends meanwhile (interrupt)."""
         self.capture.release()
         started, wait = time.monotonic(), FIRST_RETRY_S
         self.notify(f"{self.name}: stream dropped, reconnecting")
         while time.monotonic() - started < self.settings.reconnect_seconds:
-            time.sleep(wait)
+            if self._stopping.wait(wait):
+                self.capture = None
+                return None
             wait = min(2 * wait, MAX_RETRY_S)
             capture = self._open_capture()
             if capture is None:
