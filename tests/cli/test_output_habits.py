@@ -103,7 +103,19 @@ def test_export_shows_its_own_steps_first_and_quiet_shows_only_the_summary(tmp_p
 
 @pytest.mark.slow
 def test_train_quiet_prints_only_the_result(tmp_path):
-    run = dae("train", "--data", "builtin", "--epochs", "1", "--out", tmp_path / "run", "-q", cwd=tmp_path)
+    run = dae(
+        "train",
+        "--data",
+        "builtin",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "64",
+        "--out",
+        tmp_path / "run",
+        "-q",
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""  # no TensorFlow lines and no Keras epoch lines
     assert run.stdout.startswith("Best epoch 1: validation PSNR"), run.stdout

@@ -94,7 +94,7 @@ def test_evaluate_rejects_bad_sigmas(tmp_path):
 @pytest.mark.slow
 def test_train_then_evaluate_end_to_end(tmp_path):
     out = tmp_path / "run"
-    code, output = run("train", "--data", "builtin", "--epochs", "1", "--out", str(out))
+    code, output = run("train", "--data", "builtin", "--epochs", "1", "--batch-size", "64", "--out", str(out))
     assert code == 0, output
     assert "validation PSNR" in output
     assert {"model.keras", "train_report.json", "clean_vs_noisy.png", "noisy_vs_denoised.png"} <= {
@@ -144,7 +144,7 @@ def test_ctrl_c_exits_130_with_the_best_model_saved(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(callbacks.BestKeeper, "on_epoch_end", ctrl_c)
-    code, output = run("train", "--data", "builtin", "--epochs", "3", "--out", str(tmp_path))
+    code, output = run("train", "--data", "builtin", "--epochs", "3", "--batch-size", "64", "--out", str(tmp_path))
     assert code == 130, output
     assert "--resume" in output and "Traceback" not in output
     assert (tmp_path / "model.keras").exists() and (tmp_path / "train_report.json").exists()

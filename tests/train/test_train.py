@@ -13,7 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 def quick(epochs: int, **kw) -> TrainConfig:
-    return TrainConfig(data="builtin", epochs=epochs, seed=1, **kw)
+    # batch 64, not the default 16: a quarter of the steps, 12.7 s an epoch instead of 19.6 s (issue 27)
+    return TrainConfig(data="builtin", epochs=epochs, seed=1, batch_size=64, **kw)
 
 
 def test_one_epoch_writes_model_report_and_figures(tmp_path):
@@ -28,7 +29,7 @@ def test_one_epoch_writes_model_report_and_figures(tmp_path):
     assert saved["params"] == 28_353
     assert saved["config"]["epochs"] == 1 and saved["config"]["data"] == "builtin"
     assert len(saved["history"]) == 1 and {"loss", "val_psnr_db", "lr"} <= set(saved["history"][0])
-    # one epoch already denoises: clearly better than the 9.4 dB noisy input (12.1 dB measured)
+    # one epoch already denoises: clearly better than the 9.4 dB noisy input (12.5 dB at batch 64, 2026-12-06)
     assert saved["val_psnr_db"] > saved["noisy_psnr_db"] + 2.0
     assert 0.0 < saved["val_ssim"] <= 1.0
     assert saved["versions"]["tensorflow"] and saved["versions"]["keras"]
