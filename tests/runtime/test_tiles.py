@@ -208,15 +208,17 @@ def test_the_tile_overlap_follows_the_models_receptive_radius(tmp_path):
 
     shipped = onnx.load(str(dae_runtime.default_model_path("fp32")))
     spec = json.loads(next(p.value for p in shipped.metadata_props if p.key == "input"))
-    assert "receptive_radius" not in spec  # exported before the zoo: the seed's radius is the default
-    assert Denoiser().tiles.margin == SEED_RECEPTIVE_RADIUS
-    for prop in shipped.metadata_props:
-        if prop.key == "input":
-            prop.value = json.dumps({**spec, "receptive_radius": 37})
-    deeper = tmp_path / "deeper.onnx"
-    onnx.save(shipped, str(deeper))
-    denoiser = Denoiser(deeper)
-    assert denoiser.tiles.margin == 37
+    # The export's bound for the seed (its layers walked in series) is 16, over its exact 11.
+    assert spec["receptive_radius"] == 16
+    assert Denoiser().tiles.margin == 16
+    for radius, margin in ((None, SEED_RECEPTIVE_RADIUS), (37, 37)):  # None: an export from before the zoo
+        for prop in shipped.metadata_props:
+            if prop.key == "input":
+                with_radius = {k: v for k, v in spec.items() if k != "receptive_radius"}
+                prop.value = json.dumps(with_radius if radius is None else {**with_radius, "receptive_radius": radius})
+        onnx.save(shipped, str(tmp_path / f"{radius}.onnx"))
+        assert Denoiser(tmp_path / f"{radius}.onnx").tiles.margin == margin
+    denoiser = Denoiser(tmp_path / "37.onnx")
     windows_seen = list(windows(3000, 800, denoiser.size_multiple, denoiser.tiles))
     second_row = next(w for w in windows_seen if w.rows.start > 0)
     assert second_row.rows.start == 768 - 40  # 37 rounded up to the size multiple 4
