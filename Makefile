@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet --no-compile
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 # pip compiles every installed module to bytecode one file at a time (half of a 72 s install); compileall
 # does it on every core. Its exit status is ignored as pip's is: some packages ship files that are not
 # Python 3 (templates, test data), which neither imports.
@@ -25,8 +25,8 @@ install: $(STAMP)
 $(STAMP): constraints.txt pyproject.toml runtime/pyproject.toml train/pyproject.toml export/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install "pip==$(PIP_VERSION)"
-	$(PIP) install -c constraints.txt -e ./runtime -e ./train -e ./export --group dev
-	$(PIP) install -c constraints.txt --no-deps --group peers
+	$(PIP) install --no-compile -c constraints.txt -e ./runtime -e ./train -e ./export --group dev
+	$(PIP) install --no-compile -c constraints.txt --no-deps --group peers
 	@$(BIN)/python $(COMPILE) $(VENV)/lib >/dev/null 2>&1 || true
 	@touch $@
 	@echo "Installed dae-edge into $(VENV); the command line is $(BIN)/dae"
