@@ -13,9 +13,10 @@ STAMP  := $(VENV)/.installed
 PIP_VERSION := 26.3
 # Test workers (pytest-xdist): one per core, at most 4 (each full-suite worker loads TensorFlow).
 JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
-# worksteal: a worker that runs dry takes queued tests from the other, so a minute-long test at the end of one
-# queue does not leave a core idle.
-PARALLEL := -n $(JOBS) --dist worksteal
+# xdist's default (load) scheduling hands the tests out in collection order as workers free up, and the
+# slow tests are collected first (tests/conftest.py), so the run ends on quick ones. (worksteal splits the
+# list in halves up front: one worker got every slow test, and the run ended on a minute-long one.)
+PARALLEL := -n $(JOBS)
 
 .PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost peers \
     constraints clean model-unet model-blind model-lowres model-lowres2
