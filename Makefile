@@ -46,9 +46,9 @@ test:
 test-all: install
 	$(BIN)/python -m pytest $(PARALLEL)
 
-# What `make test` runs in the full install: every test but those under tests/runtime that
-# test-runtime-only runs (all of them but the slow one and the one that needs the builtin digits), so that
-# each test runs once, the runtime's where a Pi would run them (issue 27: the same 490 tests ran twice).
+# What `make test` runs in the full install: every test but those test-runtime-only runs (marked runtime_suite:
+# tests/runtime and the runtime-only fault tests), apart from the slow one and the one that needs the builtin
+# digits, so that each test runs once, the runtime's where a Pi would run them (issue 27: 557 tests ran twice).
 test-full-install: install
 	$(BIN)/python -m pytest $(PARALLEL) -m 'not runtime_suite or slow or full_install'
 
@@ -72,18 +72,20 @@ $(RT_STAMP): constraints.txt pyproject.toml runtime/pyproject.toml
 	@$(RT_VENV)/bin/python $(COMPILE) $(RT_VENV)/lib >/dev/null 2>&1 || true
 	@touch $@
 
+# The fault suite's runtime-only parts (hostile files, archives and manifests, odd names and sizes, killed
+# recordings): each file is marked runtime_suite too (the others import train or export).
+RUNTIME_FAULTS := $(addprefix tests/faults/,test_hostile_files.py test_hostile_archives.py test_hostile_manifests.py \
+	test_odd_names.py test_odd_sizes.py test_live_kill.py)
+
 test-runtime-only test-old-python: $(RT_STAMP)
 	@# a regular (not editable) install, as a device gets it: refresh it from the current source
 	$(RT_VENV)/bin/python -m pip --disable-pip-version-check --quiet install --no-deps --force-reinstall ./runtime
 	@for m in tensorflow keras tf2onnx dae_train dae_export; do \
 		! $(RT_VENV)/bin/python -c "import $$m" 2>/dev/null || { echo "$$m leaked into the runtime-only venv"; exit 1; }; \
 	done
-	@# -m 'not slow': the slow runtime test (a 20000x20000 image, about a minute) runs once, in test-all.
-	@# Plus the fault suite's runtime-only parts: hostile files, archives and manifests, odd names and sizes,
-	@# killed recordings.
-	$(RT_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PARALLEL) -m 'not slow' tests/runtime tests/faults/test_hostile_files.py \
-		tests/faults/test_hostile_archives.py tests/faults/test_hostile_manifests.py \
-		tests/faults/test_odd_names.py tests/faults/test_odd_sizes.py tests/faults/test_live_kill.py
+	@# The tests marked runtime_suite: all of tests/runtime (tests/conftest.py marks them) and the fault suite's
+	@# runtime-only parts, but the slow one (a 20000x20000 image, about a minute), which test-full-install runs.
+	$(RT_VENV)/bin/python -m pytest -q -p no:cacheprovider $(PARALLEL) -m 'runtime_suite and not slow' tests/runtime $(RUNTIME_FAULTS)
 
 # The Pi bundle on an emulated Raspberry Pi OS 64-bit (arm64 bookworm root, qemu-user; as root, not in
 # `make test`): see benchmarks/pi/pi_check.py. Report: benchmarks/results/pi_check.json.

@@ -21,6 +21,8 @@ from hostile_archives import (
     write_gz,
 )
 
+pytestmark = pytest.mark.runtime_suite  # make test runs it in the runtime-only venv (Python 3.11.2), only there
+
 MEMBER_LIMIT = 1000  # dae verify's default (dae_runtime.tar_headers.MAX_MEMBERS), stated in the README
 GIB2 = 2 << 30
 

@@ -12,6 +12,8 @@ from fault_tools import dae, one_line_failure
 from dae_runtime.manifest import sha256_file
 from dae_runtime.shipped import default_model_path
 
+pytestmark = pytest.mark.runtime_suite  # make test runs it in the runtime-only venv (Python 3.11.2), only there
+
 BOMB = 64 << 20  # zeros: 64 MiB unpacked from a ~64 KB archive (the was 3 GiB from 4.8 MB)
 
 

@@ -16,6 +16,8 @@ from hostile_archives import TOP, export_folder
 
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 
+pytestmark = pytest.mark.runtime_suite  # make test runs it in the runtime-only venv (Python 3.11.2), only there
+
 NESTED = b"[" * 100_000 + b"]" * 100_000  # 200 KB, the issue's
 GB = 1 << 30
 

@@ -23,6 +23,8 @@ from dae_runtime.fmp4 import scan
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 from videos import frames_in
 
+pytestmark = pytest.mark.runtime_suite  # make test runs it in the runtime-only venv (Python 3.11.2), only there
+
 FPS, SECONDS = 30, 90
 
 

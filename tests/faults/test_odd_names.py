@@ -17,6 +17,8 @@ from fault_tools import dae, one_line_failure
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 from videos import frames_in
 
+pytestmark = pytest.mark.runtime_suite  # make test runs it in the runtime-only venv (Python 3.11.2), only there
+
 BAD = os.fsdecode(b"b\xff")  # how Python hands over the name b'b\xff'
 SHOWN = "b\\xff"  # how dae prints it
 

@@ -14,6 +14,8 @@ from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 from videos import frames_in
 
+pytestmark = pytest.mark.runtime_suite  # make test runs it in the runtime-only venv (Python 3.11.2), only there
+
 SIZES = [(479, 641), (480, 641), (479, 640), (1, 1)]
 
 
