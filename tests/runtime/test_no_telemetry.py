@@ -1,15 +1,33 @@
 """No network at run time: the pinned onnxruntime starts a telemetry client when imported (a device id and an
 event store under ~/.cache/Microsoft/DeveloperTools/.onnxruntime, then DNS lookups every few seconds to upload
 them). Importing dae_runtime turns it off (ORT_DISABLE_TELEMETRY) before onnxruntime is imported; the store the
-client writes first is what shows here whether it ran, without a network."""
+client writes first is what shows here whether it ran, without a network. The client stays off by itself where a CI
+service's variable is set (CI=true and the ones below, read from the library's strings), so the test clears them: a CI
+run sets CI=true, and the unchecked precondition made a CI run fail on 2026-12-07."""
 
 import os
 import subprocess
 import sys
 
+_CLIENT_OFF_WHEN_SET = (
+    "CI",
+    "TF_BUILD",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "CIRCLECI",
+    "TRAVIS",
+    "JENKINS_URL",
+    "CODEBUILD_BUILD_ID",
+    "BUILDKITE",
+    "TEAMCITY_VERSION",
+    "APPVEYOR",
+    "BITBUCKET_BUILD_NUMBER",
+)
+
 
 def _files_written(home, code: str) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")}
+    cleared = ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME", *_CLIENT_OFF_WHEN_SET)
+    env = {k: v for k, v in os.environ.items() if k not in cleared}
     home.mkdir()
     subprocess.run([sys.executable, "-c", code], env={**env, "HOME": str(home)}, check=True, timeout=120)
     return sorted(p.name for p in home.rglob("*"))
