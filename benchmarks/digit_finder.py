@@ -12,7 +12,9 @@ Tune with --digits train (the 4,500 builtin training digits); report with --digi
 
     .venv/bin/python benchmarks/digit_finder.py [--digits validation] [--pages 40] [--finder-ref main]
 
---finder-ref REF also measures digits.py as it was at git REF (its extract_digits, every digit it
+--kept-light also measures the live loop's finder (dae_runtime.live.kept_light) reading each scene in the light
+read on the same scene 2 pixels away, as on a frame after the one whose light it keeps (the light always kept:
+its worst case). --finder-ref REF also measures digits.py as it was at git REF (its extract_digits, every digit it
 keeps) on the same scenes, for a before/after. A second table keeps the older check of generated
 font digits with non-digit marks (specks, smudges, blots) between them (synthetic.paper_page).
 
@@ -45,6 +47,15 @@ def old_finder(ref: str) -> Finder:
 
     extract = finder_at(ref)
     return lambda frame: [c.box for c in extract(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), max_digits=64)[1]]
+
+
+def kept_light_finder(frame: np.ndarray) -> list:
+    """The live loop's boxes for `frame` read in the light of the frame 2 pixels before it."""
+    from dae_runtime.live.kept_light import KeptLightFinder, LightRules
+
+    finder = KeptLightFinder(64, LightRules(max_move=float("inf")))
+    finder.find(np.roll(frame, (2, 2), axis=(0, 1)))
+    return [c.box for c in finder.find(frame)[1]]
 
 
 def score(rows: dict, key: tuple, found: list, truth: list) -> None:
@@ -106,6 +117,7 @@ def main() -> None:
     parser.add_argument("--noise", default="0,0.1,0.2,0.3", help="noise sigmas, comma-separated")
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated (see scenes.CONDITIONS)")
     parser.add_argument("--finder-ref", default=None, help="also measure digits.py from this git ref")
+    parser.add_argument("--kept-light", action="store_true", help="also measure the live loop's kept-light finder")
     args = parser.parse_args()
     from dae_train.data import load_mnist  # the benchmark has the full install; the runtime does not need it
 
@@ -114,6 +126,8 @@ def main() -> None:
     finders: dict[str, Finder] = {"now": find_digit_boxes}
     if args.finder_ref:
         finders = {args.finder_ref: old_finder(args.finder_ref)} | finders
+    if args.kept_light:
+        finders["kept light"] = kept_light_finder
     noises = [float(s) for s in args.noise.split(",")]
     conditions = args.conditions.split(",")
     rows = measure_scenes(digits, SEED_BASE[args.digits], args.pages, noises, conditions, finders)
@@ -121,16 +135,23 @@ def main() -> None:
     print(f"{args.digits} digits, {args.pages} scenes per row, IoU >= 0.5")
     print(table(rows + clutter, list(finders)))
     name = "digit_finder" + ("" if args.digits == "validation" else f"_{args.digits}")
-    name += f"_vs_{args.finder_ref.replace('/', '_')}.json" if args.finder_ref else ".json"
+    name += f"_vs_{args.finder_ref.replace('/', '_')}" if args.finder_ref else ""
+    name += "_kept_light.json" if args.kept_light else ".json"
     data = {
         "date": time.strftime("%Y-%m-%d"),
         "digits": args.digits,
         "pages": args.pages,
         "iou": 0.5,
-        "finders": {label: ("this tree" if label == "now" else f"digits.py at {label}") for label in finders},
+        "finders": {label: _described(label) for label in finders},
         "rows": rows + clutter,
     }
     write_json(Path(__file__).parent / "results" / name, data)
+
+
+def _described(label: str) -> str:
+    if label == "kept light":
+        return "this tree's live finder, each scene read in the light of the same scene 2 pixels away"
+    return "this tree" if label == "now" else f"digits.py at {label}"
 
 
 if __name__ == "__main__":

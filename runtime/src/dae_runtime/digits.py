@@ -11,6 +11,7 @@ of that warp, so a denoised digit can be pasted back where it was found.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -106,13 +107,14 @@ def paste_ink(gray: np.ndarray, ink_patch: np.ndarray, crop: DigitCrop, paper: i
     gray[y : y + h, x : x + w] = np.clip(paper + (ink - paper) * ink_patch, 0, 255).astype(np.uint8)
 
 
-def _mnist_digit(
-    page: InkPage, gray: np.ndarray, box: tuple[int, int, int, int]
-) -> tuple[np.ndarray, float, DigitCrop]:
-    """A found digit in MNIST form: its ink at the frame's resolution (uint8 (28, 28)), to be scaled by its
-    own full ink, the second value (the most its plane pixels, averaged over about 6x6 frame pixels, are
-    darker than their paper: the noise's peaks in single pixels would otherwise set the scale and make the
-    digit look faint)."""
+Box = tuple[int, int, int, int]
+
+
+def _mnist_digit(page: InkPage, patch: np.ndarray, box: Box, out: np.ndarray) -> tuple[float, DigitCrop]:
+    """A found digit in MNIST form: its ink at the frame's resolution, from `patch`, the frame's gray pixels
+    under `box`, warped into `out` (uint8 (28, 28)), to be scaled by its own full ink, the value returned (the
+    most its plane pixels, averaged over about 6x6 frame pixels, are darker than their paper: the noise's
+    peaks in single pixels would otherwise set the scale and make the digit look faint)."""
     import cv2
 
     x, y, w, h = box
@@ -120,14 +122,39 @@ def _mnist_digit(
     plane = (slice(y // k, (y + h) // k), slice(x // k, (x + w) // k))
     top = max(cv2.minMaxLoc(page.ink[plane], mask=page.mask[plane])[1], 1.0)
     # The centre of mass from the (smaller) plane; the warp on uint8 ink and the scaling on the 28x28
-    # results, so that only those pixels ever become float (extract_digits: the whole batch at once).
+    # results, so that only those pixels ever become float (mnist_batch: the whole batch at once).
     # (cv2 takes INTER_AREA as linear in a warp: the ink stays within 0..255.)
     cx, cy = _centroid(page.ink[plane])
     matrix = _mnist_matrix(w, h, (k * cx, k * cy))
     paper: Any = page.paper_under(box)  # an array, or one level that cv2 takes as a scalar
-    ink = cv2.subtract(paper, gray[y : y + h, x : x + w])
-    digit = cv2.warpAffine(ink, matrix, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_AREA, borderValue=0)
-    return digit, top, DigitCrop(box, matrix)
+    ink = cv2.subtract(paper, patch)
+    cv2.warpAffine(ink, matrix, (MNIST_SIZE, MNIST_SIZE), dst=out, flags=cv2.INTER_AREA, borderValue=0)
+    return top, DigitCrop(box, matrix)
+
+
+def largest(boxes: list[Box], max_digits: int | None) -> list[Box]:
+    """The `max_digits` largest boxes (all with None), in their own order."""
+    if max_digits is None or len(boxes) <= max_digits:
+        return boxes
+    kept = sorted(boxes, key=lambda b: -b[2] * b[3])[:max_digits]
+    return [b for b in boxes if b in kept]
+
+
+def mnist_batch(
+    page: InkPage, boxes: list[Box], patch: Callable[[Box], np.ndarray]
+) -> tuple[np.ndarray, list[DigitCrop]]:
+    """The digits in `boxes` of a page read by read_page as an MNIST batch (N, 28, 28) and their mappings;
+    `patch(box)` gives the frame's gray pixels under a box (the frame the page was read on, or a later one)."""
+    if not boxes:
+        return np.zeros((0, MNIST_SIZE, MNIST_SIZE), np.float32), []
+    inks = np.empty((len(boxes), MNIST_SIZE, MNIST_SIZE), np.uint8)  # each warp writes into its row
+    found = [_mnist_digit(page, patch(box), box, ink) for box, ink in zip(boxes, inks, strict=True)]
+    tops, crops = zip(*found, strict=True)
+    # One scaling for the batch, not three numpy calls a digit (each costs more than its 784 pixels on a
+    # Pi). Each digit's 1 / top as float32, as `digit * (1.0 / top)` would have it: the same numbers.
+    digits = inks.astype(np.float32)
+    digits *= np.array([1.0 / top for top in tops], np.float32)[:, None, None]
+    return np.minimum(digits, 1.0, out=digits), list(crops)
 
 
 def extract_digits(frame: np.ndarray, max_digits: int | None = None) -> tuple[np.ndarray, list[DigitCrop]]:
@@ -139,16 +166,6 @@ def extract_digits(frame: np.ndarray, max_digits: int | None = None) -> tuple[np
 
     gray = _gray(frame)
     page = read_page(gray)
-    boxes = find_boxes(page)
-    if max_digits is not None and len(boxes) > max_digits:
-        largest = sorted(boxes, key=lambda b: -b[2] * b[3])[:max_digits]
-        boxes = [b for b in boxes if b in largest]
-    found = [_mnist_digit(page, gray, box) for box in boxes]
-    if not found:
-        return np.zeros((0, MNIST_SIZE, MNIST_SIZE), np.float32), []
-    inks, tops, crops = zip(*found, strict=True)
-    # One scaling for the batch, not three numpy calls a digit (each costs more than its 784 pixels on a
-    # Pi). Each digit's 1 / top as float32, as `digit * (1.0 / top)` would have it: the same numbers.
-    digits = np.stack(inks).astype(np.float32)
-    digits *= np.array([1.0 / top for top in tops], np.float32)[:, None, None]
-    return np.minimum(digits, 1.0, out=digits), list(crops)
+    return mnist_batch(
+        page, largest(find_boxes(page), max_digits), lambda b: gray[b[1] : b[1] + b[3], b[0] : b[0] + b[2]]
+    )

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dae_runtime.denoiser import Denoiser
-from dae_runtime.digits import extract_digits, ink_map
+from dae_runtime.digits import ink_map
+from dae_runtime.live.kept_light import KeptLightFinder
 from dae_runtime.live.view import GREEN, PANEL, compose, tile_layout, tile_panel
 from dae_runtime.noise import gaussian
 
@@ -59,6 +60,7 @@ class LivePipeline:
         self.fps = 0.0
         self.panel_width = PANEL  # the tiles' panel: widened for a page of many digits, never narrowed
         self.source_name = ""  # the camera or stream, shown in the overlay
+        self.finder = KeptLightFinder(self.config.max_digits)  # frames of a still page read in a kept light
 
     def process(self, frame: np.ndarray) -> FrameResult:
         import cv2
@@ -76,7 +78,7 @@ class LivePipeline:
 
     def find(self, frame: np.ndarray) -> tuple[np.ndarray, list]:
         """The digits of a BGR or gray frame: their MNIST crops (N, 28, 28) and where each was (DigitCrop)."""
-        return extract_digits(_gray(frame), self.config.max_digits)
+        return self.finder.find(frame)
 
     def _digits(self, frame: np.ndarray, bgr: np.ndarray) -> FrameResult:
         clean, crops = self.find(frame)
