@@ -67,8 +67,13 @@ def _instrument(pipeline, source, plan: dict) -> None:
     """Bracket the stages; the first frame waits for the viewer; the window's marks around its frames."""
 
     from dae_runtime.live import frame_hub, outputs
+    from dae_runtime.live import pipeline as live_pipeline
 
     source.read = bracket("capture", source.read)
+    # The view is composed on first use, where it is used (the encoder's thread for the browser): "view" marks
+    # the composing alone, not the later uses of the composed view.
+    compose_view = bracket("view", live_pipeline.FrameResult.view.fget)
+    live_pipeline.FrameResult.view = property(lambda r: compose_view(r) if r._view is None else r._view)
     pipeline.find = bracket("finder", pipeline.find)
     pipeline._noisy = bracket("noise", pipeline._noisy)
     pipeline.denoiser.denoise_batch = bracket("model", pipeline.denoiser.denoise_batch)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-STAGES = ("capture", "finder", "noise", "model", "compose", "encode")  # compose: process - finder - noise - model
+# compose: process - finder - noise - model, plus the views composed where they are used ("view": the browser
+# view's on the encoder's thread, the recording's on the processing thread after process).
+STAGES = ("capture", "finder", "noise", "model", "compose", "encode")
 BY_INDEX = ("capture", "process", "finder", "noise", "model")  # call k of these is frame k
 
 
@@ -52,7 +54,8 @@ def per_frame(marks: dict[int, Mark], stages: dict, window_frames: tuple[int, in
     """Instructions per frame over frames [first, first + n): the whole loop (every thread) and each stage.
 
     stages: guest_live.py's STAGES.json. Capture, process and the stages inside it are taken by frame
-    index; the encoder's calls by the window (the browser view encodes the newest view, not each one).
+    index; the encoder's calls (and the views composed for it) by the window (the browser view encodes the newest
+    view, not each one), the recording's by index.
     """
     first, n = window_frames
     cost = mark_cost(marks, stages["mark_pairs"])
@@ -63,14 +66,17 @@ def per_frame(marks: dict[int, Mark], stages: dict, window_frames: tuple[int, in
     for stage in BY_INDEX:
         chosen = calls.get(stage, [])[first : first + n]
         result[stage] = sum(net(marks, c, cost) for c in chosen) / n
-    encodes = calls.get("encode", [])
-    if stages.get("encode_by_index"):
-        chosen = encodes[first : first + n]
-    else:
-        chosen = [c for c in encodes if start.position < marks[c[0]].position < end.position]
+
+    def after_frames(stage: str) -> list:
+        if stages.get("encode_by_index"):
+            return calls.get(stage, [])[first : first + n]
+        return [c for c in calls.get(stage, []) if start.position < marks[c[0]].position < end.position]
+
+    chosen = after_frames("encode")
     result["encode"] = sum(net(marks, c, cost) for c in chosen) / n
     result["encoded_per_frame"] = len(chosen) / n
-    result["compose"] = result.pop("process") - result["finder"] - result["noise"] - result["model"]
+    views = sum(net(marks, c, cost) for c in after_frames("view")) / n
+    result["compose"] = result.pop("process") - result["finder"] - result["noise"] - result["model"] + views
     result["other"] = result["total"] - sum(result[s] for s in STAGES)
     result["mark_cost"] = cost
     return result

@@ -17,7 +17,8 @@ def _line(tag: int, total: int, vcpu: int, own: int) -> str:
 
 def _two_frames():
     """Two frames on thread 1 (the processing: finder and model inside process) and their captures on
-    thread 2; every mark costs 10 of its own thread's instructions; thread 3 (the encoder) encodes once."""
+    thread 2; every mark costs 10 of its own thread's instructions; thread 3 (the encoder) composes a view and
+    encodes it once."""
     lines = [
         _line(1, 0, 1, 0),  # mark pair: 10 apart
         _line(2, 10, 1, 10),
@@ -32,9 +33,11 @@ def _two_frames():
         _line(11, 1200, 1, 800),  # process 0 end: 800 - 110 = 690, less 5 marks inside = 640
         _line(12, 1300, 2, 400),  # capture 1: 300 + 10
         _line(13, 1610, 2, 710),
-        _line(14, 1700, 3, 0),  # encode: 1000 + 10
-        _line(15, 2710, 3, 1010),
-        _line(16, 2800, 1, 900),  # window end: whole = 2800 - 500 - 11 marks * 10
+        _line(17, 1650, 3, 0),  # the view composed for the encoder: 50 + 10
+        _line(18, 1710, 3, 60),
+        _line(14, 1720, 3, 70),  # encode: 1000 + 10
+        _line(15, 2730, 3, 1080),
+        _line(16, 2800, 1, 900),  # window end: whole = 2800 - 500 - 13 marks * 10
     ]
     stages = {
         "stages": {
@@ -43,6 +46,7 @@ def _two_frames():
             "finder": [[7, 8]],
             "model": [[9, 10]],
             "encode": [[14, 15]],
+            "view": [[17, 18]],
         },
         "window": [5, 16],
         "mark_pairs": [[1, 2]],
@@ -60,11 +64,11 @@ def test_mark_cost_and_net_take_out_the_marks():
 def test_per_frame_splits_the_window_by_stage():
     marks, stages = _two_frames()
     result = live_marks.per_frame(marks, stages, (0, 1))
-    assert result["total"] == 2800 - 500 - 11 * 10
+    assert result["total"] == 2800 - 500 - 13 * 10
     assert result["capture"] == 200 and result["finder"] == 90 and result["model"] == 190
-    assert result["compose"] == 640 - 90 - 190
+    assert result["compose"] == 640 - 90 - 190 + 50  # the rest of process, and the view composed for the encoder
     assert result["encode"] == 1000 and result["encoded_per_frame"] == 1
-    assert result["other"] == pytest.approx(result["total"] - (200 + 90 + 0 + 190 + 360 + 1000))
+    assert result["other"] == pytest.approx(result["total"] - (200 + 90 + 0 + 190 + 410 + 1000))
 
 
 def test_parse_skips_lines_without_the_thread_columns():

@@ -205,3 +205,10 @@ def ask(port: int, path: str = "/stats", method: str = "GET", host: str = "127.0
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     assert status_line.startswith("HTTP/1."), answer[:200]
     return int(status_line.split()[1]), "\n".join(header_lines).lower(), body
+
+
+def wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert condition()

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from live_helpers import wait_until
 
 from dae_runtime.live.capture import Capture
 from dae_runtime.live.frame_hub import FrameHub
@@ -160,13 +161,6 @@ def test_loop_plays_the_file_again_from_its_first_frame(tmp_path):
     assert all(np.array_equal(a, frames[i % 5]) for i, a in enumerate(again)) and looped.loops == 2
 
 
-def _wait_until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert condition()
-
-
 def test_the_encoder_encodes_only_what_a_viewer_gets():
     hub = FrameHub(max_fps=30)
     try:
@@ -182,7 +176,7 @@ def test_the_encoder_encodes_only_what_a_viewer_gets():
         for i in range(10, 40):  # half a second of a 60 FPS camera, a viewer waiting all along
             seen = hub.encoded + hub.skipped
             hub.publish(np.full((16, 16, 3), i, np.uint8), time.perf_counter(), pts=i / 60)
-            _wait_until(lambda seen=seen: hub.encoded + hub.skipped > seen)
+            wait_until(lambda seen=seen: hub.encoded + hub.skipped > seen)
         reader.join(10)
         assert (hub.encoded, hub.skipped) == (16, 15)  # every other frame: 30 per second of the frames' time
         assert got == list(range(2, 17))

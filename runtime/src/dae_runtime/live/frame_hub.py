@@ -3,7 +3,7 @@
 The camera loop hands each view over (`publish`: O(1), it only replaces the one not yet encoded). One
 encoder thread encodes a view only when a viewer is waiting for a newer picture than the last one, and
 at most `max_fps` of the frames' own time (a file's clock, a camera's capture time): frames that no
-viewer would get are never encoded, and with nobody watching nothing is. A new viewer gets the newest
+viewer would get are never composed or encoded, and with nobody watching nothing is. A new viewer gets the newest
 view at once. Every viewer sends the latest bytes it has not sent yet, so a slow one skips frames
 instead of holding anything up. All waits block on one Condition (no polling). At most MAX_VIEWERS
 stream at once.
@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from dae_runtime.jpeg import jpeg_encoder
 
 MAX_VIEWERS = 8
+View = np.ndarray | Callable[[], np.ndarray]
 EARLY = 1e-3  # seconds: a frame this much before its turn at max_fps still counts as on time
 
 
@@ -37,15 +39,16 @@ class FrameHub:
         self.skipped = 0  # views a waiting viewer was not given: too soon after the last at max_fps
         self.closed = False
         self._changed = threading.Condition()
-        self._pending: tuple[np.ndarray, float, float] | None = None  # view, captured_at, pts
+        self._pending: tuple[View, float, float] | None = None  # view, captured_at, pts
         self._waiting = 0  # viewers waiting for a picture newer than self.seq
         self._last_pts: float | None = None
         self._slots = threading.Semaphore(MAX_VIEWERS)
         self._thread = threading.Thread(target=self._encode_loop, name="dae-live-encoder", daemon=True)
         self._thread.start()
 
-    def publish(self, view: np.ndarray, captured_at: float, pts: float | None = None) -> None:
-        """Called by the camera loop; never waits for the encoder. `pts`: the frame's time (default: now)."""
+    def publish(self, view: View, captured_at: float, pts: float | None = None) -> None:
+        """Called by the camera loop; never waits for the encoder. `view`: the image, or what makes it (called
+        on the encoder's thread, for the views it encodes only). `pts`: the frame's time (default: now)."""
         with self._changed:
             self._pending = (view, captured_at, time.perf_counter() if pts is None else pts)
             if self._waiting:
@@ -57,7 +60,7 @@ class FrameHub:
         last = self._last_pts
         return last is None or pts < last or pts - last >= self.min_interval - EARLY
 
-    def _next_view(self) -> tuple[np.ndarray, float] | None:
+    def _next_view(self) -> tuple[View, float] | None:
         """Wait until a viewer wants the pending view and it is due; None once closed."""
         with self._changed:
             while True:
@@ -78,7 +81,7 @@ class FrameHub:
     def _encode_loop(self) -> None:
         while (next_view := self._next_view()) is not None:
             view, captured_at = next_view
-            jpeg = self._encode(view)
+            jpeg = self._encode(view() if callable(view) else view)
             if jpeg is None:
                 continue
             done = time.perf_counter()

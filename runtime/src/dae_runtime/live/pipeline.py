@@ -9,6 +9,7 @@ frame (dae_runtime.live.view). Full-frame mode runs the fully convolutional mode
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,12 +45,36 @@ class LiveConfig:
 
 @dataclass
 class FrameResult:
-    view: np.ndarray  # composed BGR image
+    make_view: Callable[[], np.ndarray]  # composes the view from this frame's figures (see `view`)
     clean: np.ndarray  # MNIST crops (or the ink map in full-frame mode), before noise
     noisy: np.ndarray
     denoised: np.ndarray
     boxes: list = field(default_factory=list)
-    seconds: float = 0.0  # processing time of this frame, composing included
+    seconds: float = 0.0  # processing time of this frame, without composing its view
+    _view: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def view(self) -> np.ndarray:
+        """The composed BGR image, made on first use by the thread that uses it: the browser view's encoder
+        composes only the frames it sends (15 of a camera's 30 a second), beside the processing."""
+        if self._view is None:
+            self._view = self.make_view()
+        return self._view
+
+
+def _with_overlay(make_view: Callable[[], np.ndarray], status: str, source: str) -> Callable[[], np.ndarray]:
+    """make_view, its view with the overlay's lines as they were when the frame was processed."""
+
+    def made() -> np.ndarray:
+        import cv2
+
+        view = make_view()
+        cv2.putText(view, status, (8, view.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, GREEN, 1, cv2.LINE_AA)
+        if source:
+            cv2.putText(view, source[:60], (8, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, GREEN, 1, cv2.LINE_AA)
+        return view
+
+    return made
 
 
 class LivePipeline:
@@ -70,7 +95,7 @@ class LivePipeline:
         result = self._full_frame(_gray(frame), bgr) if self.config.full_frame else self._digits(frame, bgr)
         result.seconds = time.perf_counter() - started
         self.fps = 1.0 / result.seconds if self.fps == 0 else 0.9 * self.fps + 0.1 / result.seconds
-        self._overlay(result.view)
+        result.make_view = _with_overlay(result.make_view, self.status(), self.source_name)
         return result
 
     def _noisy(self, x: np.ndarray) -> np.ndarray:
@@ -86,9 +111,12 @@ class LivePipeline:
         denoised = self.denoiser.denoise_batch(noisy) if len(crops) else noisy
         height, boxes = bgr.shape[0], [c.box for c in crops]
         layout = tile_layout(len(crops), height, self.panel_width)
-        self.panel_width = max(self.panel_width, layout.width)
-        panel = tile_panel((clean, noisy, denoised), layout, height, self.panel_width)
-        return FrameResult(compose(bgr, boxes, panel), clean, noisy, denoised, boxes)
+        self.panel_width = width = max(self.panel_width, layout.width)
+
+        def make_view() -> np.ndarray:
+            return compose(bgr, boxes, tile_panel((clean, noisy, denoised), layout, height, width))
+
+        return FrameResult(make_view, clean, noisy, denoised, boxes)
 
     def _full_frame(self, gray: np.ndarray, bgr: np.ndarray) -> FrameResult:
         import cv2
@@ -101,14 +129,8 @@ class LivePipeline:
         strip = np.vstack([clean, noisy, denoised])
         scale = bgr.shape[0] / strip.shape[0]
         strip = cv2.resize((strip * 255).astype(np.uint8), (max(1, int(w * scale)), bgr.shape[0]))
-        return FrameResult(np.hstack([bgr, cv2.cvtColor(strip, cv2.COLOR_GRAY2BGR)]), clean, noisy, denoised)
-
-    def _overlay(self, view: np.ndarray) -> None:
-        import cv2
-
-        cv2.putText(view, self.status(), (8, view.shape[0] - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, GREEN, 1, cv2.LINE_AA)
-        if self.source_name:
-            cv2.putText(view, self.source_name[:60], (8, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, GREEN, 1, cv2.LINE_AA)
+        view = np.hstack([bgr, cv2.cvtColor(strip, cv2.COLOR_GRAY2BGR)])
+        return FrameResult(lambda: view, clean, noisy, denoised)
 
     def status(self) -> str:
         """The overlay's line: each figure once, each with the key that changes it."""

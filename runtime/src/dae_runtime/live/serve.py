@@ -18,10 +18,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import NamedTuple
 
-import numpy as np
-
 from dae_runtime.live import http_limits
-from dae_runtime.live.frame_hub import MAX_VIEWERS, FrameHub
+from dae_runtime.live.frame_hub import MAX_VIEWERS, FrameHub, View
 from dae_runtime.live.http_guard import Guard, choose_token
 from dae_runtime.live.page import PAGE, TOKEN_PAGE
 
@@ -98,7 +96,7 @@ class LiveServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def publish(self, view: np.ndarray, captured_at: float, pts: float | None = None) -> None:
+    def publish(self, view: View, captured_at: float, pts: float | None = None) -> None:
         self.hub.publish(view, captured_at, pts)
 
     def pending_keys(self) -> list[int]:

@@ -1,10 +1,11 @@
 """One `dae live` session: frames from a source through the pipeline to a window, a file and/or browsers.
 
 Three stages overlap, each on its own thread and core: the capture (read and decode, paced for a
-file watched in real time: live.capture), the processing (find, noise, denoise, compose: this
-thread, which also shows the window, whose calls must stay on the main thread) and the encoding
-(the browser view's JPEG: live.frame_hub; the recording: live.recorder). Between them, bounded queues
-that never let a live source wait: the frame rate is the slowest stage's, not the sum of them.
+file watched in real time: live.capture), the processing (find, noise, denoise: this thread, which
+also composes the view for the window, whose calls must stay on the main thread, and the recording)
+and the encoding (the browser view's composing and JPEG: live.frame_hub; the recording: live.recorder).
+Between them, bounded queues that never let a live source wait: the frame rate is the slowest stage's,
+not the sum of them.
 """
 
 from __future__ import annotations
@@ -116,10 +117,12 @@ def _one_frame(pipeline: LivePipeline, frame: Frame, progress: _Progress, window
     result = pipeline.process(frame.image)
     progress.busy += result.seconds
     progress.frames, progress.found = progress.frames + 1, len(result.boxes)
+    if recorder is not None or window:
+        result.view  # noqa: B018 (composed here, once, before the encoder thread could also want it)
     if recorder is not None:
         recorder.put(result.view)
-    if server is not None:
-        server.publish(result.view, frame.captured_at, frame.pts)
+    if server is not None:  # only the views the browser is sent get composed, on the encoder's thread
+        server.publish(lambda: result.view, frame.captured_at, frame.pts)
     progress.totals = progress.totals.after_frame(len(result.boxes), time.perf_counter() - frame.captured_at)
     return not window or _show(pipeline, result.view)
 
