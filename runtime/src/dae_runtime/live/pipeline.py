@@ -17,8 +17,8 @@ import numpy as np
 from dae_runtime.denoiser import Denoiser
 from dae_runtime.digits import ink_map
 from dae_runtime.live.kept_light import KeptLightFinder
+from dae_runtime.live.noise_bank import NoiseBank
 from dae_runtime.live.view import GREEN, PANEL, compose, tile_layout, tile_panel
-from dae_runtime.noise import gaussian
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
@@ -82,6 +82,7 @@ class LivePipeline:
         self.denoiser = denoiser
         self.config = config or LiveConfig()
         self.rng = np.random.default_rng(self.config.seed)
+        self.noise = NoiseBank(self.rng)
         self.fps = 0.0
         self.panel_width = PANEL  # the tiles' panel: widened for a page of many digits, never narrowed
         self.source_name = ""  # the camera or stream, shown in the overlay
@@ -99,7 +100,7 @@ class LivePipeline:
         return result
 
     def _noisy(self, x: np.ndarray) -> np.ndarray:
-        return gaussian(x, self.config.add_noise, self.rng) if self.config.add_noise > 0 else x
+        return self.noise.gaussian(x, self.config.add_noise) if self.config.add_noise > 0 else x
 
     def find(self, frame: np.ndarray) -> tuple[np.ndarray, list]:
         """The digits of a BGR or gray frame: their MNIST crops (N, 28, 28) and where each was (DigitCrop)."""
