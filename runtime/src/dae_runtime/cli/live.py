@@ -12,6 +12,7 @@ import click
 from dae_runtime.cli.options import file_not_stdout, load_denoiser, model_option, precision_option, threads_option
 from dae_runtime.cli.types import FiniteFloatRange
 from dae_runtime.cv_paths import printable
+from dae_runtime.live import SERVE_FPS
 
 
 def _address(ctx, param, value):
@@ -118,7 +119,16 @@ def _finite(ctx, param, value):
     metavar="[HOST:]PORT",
     help="Show the live view in a browser at http://HOST:PORT/ instead of a window (HOST 127.0.0.1 unless "
     "given; 0.0.0.0 for the LAN, where the address printed at start carries an access token). It answers only "
-    "requests to its own address, from its own page, each sent within 10 s. The view is sent at up to 15 FPS.",
+    "requests to its own address, from its own page, each sent within 10 s.",
+)
+@click.option(
+    "--serve-fps",
+    type=FiniteFloatRange(1, 60),
+    default=SERVE_FPS,
+    show_default=True,
+    envvar="DAE_LIVE_SERVE_FPS",
+    help="The browser view's frames per second at most (each is a JPEG: on a Pi 4, 10 keeps all of the loop "
+    "but the model within 12 M instructions a frame). Also read from $DAE_LIVE_SERVE_FPS.",
 )
 @click.option(
     "--serve-token",
@@ -159,6 +169,7 @@ def live(
     serve,
     serve_token,
     no_token,
+    serve_fps,
     max_frames,
     status_seconds,
 ) -> None:
@@ -197,7 +208,9 @@ def live(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` and systemd stop cleanly, like Ctrl-C
     status = None if sys.stdout.isatty() else status_seconds
-    options = SessionOptions(window=window, out=out, serve=serve, max_frames=max_frames, status_seconds=status)
+    options = SessionOptions(
+        window=window, out=out, serve=serve, max_frames=max_frames, serve_fps=serve_fps, status_seconds=status
+    )
     try:
         summary = run_session(pipeline, frame_source, options, echo=click.echo)
     except (LiveError, SourceError) as exc:

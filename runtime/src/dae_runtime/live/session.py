@@ -15,14 +15,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from dae_runtime.live import SERVE_FPS
 from dae_runtime.live.capture import Capture, Frame
 from dae_runtime.live.pipeline import LiveError, LivePipeline
 from dae_runtime.live.status_log import Counters
 from dae_runtime.sources.base import FrameSource, SourceError
-
-# The browser view's frames per second, of the frames' own time. 15, not a camera's 30: each view's JPEG (824x480)
-# costs about 9 M instructions on a Pi 4's Cortex-A72, half of what the seed model costs a frame (benchmarks/README.md).
-SERVE_FPS = 15.0
 
 
 @dataclass
