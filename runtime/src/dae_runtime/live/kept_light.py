@@ -5,8 +5,8 @@ how dark ink must be where) changes slowly and costs four fifths of reading it (
 instructions on a Pi 4's Cortex-A72, 2026-12-07); what is ink and where the digits are changes
 whenever the page or the camera moves by a pixel. So each frame's ink, blobs, boxes and MNIST crops
 come from that frame, read in the light of an earlier frame while the frame's thumbnail (every 4th
-pixel of the finder's plane) stays within `max_move` gray levels (mean absolute difference) of that
-frame's, and for at most `max_age` frames after it. A new page, a hand or its shadow coming in, or
+pixel of the finder's plane) stays within `max_move` percent (mean absolute difference over mean) of
+that frame's, and for at most `max_age` frames after it. A new page, a hand or its shadow coming in, or
 the light changing moves the thumbnail by more; a still page's camera noise and a pixel of jitter
 move it by less.
 """
@@ -24,11 +24,10 @@ from dae_runtime.ink_page import PageLight, Plane, light_of, plane_of, read_in_l
 @dataclass(frozen=True)
 class LightRules:
     # Tuned 2026-12-07 on the builtin training digits (benchmarks/kept_light.py, camera noise 0.02 and 0.05): the
-    # same page again moves its thumbnail by 1.0-2.4 gray levels, with a pixel of jitter by 1.3-4.6, a hand's
-    # shadow over a tenth of the page by 3.7 (dim light) to 11.4, a new page by 5.2 (dim) to 64. Under it the light
-    # is kept, which costs little even when it should not have been (benchmarks/README.md: the finder's table with
-    # every scene read in the light of the same scene 2 pixels away; a new page in the same light is in that light).
-    max_move: float = 4.0
+    # same page again moves its thumbnail by 0.5-1.5 %, with a pixel of jitter by 0.7-2.3 % (dim light with the
+    # stronger noise: 3.5 and 4.0 %, so read every frame), a hand's shadow over a tenth of the page by 2.8-7.6 %,
+    # a new page by 6.7-37 %. On the validation digits: jitter up to 2.3 %, hands from 2.8 %, new pages from 4.6 %.
+    max_move: float = 2.5  # percent of the thumbnail's mean brightness (so that a dim page counts like a bright one)
     max_age: int = 4  # frames a reading of the light serves after its own: read at least every 5th frame
 
 
@@ -40,11 +39,12 @@ def thumbnail(plane: Plane) -> np.ndarray:
     return np.ascontiguousarray(plane.pixels[::4, ::4])
 
 
-def moved(a: np.ndarray, b: np.ndarray) -> float:
-    """How far two thumbnails differ: the mean absolute difference of their pixels, in gray levels."""
+def moved(thumb: np.ndarray, kept: np.ndarray) -> float:
+    """How far a thumbnail is from a kept one: the mean absolute difference of their pixels, in percent of the
+    kept one's mean (a page in dim light moves its thumbnail by fewer gray levels than a bright one)."""
     import cv2
 
-    return cv2.norm(a, b, cv2.NORM_L1) / a.size
+    return 100 * cv2.norm(thumb, kept, cv2.NORM_L1) / max(cv2.norm(kept, cv2.NORM_L1), 1.0)
 
 
 class KeptLightFinder:
