@@ -53,8 +53,9 @@ class KeptLightFinder:
     def __init__(self, max_digits: int | None = None, rules: LightRules = KEEP):
         self.max_digits, self.rules = max_digits, rules
         self.reads = 0  # frames whose light was read (the others were read in a kept one)
-        self._thumb: np.ndarray | None = None
-        self._light: PageLight | None = None
+        self._kept: tuple[PageLight, np.ndarray] | None = (
+            None  # the light and the thumbnail of the frame it was read on
+        )
         self._age = 0
 
     def find(self, frame: np.ndarray) -> tuple[np.ndarray, list[DigitCrop]]:
@@ -66,20 +67,22 @@ class KeptLightFinder:
         gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         plane = plane_of(gray)
         thumb = thumbnail(plane)
-        if self._kept(plane, thumb):
-            self._age += 1
+        light = self._light_for(plane, thumb)
+        if light is None:
+            light, self._age, self.reads = light_of(plane), 0, self.reads + 1
+            self._kept = light, thumb
         else:
-            self._light, self._thumb, self._age, self.reads = light_of(plane), thumb, 0, self.reads + 1
-        page = read_in_light(plane, self._light)
+            self._age += 1
+        page = read_in_light(plane, light)
         boxes = largest(find_boxes(page), self.max_digits)
         return mnist_batch(page, boxes, lambda b: gray[b[1] : b[1] + b[3], b[0] : b[0] + b[2]])
 
-    def _kept(self, plane: Plane, thumb: np.ndarray) -> bool:
-        """Whether the kept light still holds for this frame (compared with the frame it was read on, so that
-        a slow drift adds up)."""
-        return (
-            self._light is not None
-            and self._age < self.rules.max_age
-            and plane.shape == self._light.shape  # another camera, or its mode changed
-            and moved(thumb, self._thumb) <= self.rules.max_move
-        )
+    def _light_for(self, plane: Plane, thumb: np.ndarray) -> PageLight | None:
+        """The kept light if it still holds for this frame, else None (the thumbnail is compared with the frame
+        the light was read on, so that a slow drift adds up)."""
+        if self._kept is None or self._age >= self.rules.max_age:
+            return None
+        light, kept_thumb = self._kept
+        if plane.shape != light.shape or moved(thumb, kept_thumb) > self.rules.max_move:  # another camera, or moved
+            return None
+        return light
