@@ -207,8 +207,9 @@ TOKEN = "0123456789abcdef-_.~"
         (["--serve", "4912", "--serve-token", "0123456789abcdef ghi"], "use 16 to 256 letters"),
         (["--serve", "4912", "--serve-token", "0123456789abcdéf"], "use 16 to 256 letters"),
         (["--serve", "4912", "--serve-token", TOKEN, "--no-token"], "give --serve-token TOKEN or --no-token, not both"),
-        (["--serve-token", TOKEN], "--serve-token and --no-token go with --serve"),
-        (["--no-token"], "--serve-token and --no-token go with --serve"),
+        (["--serve-token", TOKEN], "--serve-token, --no-token and --serve-fps go with --serve"),
+        (["--no-token"], "--serve-token, --no-token and --serve-fps go with --serve"),
+        (["--serve-fps", "10"], "--serve-token, --no-token and --serve-fps go with --serve"),
     ],
 )
 def test_token_options_that_cannot_work_are_usage_errors(args, message):

@@ -9,7 +9,7 @@ from dae_runtime.live.session import SessionOptions
 
 
 def test_the_browser_view_is_encoded_at_most_15_times_a_second_by_default():
-    """Not a camera's 30: a Pi 4 spends about 9 M instructions on each view's JPEG (the live loop's budget)."""
+    """Not a camera's 30: a Pi 4 spends about 7 M instructions on each view's JPEG (the live loop's budget)."""
     from contextlib import ExitStack
 
     from dae_runtime.live import session

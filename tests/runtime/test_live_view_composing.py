@@ -89,3 +89,20 @@ def test_a_frame_only_served_is_left_to_the_encoder_to_compose_and_a_recorded_on
     assert len(composed) == 3 and all(v.shape == (240, 320 + 184, 3) for v in views)
     if recorded:
         assert all(a is b for a, b in zip(views, recorder.views, strict=True))  # one view for both
+
+
+def test_a_view_that_cannot_be_composed_stops_the_encoder_and_is_raised_in_the_session():
+    """Not a silent encoder thread gone and viewers waiting for ever: the error reaches the session's thread (which
+    ends the session, so a service manager restarts it) and the waiting viewer is let go."""
+    hub = FrameHub(max_fps=30)
+    try:
+        got = []
+        viewer = threading.Thread(target=lambda: got.append(hub.newer_than(0)))
+        viewer.start()
+        hub.publish(lambda: 1 / 0, time.perf_counter(), pts=0.0)
+        viewer.join(10)
+        assert got == [(None, 0)] and hub.closed
+        with pytest.raises(ZeroDivisionError):
+            hub.publish(np.zeros((16, 16, 3), np.uint8), time.perf_counter(), pts=1.0)
+    finally:
+        hub.close()

@@ -38,8 +38,8 @@ def _serve_address(ctx: click.Context, serve, serve_token: str | None, no_token:
 
     typed = ctx.get_parameter_source("serve_token") == ParameterSource.COMMANDLINE
     if serve is None:
-        if typed or no_token:
-            raise click.UsageError("--serve-token and --no-token go with --serve [HOST:]PORT")
+        if typed or no_token or ctx.get_parameter_source("serve_fps") == ParameterSource.COMMANDLINE:
+            raise click.UsageError("--serve-token, --no-token and --serve-fps go with --serve [HOST:]PORT")
         return None
     if typed and no_token:
         raise click.UsageError("give --serve-token TOKEN or --no-token, not both")

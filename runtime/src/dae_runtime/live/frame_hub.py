@@ -38,6 +38,7 @@ class FrameHub:
         self.encoded = 0
         self.skipped = 0  # views a waiting viewer was not given: too soon after the last at max_fps
         self.closed = False
+        self.error: BaseException | None = None  # what stopped the encoder, raised again by publish
         self._changed = threading.Condition()
         self._pending: tuple[View, float, float] | None = None  # view, captured_at, pts
         self._waiting = 0  # viewers waiting for a picture newer than self.seq
@@ -48,7 +49,10 @@ class FrameHub:
 
     def publish(self, view: View, captured_at: float, pts: float | None = None) -> None:
         """Called by the camera loop; never waits for the encoder. `view`: the image, or what makes it (called
-        on the encoder's thread, for the views it encodes only). `pts`: the frame's time (default: now)."""
+        on the encoder's thread, for the views it encodes only). `pts`: the frame's time (default: now).
+        Raises what made the encoder stop, if it did (a view that could not be composed)."""
+        if self.error is not None:
+            raise self.error
         with self._changed:
             self._pending = (view, captured_at, time.perf_counter() if pts is None else pts)
             if self._waiting:
@@ -79,6 +83,13 @@ class FrameHub:
         return self._encoder(view)  # releases the GIL: runs beside the camera loop
 
     def _encode_loop(self) -> None:
+        try:
+            self._encode_views()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the session's thread; viewers let go
+            self.error = exc
+            self.close(join=False)
+
+    def _encode_views(self) -> None:
         while (next_view := self._next_view()) is not None:
             view, captured_at = next_view
             jpeg = self._encode(view() if callable(view) else view)
@@ -115,8 +126,9 @@ class FrameHub:
             self.viewers -= 1
         self._slots.release()
 
-    def close(self) -> None:
+    def close(self, join: bool = True) -> None:
         with self._changed:
             self.closed = True
             self._changed.notify_all()
-        self._thread.join(timeout=2)
+        if join:
+            self._thread.join(timeout=2)

@@ -50,7 +50,7 @@ class FrameResult:
     noisy: np.ndarray
     denoised: np.ndarray
     boxes: list = field(default_factory=list)
-    seconds: float = 0.0  # processing time of this frame, without composing its view
+    seconds: float = 0.0  # processing time of this frame (find, noise, denoise), without composing its view
     _view: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -104,6 +104,7 @@ class LivePipeline:
 
     def find(self, frame: np.ndarray) -> tuple[np.ndarray, list]:
         """The digits of a BGR or gray frame: their MNIST crops (N, 28, 28) and where each was (DigitCrop)."""
+        self.finder.max_digits = self.config.max_digits  # read each frame, as the other settings are
         return self.finder.find(frame)
 
     def _digits(self, frame: np.ndarray, bgr: np.ndarray) -> FrameResult:
