@@ -1,13 +1,14 @@
 """Frames per second of the live pipeline on 640x480 frames of paper digits.
 
-Per frame: find the digits, warp them to MNIST form, add noise, denoise all crops in one
+Per frame: find the digits (as dae live does: the page's light kept while the picture is still,
+dae_runtime.live.kept_light), warp them to MNIST form, add noise, denoise all crops in one
 batch, compose the view (boxes, tiles, FPS text). Camera and display are left out: they
 are the device's, not the pipeline's. Settings are measured side by side in one run.
 
     .venv/bin/python benchmarks/live_fps.py [--frames 300] [--digits 6,8,10] [--finder-ref main]
 
---finder-ref REF also runs every setting with digits.py as it was at git REF, interleaved with
-the current one, to compare a change of the digit finder side by side.
+--finder-ref REF also runs every setting with extract_digits from digits.py as it was at git REF
+(every frame read afresh) in place of the live finder, interleaved, to compare finders side by side.
 
 Writes benchmarks/results/live_fps.json (live_fps_vs_REF.json with --finder-ref).
 """
@@ -23,11 +24,9 @@ import types
 from pathlib import Path
 from typing import Any
 
-import dae_runtime.live.pipeline
 from dae_runtime.atomic import write_json
 from dae_runtime.bench.timing import take_turns, warm_up
 from dae_runtime.denoiser import Denoiser, SessionConfig
-from dae_runtime.digits import extract_digits
 from dae_runtime.live.pipeline import LiveConfig, LivePipeline
 from dae_runtime.synthetic import paper_frame, synthetic_digits
 
@@ -56,12 +55,15 @@ def finder_at(ref: str):
 
 
 def _frame_call(pipeline: LivePipeline, finder, frames: list, n_digits: int):
-    """One frame through `pipeline` with digit finder `finder`, the frames taken in turn."""
+    """One frame through `pipeline` and its view composed (as for a window or a recording), the frames taken in
+    turn; with `finder` (an extract_digits), that finder in place of the pipeline's own (dae live's kept light)."""
     order = itertools.count()
+    if finder is not None:
+        pipeline.find = lambda frame: finder(frame, pipeline.config.max_digits)
 
     def call() -> None:
-        dae_runtime.live.pipeline.extract_digits = finder
-        found = len(pipeline.process(frames[next(order) % len(frames)]).boxes)
+        result = pipeline.process(frames[next(order) % len(frames)])
+        found = len(result.boxes) if result.view is not None else 0
         if found != n_digits:
             raise SystemExit(f"found {found} digits instead of {n_digits}: the benchmark frame is wrong")
 
@@ -105,7 +107,7 @@ def main() -> None:
     for name in list(SETTINGS):
         if name not in args.settings.split(";"):
             del SETTINGS[name]
-    finders = {"": extract_digits}
+    finders: dict[str, Any] = {"": None}
     if args.finder_ref:
         finders[f", finder@{args.finder_ref}"] = finder_at(args.finder_ref)
     rows = [row for n in map(int, args.digits.split(",")) for row in measure(n, args.frames, args.rounds, finders)]
