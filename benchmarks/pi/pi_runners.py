@@ -1,7 +1,7 @@
 """Where pi-check runs a Pi user's commands: an arm64 root under qemu-user with a Pi's CPU model, or natively.
 
 Each command runs in its own process group with its output kept in a log; the guest sees a Pi's
-/proc/cpuinfo, a clean environment (no DISPLAY) and the host's pip index and proxy settings.
+/proc/cpuinfo, a clean environment (no DISPLAY) and the host's pip index, proxy settings, DNS and CA bundle.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ def run_logged(cmd: list[str], log: Path, timeout: float, **kw) -> tuple[int, st
     return code, output, time.perf_counter() - t0
 
 
+HOST_CA = "/etc/ssl/certs/ca-certificates.crt"
+
+
 class Guest:
     """Commands inside the root, one private mount namespace each: /proc with a Pi's cpuinfo, /dev, /sys, DNS.
 
@@ -97,6 +100,9 @@ class Guest:
             f"mount --bind {shlex.quote(str(self.host_home / 'cpuinfo'))} {root}/proc/cpuinfo; "
             f"mount --rbind /dev {root}/dev; mount --rbind /sys {root}/sys; "
             f"touch {root}/etc/resolv.conf; mount --bind /etc/resolv.conf {root}/etc/resolv.conf; "
+            # The host's CA bundle as it is now, like its DNS: a CA the host gained after the root was built
+            # (an HTTPS proxy's) would otherwise fail the guest's pip with CERTIFICATE_VERIFY_FAILED.
+            f"if [ -f {HOST_CA} ]; then mount --bind {HOST_CA} {root}{HOST_CA}; fi; "
             f"exec chroot {root} /usr/bin/env -i {' '.join(shlex.quote(e) for e in self.env)} "
             f"/bin/bash -c {shlex.quote('set -euo pipefail; cd ~; ' + command)}"
         )
