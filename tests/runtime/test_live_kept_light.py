@@ -123,3 +123,18 @@ def test_no_light_is_kept_when_the_rules_keep_none(handwritten):
     for _ in range(4):
         finder.find(_camera(page, (0, 0), rng))
     assert finder.reads == 4
+
+
+def test_the_live_pipeline_reads_the_light_afresh_after_full_frame_mode(handwritten):
+    from dae_runtime.denoiser import Denoiser
+    from dae_runtime.live.pipeline import LivePipeline
+
+    rng = np.random.default_rng(4)
+    page = render_scene(handwritten, replace(SceneSpec(), digits=10), seed=9)[0]
+    pipeline = LivePipeline(Denoiser())
+    pipeline.process(_camera(page, (0, 0), rng))
+    pipeline.process(_camera(page, (0, 0), rng))
+    assert pipeline.finder.reads == 1
+    pipeline.handle_key(ord("f")), pipeline.handle_key(ord("f"))  # full frame and back: frames unseen between
+    pipeline.process(_camera(page, (0, 0), rng))
+    assert pipeline.finder.reads == 2

@@ -58,6 +58,10 @@ class KeptLightFinder:
         )
         self._age = 0
 
+    def forget(self) -> None:
+        """Read the next frame's light afresh (the frames between were not seen: full-frame mode)."""
+        self._kept = None
+
     def find(self, frame: np.ndarray) -> tuple[np.ndarray, list[DigitCrop]]:
         """The digits of a BGR or gray uint8 frame: their MNIST crops (N, 28, 28) and where each was."""
         import cv2

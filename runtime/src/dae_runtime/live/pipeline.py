@@ -149,4 +149,5 @@ class LivePipeline:
             self.config.add_noise = max(0.0, self.config.add_noise - 0.05)
         elif key == ord("f"):
             self.config.full_frame = not self.config.full_frame
+            self.finder.forget()  # the frames in full-frame mode were not read: their light may have changed
         return True
