@@ -170,8 +170,13 @@ def test_the_encoder_encodes_only_what_a_viewer_gets():
         assert hub.encoded == hub.skipped == 0  # nobody watches: nothing encoded
         jpeg, seq = hub.newer_than(0)  # a new viewer gets the newest view at once
         assert seq == 1 and jpeg is not None and hub.encoded == 1
-        got = []
-        reader = threading.Thread(target=lambda: [got.append(hub.newer_than(len(got) + 1)[1]) for _ in range(15)])
+        got: list[int] = []
+
+        def read() -> None:  # a viewer waiting all along: each time for a picture newer than its last
+            while not got or got[-1] < 16:
+                got.append(hub.newer_than(got[-1] if got else 1)[1])
+
+        reader = threading.Thread(target=read)
         reader.start()
         for i in range(10, 40):  # half a second of a 60 FPS camera, a viewer waiting all along
             seen = hub.encoded + hub.skipped
@@ -179,7 +184,9 @@ def test_the_encoder_encodes_only_what_a_viewer_gets():
             wait_until(lambda seen=seen: hub.encoded + hub.skipped > seen)
         reader.join(10)
         assert (hub.encoded, hub.skipped) == (16, 15)  # every other frame: 30 per second of the frames' time
-        assert got == list(range(2, 17))
+        # Each picture newer than the last; one may be passed over when two are encoded while the viewer's thread
+        # has yet to run (a loaded machine): a slow viewer skips frames, by design.
+        assert got[-1] == 16 and got == sorted(set(got)) and len(got) >= 12
     finally:
         hub.close()
     assert hub.newer_than(hub.seq) == (None, hub.seq)  # closed: a waiting viewer is let go
