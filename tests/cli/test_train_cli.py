@@ -144,7 +144,9 @@ def test_ctrl_c_exits_130_with_the_best_model_saved(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(callbacks.BestKeeper, "on_epoch_end", ctrl_c)
-    code, output = run("train", "--data", "builtin", "--epochs", "3", "--batch-size", "64", "--out", str(tmp_path))
+    code, output = run(
+        "train", "--data", "builtin", "--epochs", "3", "--batch-size", "64", "--no-xla", "--out", str(tmp_path)
+    )
     assert code == 130, output
     assert "--resume" in output and "Traceback" not in output
     assert (tmp_path / "model.keras").exists() and (tmp_path / "train_report.json").exists()

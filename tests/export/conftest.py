@@ -14,7 +14,7 @@ def trained_model(tmp_path_factory):
         from dae_train.config import TrainConfig
         from dae_train.trainer import train
 
-        train(TrainConfig(data="builtin", epochs=1, batch_size=64, seed=2), folder, verbose=0)
+        train(TrainConfig(data="builtin", epochs=1, batch_size=64, seed=2, xla=False), folder, verbose=0)
 
     return built_once(tmp_path_factory, "trained", build) / "model.keras"
 

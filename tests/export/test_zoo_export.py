@@ -40,7 +40,9 @@ def test_architecture_trains_exports_and_runs(arch, tmp_path):
 
     noise, skip_ops, form = CASES[arch]
     report = train(
-        TrainConfig(data="builtin", epochs=1, batch_size=64, arch=arch, seed=3, **noise), tmp_path / "run", verbose=0
+        TrainConfig(data="builtin", epochs=1, batch_size=64, arch=arch, seed=3, xla=False, **noise),
+        tmp_path / "run",
+        verbose=0,
     )
     assert (
         report["config"]["arch"] == arch and report["val_psnr_db"] > report["noisy_psnr_db"] + 1.0

@@ -57,7 +57,9 @@ def test_a_registered_architecture_trains_and_exports(standin, mnist_npz, tmp_pa
     from dae_train.trainer import train
 
     assert build_model(standin).count_params() == 8 * 9 + 8 + 8 * 8 * 9 + 8 + 8 * 9 + 1
-    report = train(TrainConfig(data=str(mnist_npz), epochs=1, batch_size=64, arch=standin, seed=5), tmp_path / "run")
+    report = train(
+        TrainConfig(data=str(mnist_npz), epochs=1, batch_size=64, arch=standin, seed=5, xla=False), tmp_path / "run"
+    )
     assert report["config"]["arch"] == standin and report["params"] == 737
     model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
     assert model.name == "standin" and [layer.name for layer in model.layers][-1] == "out"

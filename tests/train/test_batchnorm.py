@@ -62,7 +62,9 @@ def test_a_batchnorm_run_saves_the_folded_best_model(tmp_path, mnist_npz):
     from dae_train import checkpoint
     from dae_train.trainer import train
 
-    cfg = TrainConfig(data=str(mnist_npz), epochs=1, batch_size=64, arch="lowres-unet", batchnorm=True, seed=2)
+    cfg = TrainConfig(
+        data=str(mnist_npz), epochs=1, batch_size=64, arch="lowres-unet", batchnorm=True, seed=2, xla=False
+    )
     report = train(cfg, tmp_path / "run")
 
     saved = keras.models.load_model(tmp_path / "run" / "model.keras")
