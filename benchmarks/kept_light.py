@@ -41,12 +41,6 @@ def _camera(clean: np.ndarray, shift: tuple[int, int], noise: float, rng) -> np.
     return np.clip(frame, 0, 255).astype(np.uint8)
 
 
-def _gray(frame: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-
-
 def _hand(clean: np.ndarray) -> np.ndarray:
     """A hand's soft shadow over about a tenth of the page, coming in from the right edge."""
     import cv2
@@ -70,10 +64,10 @@ def movement(digits: np.ndarray, seed: int) -> list[dict]:
         clean = render_scene(digits, spec, seed=seed * 1000 + i)[0]
         other = render_scene(digits, spec, seed=seed * 1000 + 500 + i)[0]
         for noise in (0.02, 0.05):
-            base = thumbnail(plane_of(_gray(_camera(clean, (0, 0), noise, rng))))
+            base = thumbnail(plane_of(_camera(clean, (0, 0), noise, rng)))
 
             def to(image, shift=(0, 0), base=base, noise=noise):
-                return round(moved(base, thumbnail(plane_of(_gray(_camera(image, shift, noise, rng))))), 2)
+                return round(moved(base, thumbnail(plane_of(_camera(image, shift, noise, rng)))), 2)
 
             one = [(1, 0), (0, 1), (1, 1), (-1, 0), (0, -1)]
             rows.append(

@@ -93,3 +93,22 @@ def test_a_blot_the_size_of_a_digit_is_not_a_stroke():
     cv2.putText(page, "7", (40, 150), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 30, 5)
     boxes = [c.box for c in extract_digits(page)[1]]
     assert len(boxes) == 1 and boxes[0][0] < 100
+
+
+@pytest.mark.parametrize("shape", [(480, 640), (479, 641), (120, 160), (301, 457)])
+def test_the_paper_under_a_box_is_its_paper_pixels_repeated_at_the_frame_s_resolution(shape):
+    """The crops' paper is cut from one frame-sized paper kept with the page's light (ink_page.FramePaper), each
+    paper pixel 2 x step frame pixels, up to the frame's last odd row and column."""
+    from dae_runtime.ink_page import read_page
+
+    frame = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    page = read_page(frame)
+    s = 2 * page.step
+    repeated = page.paper.repeat(s, axis=0).repeat(s, axis=1)
+    h, w = repeated.shape
+    for box in [(0, 0, 40, 30), (s + 1, 3, 17, 23), (w - 21, h - 19, 21, 19)]:
+        x, y, bw, bh = box
+        assert np.array_equal(page.paper_under(box), repeated[y : y + bh, x : x + bw]), box
+    full = page.frame_paper.full()
+    assert full.shape == shape and np.array_equal(full[:, w:], np.repeat(full[:, w - 1 : w], shape[1] - w, axis=1))
+    assert page.frame_paper.full() is full  # made once per light

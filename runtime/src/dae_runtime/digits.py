@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,18 +29,12 @@ class DigitCrop:
     matrix: np.ndarray  # 2x3 affine: crop pixel -> 28x28 pixel
 
 
-def _gray(frame: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-
-
 def find_digit_boxes(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Boxes (x, y, w, h) of every digit in a BGR or gray uint8 frame, in reading order."""
     from dae_runtime.digit_finder import find_boxes
     from dae_runtime.ink_page import read_page
 
-    return find_boxes(read_page(_gray(frame)))
+    return find_boxes(read_page(frame))
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -126,8 +120,7 @@ def _mnist_digit(page: InkPage, patch: np.ndarray, box: Box, out: np.ndarray) ->
     # (cv2 takes INTER_AREA as linear in a warp: the ink stays within 0..255.)
     cx, cy = _centroid(page.ink[plane])
     matrix = _mnist_matrix(w, h, (k * cx, k * cy))
-    paper: Any = page.paper_under(box)  # an array, or one level that cv2 takes as a scalar
-    ink = cv2.subtract(paper, patch)
+    ink = cv2.subtract(page.paper_under(box), patch)
     cv2.warpAffine(ink, matrix, (MNIST_SIZE, MNIST_SIZE), dst=out, flags=cv2.INTER_AREA, borderValue=0)
     return top, DigitCrop(box, matrix)
 
@@ -164,8 +157,13 @@ def extract_digits(frame: np.ndarray, max_digits: int | None = None) -> tuple[np
     from dae_runtime.digit_finder import find_boxes
     from dae_runtime.ink_page import read_page
 
-    gray = _gray(frame)
-    page = read_page(gray)
-    return mnist_batch(
-        page, largest(find_boxes(page), max_digits), lambda b: gray[b[1] : b[1] + b[3], b[0] : b[0] + b[2]]
-    )
+    page = read_page(frame)
+    return mnist_batch(page, largest(find_boxes(page), max_digits), gray_patch(frame))
+
+
+def gray_patch(frame: np.ndarray) -> Callable[[Box], np.ndarray]:
+    """box -> the frame's pixels under it in gray (a BGR frame's turned gray box by box: the finder's plane is
+    made from the BGR frame, so no gray frame is made)."""
+    from dae_runtime.ink_page import gray_of
+
+    return lambda b: gray_of(frame[b[1] : b[1] + b[3], b[0] : b[0] + b[2]])

@@ -55,25 +55,45 @@ class InkPage:
     tile: int  # plane pixels per noise tile
     step: int  # frame pixels per plane pixel (2 on frames 480 wide or more, else 1)
     blur: int  # the box blur's width: plane pixels closer than this share noise
+    frame_paper: FramePaper  # the paper at the frame's resolution, kept with the light the page was read in
 
     def noise_at(self, x: int, y: int) -> tuple[float, float]:
         """The ink's level on bare paper and the noise's sigma at plane pixel (x, y)."""
         row, col = min(y // self.tile, len(self.level) - 1), min(x // self.tile, len(self.level[0]) - 1)
         return self.level[row][col], self.sigma[row][col]
 
-    def paper_under(self, box: tuple[int, int, int, int]) -> np.ndarray | float:
-        """The paper under a box (x, y, w, h) of the frame, at the frame's resolution: one level where the
-        paper is flat (within 2 gray levels), else each paper pixel repeated (the paper changes slowly)."""
-        import cv2
+    def paper_under(self, box: tuple[int, int, int, int]) -> np.ndarray:
+        """The paper under a box (x, y, w, h) of the frame, at the frame's resolution (each paper pixel repeated)."""
+        return self.frame_paper.under(box)
 
+
+class FramePaper:
+    """A page light's paper at the frame's resolution (each paper pixel as 2 x step frame pixels), made on first
+    use and kept with the light: every frame read in that light cuts its crops' paper out of it with one slice.
+
+    It replaced a block of the paper per crop (one level where flat, else repeated twice with numpy): 46,000
+    instructions a crop on a Pi 4's Cortex-A72, against 0.17 M once per light for a 640x480 frame
+    (benchmarks/README.md, the live loop on a Pi's budget, 2026-12-07)."""
+
+    def __init__(self, plane_paper: np.ndarray, step: int, shape: tuple):
+        self.plane_paper, self.step, self.shape = plane_paper, step, shape  # shape: the gray frame's (height, width)
+        self._full: np.ndarray | None = None
+
+    def under(self, box: tuple[int, int, int, int]) -> np.ndarray:
         x, y, w, h = box
-        s = 2 * self.step  # frame pixels per paper pixel
-        block = self.paper[y // s : -(-(y + h) // s), x // s : -(-(x + w) // s)]
-        low, high, _, _ = cv2.minMaxLoc(block)
-        if high - low <= 2:
-            return (low + high) / 2
-        big = block.repeat(s, axis=0).repeat(s, axis=1)
-        return big[y % s : y % s + h, x % s : x % s + w]
+        return self.full()[y : y + h, x : x + w]
+
+    def full(self) -> np.ndarray:
+        if self._full is None:
+            full = _double(self.plane_paper) if self.step == 2 else self.plane_paper
+            # The plane drops an odd last row or column: the frame's edge takes the paper beside it.
+            bottom, right = max(0, self.shape[0] - full.shape[0]), max(0, self.shape[1] - full.shape[1])
+            if bottom or right:
+                import cv2
+
+                full = cv2.copyMakeBorder(full, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
+            self._full = full
+        return self._full
 
 
 @dataclass(frozen=True)
@@ -100,27 +120,41 @@ class PageLight:
     sigma: list
     tile: int
     shape: tuple  # the gray frame's (height, width)
+    frame_paper: FramePaper  # `paper` at the frame's resolution, made when a crop first needs it
 
 
-def read_page(gray: np.ndarray, rules: InkRules = INK) -> InkPage:
-    """The finder's view of a uint8 gray frame: noise averaged away (2x area downscale + 3x3 box blur
+def read_page(frame: np.ndarray, rules: InkRules = INK) -> InkPage:
+    """The finder's view of a uint8 BGR or gray frame: noise averaged away (2x area downscale + 3x3 box blur
     from 480 px wide, else a 5x5 box blur), the paper, and what counts as ink where."""
-    plane = plane_of(gray)
+    plane = plane_of(frame)
     return read_in_light(plane, light_of(plane, rules))
 
 
-def plane_of(gray: np.ndarray) -> Plane:
+def gray_of(frame: np.ndarray) -> np.ndarray:
+    """A uint8 BGR or gray image in gray."""
     import cv2
 
-    if min(gray.shape) < 16:  # room for the filters; a smaller frame holds no digit anyway
-        gray = cv2.copyMakeBorder(
-            gray, 0, max(0, 16 - gray.shape[0]), 0, max(0, 16 - gray.shape[1]), cv2.BORDER_REPLICATE
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+
+
+def plane_of(frame: np.ndarray) -> Plane:
+    """The frame (BGR or gray uint8) as the finder reads it. A BGR frame of 480 columns or more is downscaled before
+    it is turned gray: a quarter of the pixels to convert (0.31 M instructions a 640x480 frame less on a Pi 4's
+    Cortex-A72, the crops' own few pixels turned gray with them; 2026-12-07)."""
+    import cv2
+
+    if min(frame.shape[:2]) < 16:  # room for the filters; a smaller frame holds no digit anyway
+        frame = cv2.copyMakeBorder(
+            frame, 0, max(0, 16 - frame.shape[0]), 0, max(0, 16 - frame.shape[1]), cv2.BORDER_REPLICATE
         )
-    h, w = gray.shape
+    h, w = frame.shape[:2]
     step, blur = (2, 3) if w >= 480 else (1, 5)
-    small = cv2.resize(gray, (max(2, w // 2), max(2, h // 2)), interpolation=cv2.INTER_AREA) if step == 2 else gray
+    if step == 2:
+        small = gray_of(cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_AREA))
+    else:
+        small = gray_of(frame)
     pixels = cv2.blur(small, (blur, blur))
-    return Plane(pixels[: pixels.shape[0] // 2 * 2, : pixels.shape[1] // 2 * 2], step, blur, gray.shape)
+    return Plane(pixels[: pixels.shape[0] // 2 * 2, : pixels.shape[1] // 2 * 2], step, blur, (h, w))
 
 
 def read_in_light(plane: Plane, light: PageLight) -> InkPage:
@@ -136,8 +170,9 @@ def read_in_light(plane: Plane, light: PageLight) -> InkPage:
     mask = cv2.compare(ink, light.plane_threshold, cv2.CMP_GT)
     pooled = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
     return InkPage(
-        plane.pixels, light.paper, ink, mask, pooled, light.level, light.sigma, light.tile, plane.step, plane.blur
-    )
+        plane.pixels, light.paper, ink, mask, pooled, light.level, light.sigma, light.tile, plane.step, plane.blur,
+        light.frame_paper,
+    )  # fmt: skip
 
 
 def light_of(plane: Plane, rules: InkRules = INK) -> PageLight:
@@ -157,7 +192,10 @@ def light_of(plane: Plane, rules: InkRules = INK) -> PageLight:
     scale = np.maximum(darkest, np.uint8(255 * rules.min_ratio / rules.of_local))
     threshold = cv2.max(cv2.multiply(scale, paper, scale=rules.of_local / 255), floor.astype(np.uint8))
     plane_paper, plane_threshold = _double(paper), _double(threshold)
-    return PageLight(paper, threshold, plane_paper, plane_threshold, level.tolist(), sigma.tolist(), tile, plane.shape)
+    frame_paper = FramePaper(plane_paper, step, plane.shape)
+    return PageLight(
+        paper, threshold, plane_paper, plane_threshold, level.tolist(), sigma.tolist(), tile, plane.shape, frame_paper
+    )
 
 
 def _double(image: np.ndarray) -> np.ndarray:

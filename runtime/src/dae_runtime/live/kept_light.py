@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dae_runtime.digits import DigitCrop, largest, mnist_batch
+from dae_runtime.digits import DigitCrop, gray_patch, largest, mnist_batch
 from dae_runtime.ink_page import PageLight, Plane, light_of, plane_of, read_in_light
 
 
@@ -64,12 +64,9 @@ class KeptLightFinder:
 
     def find(self, frame: np.ndarray) -> tuple[np.ndarray, list[DigitCrop]]:
         """The digits of a BGR or gray uint8 frame: their MNIST crops (N, 28, 28) and where each was."""
-        import cv2
-
         from dae_runtime.digit_finder import find_boxes
 
-        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        plane = plane_of(gray)
+        plane = plane_of(frame)
         thumb = thumbnail(plane)
         light = self._light_for(plane, thumb)
         if light is None:
@@ -79,7 +76,7 @@ class KeptLightFinder:
             self._age += 1
         page = read_in_light(plane, light)
         boxes = largest(find_boxes(page), self.max_digits)
-        return mnist_batch(page, boxes, lambda b: gray[b[1] : b[1] + b[3], b[0] : b[0] + b[2]])
+        return mnist_batch(page, boxes, gray_patch(frame))
 
     def _light_for(self, plane: Plane, thumb: np.ndarray) -> PageLight | None:
         """The kept light if it still holds for this frame, else None (the thumbnail is compared with the frame

@@ -16,15 +16,10 @@ import numpy as np
 
 from dae_runtime.denoiser import Denoiser
 from dae_runtime.digits import ink_map
+from dae_runtime.ink_page import gray_of
 from dae_runtime.live.kept_light import KeptLightFinder
 from dae_runtime.live.noise_bank import NoiseBank
 from dae_runtime.live.view import GREEN, PANEL, compose, tile_layout, tile_panel
-
-
-def _gray(frame: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
 class LiveError(Exception):
@@ -93,7 +88,7 @@ class LivePipeline:
 
         started = time.perf_counter()
         bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-        result = self._full_frame(_gray(frame), bgr) if self.config.full_frame else self._digits(frame, bgr)
+        result = self._full_frame(gray_of(frame), bgr) if self.config.full_frame else self._digits(frame, bgr)
         result.seconds = time.perf_counter() - started
         self.fps = 1.0 / result.seconds if self.fps == 0 else 0.9 * self.fps + 0.1 / result.seconds
         result.make_view = _with_overlay(result.make_view, self.status(), self.source_name)
