@@ -127,8 +127,8 @@ def _finite(ctx, param, value):
     default=SERVE_FPS,
     show_default=True,
     envvar="DAE_LIVE_SERVE_FPS",
-    help="The browser view's frames per second at most (each is a JPEG: on a Pi 4, 10 keeps all of the loop "
-    "but the model within 12 M instructions a frame). Also read from $DAE_LIVE_SERVE_FPS.",
+    help="The browser view's frames per second at most, of the camera's (each is a JPEG: on a Pi 4, 12 keeps all "
+    "of the loop but the model within 12 M instructions a frame). Also read from $DAE_LIVE_SERVE_FPS.",
 )
 @click.option(
     "--serve-token",

@@ -51,7 +51,7 @@ class FrameResult:
     @property
     def view(self) -> np.ndarray:
         """The composed BGR image, made on first use by the thread that uses it: the browser view's encoder
-        composes only the frames it sends (15 of a camera's 30 a second), beside the processing."""
+        composes only the frames it sends (12 of a camera's 30 a second), beside the processing."""
         if self._view is None:
             self._view = self.make_view()
         return self._view
