@@ -49,8 +49,9 @@ def test_architecture_trains_exports_and_runs(arch, tmp_path):
     )  # one epoch already denoises
 
     out = tmp_path / "export"
-    summary = run_export(ExportConfig(str(tmp_path / "run" / "model.keras"), str(out), int8=True, tflite=True),
-                         step=lambda s: None)  # fmt: skip
+    target = "rpi" if arch == "lowres-unet2" else "none"  # one fast-phase model through the Pi bundle's ARM forms
+    summary = run_export(ExportConfig(str(tmp_path / "run" / "model.keras"), str(out), int8=True, tflite=True,
+                                      target=target), step=lambda s: None)  # fmt: skip
     manifest = verify_manifest(out)
     assert {"model.onnx", "model.int8.onnx", "model.tflite", "model.int8.tflite"} <= set(manifest["files"])
     assert manifest["graph"]["form"] == form
@@ -83,7 +84,46 @@ def test_architecture_trains_exports_and_runs(arch, tmp_path):
     assert psnr(int8.denoise_batch(digits), expected_digits) > 25.0
     props = {p.key: p.value for p in onnx.load(str(out / "model.int8.onnx")).metadata_props}
     assert json.loads(props["input"])["size_multiple"] == 4
+    if target == "rpi":
+        _the_pi_bundle_has_the_arm_int8_forms(out, tmp_path, frame)
     _runs_in_the_cli(out, tmp_path)
+
+
+def _first_conv_columns(path) -> int:
+    """How many image columns the int8 model's first conv reads as channels (rewrites.seed.column_phase_encoder)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    weights = {i.name: i.dims for i in model.graph.initializer}
+    conv = next(n for n in model.graph.node if n.op_type == "Conv")
+    return list(weights[conv.input[1].removesuffix("_DequantizeLinear_Output") + "_quantized"])[1]
+
+
+def _the_pi_bundle_has_the_arm_int8_forms(out, tmp_path, frame):
+    """A fast-phase graph (the lowres U-Nets): the bundle's int8 files are the export's fp32 graph quantized for ARM,
+    u8s8 and s8s8 (the variant for the dot product), both reading 2 columns per channel (fewer instructions on the
+    Pi 4 and 5 than the x86 file's 4 columns); the fp32 file and the export folder's models stay as exported."""
+    from dae_runtime.bundle import extract_bundle
+
+    folder = extract_bundle(out / "rpi-bundle.tar.gz", tmp_path / "bundle")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["graph"]["form"] == "fast-phase"
+    assert (folder / "model.onnx").read_bytes() == (out / "model.onnx").read_bytes()
+    dot = "model.int8.asimddp.onnx"
+    assert manifest["files"][dot]["variant_of"] == "model.int8.onnx" and manifest["files"][dot]["cpu_features"] == [
+        "asimddp"
+    ]
+    assert [_first_conv_columns(p) for p in (out / "model.int8.onnx", folder / "model.int8.onnx", folder / dot)] == [
+        4,
+        2,
+        2,
+    ]
+    metrics = manifest["metrics"]
+    assert (metrics["onnx_int8"]["types"], metrics["onnx_int8_asimddp"]["types"]) == ("u8s8", "s8s8")
+    assert max(metrics[k]["psnr_loss_vs_fp32_db"] for k in ("onnx_int8", "onnx_int8_asimddp")) <= 0.2
+    x86 = Denoiser(out / "model.int8.onnx").denoise(frame)
+    for name in ("model.int8.onnx", dot):  # x86 runs the s8s8 file too, as u8s8
+        assert psnr(Denoiser(folder / name).denoise(frame), x86) > 30.0, name
 
 
 def _runs_in_the_cli(out, tmp_path):

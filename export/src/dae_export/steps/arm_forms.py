@@ -5,12 +5,15 @@ forms: these files go to the bundle only (StepResult.bundle_files), from the exp
 
 - fp32 (model.onnx): the decoder as two shifted 2x2 convs, the last as taps (rewrites.arm.arm_fp32).
 - int8, two files, because no one file is cheapest on both Pi CPUs (their int8 kernels differ):
-  model.int8.onnx, u8s8, the decoder at 14x14 with NHWC pixel shuffles (for CPUs without the dot product:
-  the Pi 4's Cortex-A72, and any other CPU), and model.int8.asimddp.onnx, s8s8, the first decoder conv per
-  phase (CPUs with it, `asimddp`: the Pi 5's Cortex-A76, where SDOT takes s8s8 directly). The bundle's
-  manifest names the second as the first's variant for `asimddp`; the runtime loads it in its place on such
-  a CPU (dae_runtime.cpu_variant). Both: the first conv over 2 columns (rewrites.seed.column_phase_encoder),
-  each gated like the x86 file, the output's layout nodes as Reshapes where bit-identical.
+  model.int8.onnx, u8s8 (for CPUs without the dot product: the Pi 4's Cortex-A72, and any other CPU), and
+  model.int8.asimddp.onnx, s8s8 (CPUs with it, `asimddp`: the Pi 5's Cortex-A76, where SDOT takes s8s8
+  directly). The bundle's manifest names the second as the first's variant for `asimddp`; the runtime loads it
+  in its place on such a CPU (dae_runtime.cpu_variant). Both read the image as 2 columns per channel
+  (rewrites.seed.column_phase_encoder), each gated like the x86 file, the output's layout nodes as Reshapes
+  where bit-identical. The seed's (fast graph): u8s8 with the decoder at 14x14 and NHWC pixel shuffles, s8s8
+  with the first decoder conv per phase. A fast-phase graph's (the lowres U-Nets): the export's own fp32 graph,
+  quantized so: lowres-unet2 at 10 digits a batch, 40.85 -> 40.11 M instructions on the A72 (u8s8, -1.8 %),
+  18.62 -> 16.63 M on the A76 (s8s8, -10.7 %; emulated, 2026-12-07, benchmarks/README.md).
 Every fp32 graph, the int8 files' sources included, is checked against Keras. A graph the rewrites do not
 fit (another architecture, the plain graph) keeps the x86 form.
 """
@@ -36,18 +39,26 @@ INT8_ASIMDDP = "model.int8.asimddp.onnx"
 class Int8Form:
     file: str
     types: str  # u8s8 | s8s8
-    source: Callable  # the plain fp32 graph -> the fp32 graph to quantize
+    source: Callable | None  # the plain fp32 graph -> the fp32 graph to quantize (None: the export's fp32 model)
     metrics: str  # its key in the manifest's metrics
     cpu_features: tuple[str, ...] = ()  # the /proc/cpuinfo features a CPU needs for it (none: any CPU)
 
 
-def int8_forms() -> list[Int8Form]:
+def int8_forms(form: GraphForm) -> list[Int8Form]:
+    """The bundle's int8 files for an export whose fp32 graph is in `form` (none for other forms)."""
     from dae_export.rewrites import arm_decoder
 
-    return [
-        Int8Form(INT8_ONNX, "u8s8", lambda plain: arm_decoder.decoder_at_14(plain, nhwc=True), "onnx_int8"),
-        Int8Form(INT8_ASIMDDP, "s8s8", arm_decoder.decoder_a_per_phase, "onnx_int8_asimddp", ("asimddp",)),
-    ]
+    if form == GraphForm.FAST:
+        return [
+            Int8Form(INT8_ONNX, "u8s8", lambda plain: arm_decoder.decoder_at_14(plain, nhwc=True), "onnx_int8"),
+            Int8Form(INT8_ASIMDDP, "s8s8", arm_decoder.decoder_a_per_phase, "onnx_int8_asimddp", ("asimddp",)),
+        ]
+    if form == GraphForm.FAST_PHASE:
+        return [
+            Int8Form(INT8_ONNX, "u8s8", None, "onnx_int8"),
+            Int8Form(INT8_ASIMDDP, "s8s8", None, "onnx_int8_asimddp", ("asimddp",)),
+        ]
+    return []
 
 
 class ArmFormsStep(ExportStep):
@@ -62,15 +73,18 @@ class ArmFormsStep(ExportStep):
 
     def run(self, ctx: ExportContext) -> StepResult:
         result = StepResult()
-        if ctx.form != GraphForm.FAST:
+        forms = int8_forms(ctx.form) if (ctx.stage / INT8_ONNX).exists() else []
+        if ctx.form != GraphForm.FAST and not forms:
             ctx.say(f"      the {ctx.form} graph has no ARM form; the bundle keeps the export's models")
             return result
         dest = ctx.scratch / "arm"
         dest.mkdir(exist_ok=True)
-        _fp32(ctx, dest, result)
-        if (ctx.stage / INT8_ONNX).exists():
-            for form in int8_forms():
-                _int8(ctx, dest, result, form)
+        if ctx.form == GraphForm.FAST:
+            _fp32(ctx, dest, result)
+        else:
+            ctx.say(f"      the {ctx.form} graph's fp32 model has no ARM form: the bundle keeps the export's")
+        for form in forms:
+            _int8(ctx, dest, result, form)
         return result
 
 
@@ -96,11 +110,14 @@ def _int8(ctx: ExportContext, dest: Path, result: StepResult, form: Int8Form) ->
     from dae_export.rewrites import arm
 
     source = dest / f"{form.file}.fp32.onnx"
-    try:
-        save_checked_fp32(ctx, form.source(ctx.plain_fp32()), source)
-    except RewriteNotApplicable as exc:  # the architecture check above makes this a bug, not a model: say so
-        ctx.say(f"      {form.file}: {exc}; not in the bundle")
-        return
+    if form.source is None:
+        source = ctx.stage / FP32_ONNX  # checked against Keras by its own step
+    else:
+        try:
+            save_checked_fp32(ctx, form.source(ctx.plain_fp32()), source)
+        except RewriteNotApplicable as exc:  # the architecture check above makes this a bug, not a model: say so
+            ctx.say(f"      {form.file}: {exc}; not in the bundle")
+            return
     path = dest / form.file
     gate = quantize_gated(ctx, path, fast=True, encoder_columns=2, source=source, types=form.types)
     gated = run_onnx(path, ctx.val_noisy)
