@@ -99,10 +99,20 @@ def _first_conv_columns(path) -> int:
     return list(weights[conv.input[1].removesuffix("_DequantizeLinear_Output") + "_quantized"])[1]
 
 
+def _last_conv_outputs(path) -> int:
+    import onnx
+
+    model = onnx.load(str(path))
+    weights = {i.name: i.dims for i in model.graph.initializer}
+    conv = [n for n in model.graph.node if n.op_type == "Conv"][-1]
+    return list(weights[conv.input[1].removesuffix("_DequantizeLinear_Output") + "_quantized"])[0]
+
+
 def _the_pi_bundle_has_the_arm_int8_forms(out, tmp_path, frame):
-    """A fast-phase graph (the lowres U-Nets): the bundle's int8 files are the export's fp32 graph quantized for ARM,
-    u8s8 and s8s8 (the variant for the dot product), both reading 2 columns per channel (fewer instructions on the
-    Pi 4 and 5 than the x86 file's 4 columns); the fp32 file and the export folder's models stay as exported."""
+    """A fast-phase graph (the lowres U-Nets): the bundle's int8 files are quantized for ARM, u8s8 and s8s8 (the
+    variant for the dot product), both reading 2 columns per channel (fewer instructions on the Pi 4 and 5 than the
+    x86 file's 4 columns), the u8s8 one with its output conv at 14x14 (4 phase outputs), not in phase space (16);
+    the fp32 file and the export folder's models stay as exported."""
     from dae_runtime.bundle import extract_bundle
 
     folder = extract_bundle(out / "rpi-bundle.tar.gz", tmp_path / "bundle")
@@ -117,6 +127,11 @@ def _the_pi_bundle_has_the_arm_int8_forms(out, tmp_path, frame):
         4,
         2,
         2,
+    ]
+    assert [_last_conv_outputs(p) for p in (out / "model.int8.onnx", folder / "model.int8.onnx", folder / dot)] == [
+        16,
+        4,
+        16,
     ]
     metrics = manifest["metrics"]
     assert (metrics["onnx_int8"]["types"], metrics["onnx_int8_asimddp"]["types"]) == ("u8s8", "s8s8")

@@ -11,9 +11,12 @@ forms: these files go to the bundle only (StepResult.bundle_files), from the exp
   in its place on such a CPU (dae_runtime.cpu_variant). Both read the image as 2 columns per channel
   (rewrites.seed.column_phase_encoder), each gated like the x86 file, the output's layout nodes as Reshapes
   where bit-identical. The seed's (fast graph): u8s8 with the decoder at 14x14 and NHWC pixel shuffles, s8s8
-  with the first decoder conv per phase. A fast-phase graph's (the lowres U-Nets): the export's own fp32 graph,
-  quantized so: lowres-unet2 at 10 digits a batch, 40.85 -> 40.11 M instructions on the A72 (u8s8, -1.8 %),
-  18.62 -> 16.63 M on the A76 (s8s8, -10.7 %; emulated, 2026-12-07, benchmarks/README.md).
+  with the first decoder conv per phase. A fast-phase graph's (the lowres U-Nets): s8s8 from the export's own fp32
+  graph, u8s8 from it with the 1-output conv left at the map's resolution (a shifted 2x2 conv with 4 outputs,
+  not in phase space with 16: ORT's u8s8 kernels on the A72 pay for the phase-space conv's 5x multiplications,
+  the A76's s8s8 ones do not). lowres-unet2 at 10 digits a batch, against the x86 file (4 columns, phase space):
+  40.85 -> 39.22 M instructions on the A72 (u8s8, -4.0 %; the 2 columns alone 40.11), 18.62 -> 16.63 M on the
+  A76 (s8s8, -10.7 %; emulated, 2026-12-07, benchmarks/README.md).
 Every fp32 graph, the int8 files' sources included, is checked against Keras. A graph the rewrites do not
 fit (another architecture, the plain graph) keeps the x86 form.
 """
@@ -55,10 +58,18 @@ def int8_forms(form: GraphForm) -> list[Int8Form]:
         ]
     if form == GraphForm.FAST_PHASE:
         return [
-            Int8Form(INT8_ONNX, "u8s8", None, "onnx_int8"),
+            Int8Form(INT8_ONNX, "u8s8", _phases_without_phase_space, "onnx_int8"),
             Int8Form(INT8_ASIMDDP, "s8s8", None, "onnx_int8_asimddp", ("asimddp",)),
         ]
     return []
+
+
+def _phases_without_phase_space(plain):
+    """The fast-phase graph (steps.onnx_fp32) with its 1-output conv at the map's resolution, not in phase space."""
+    from dae_export.rewrites.phases import phase_upsamples
+    from dae_export.rewrites.seed import transpose_edges
+
+    return transpose_edges(phase_upsamples(plain))
 
 
 class ArmFormsStep(ExportStep):
