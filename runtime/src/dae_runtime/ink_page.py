@@ -72,7 +72,7 @@ class FramePaper:
     use and kept with the light: every frame read in that light cuts its crops' paper out of it with one slice.
 
     It replaced a block of the paper per crop (one level where flat, else repeated twice with numpy): 46,000
-    instructions a crop on a Pi 4's Cortex-A72, against 0.17 M once per light for a 640x480 frame
+    instructions a crop on a Pi 4's Cortex-A72, against 0.19 M once per light for a 640x480 frame
     (benchmarks/README.md, the live loop on a Pi's budget, 2026-12-07)."""
 
     def __init__(self, plane_paper: np.ndarray, step: int, shape: tuple):
@@ -139,7 +139,7 @@ def gray_of(frame: np.ndarray) -> np.ndarray:
 
 def plane_of(frame: np.ndarray) -> Plane:
     """The frame (BGR or gray uint8) as the finder reads it. A BGR frame of 480 columns or more is downscaled before
-    it is turned gray: a quarter of the pixels to convert (0.31 M instructions a 640x480 frame less on a Pi 4's
+    it is turned gray: a quarter of the pixels to convert (0.24 M instructions a 640x480 frame less on a Pi 4's
     Cortex-A72, the crops' own few pixels turned gray with them; 2026-12-07)."""
     import cv2
 
