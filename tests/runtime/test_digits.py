@@ -109,6 +109,10 @@ def test_the_paper_under_a_box_is_its_paper_pixels_repeated_at_the_frame_s_resol
     for box in [(0, 0, 40, 30), (s + 1, 3, 17, 23), (w - 21, h - 19, 21, 19)]:
         x, y, bw, bh = box
         assert np.array_equal(page.paper_under(box), repeated[y : y + bh, x : x + bw]), box
-    full = page.frame_paper.full()
-    assert full.shape == shape and np.array_equal(full[:, w:], np.repeat(full[:, w - 1 : w], shape[1] - w, axis=1))
-    assert page.frame_paper.full() is full  # made once per light
+    blocks = [page.paper_under(box) for box in [(0, 0, 40, 30), (w - 21, h - 19, 21, 19), (shape[1] - 9, 0, 9, 8)]]
+    full = page.frame_paper.keep()._full  # kept with the light (the live loop): one slice a crop, the same pixels
+    assert full is not None and full.shape == shape
+    assert np.array_equal(full[:, w:], np.repeat(full[:, w - 1 : w], shape[1] - w, axis=1))
+    assert page.frame_paper.keep()._full is full  # made once per light
+    for box, block in zip([(0, 0, 40, 30), (w - 21, h - 19, 21, 19), (shape[1] - 9, 0, 9, 8)], blocks, strict=True):
+        assert np.array_equal(page.paper_under(box), block), box

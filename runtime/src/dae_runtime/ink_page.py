@@ -68,12 +68,13 @@ class InkPage:
 
 
 class FramePaper:
-    """A page light's paper at the frame's resolution (each paper pixel as 2 x step frame pixels), made on first
-    use and kept with the light: every frame read in that light cuts its crops' paper out of it with one slice.
+    """A page light's paper at the frame's resolution (each paper pixel as 2 x step frame pixels), under a crop's box.
 
-    It replaced a block of the paper per crop (one level where flat, else repeated twice with numpy): 46,000
-    instructions a crop on a Pi 4's Cortex-A72, against 0.19 M once per light for a 640x480 frame
-    (benchmarks/README.md, the live loop on a Pi's budget, 2026-12-07)."""
+    Read once (a photo), each crop's block of the paper is repeated up to the frame's resolution: a few boxes of a
+    large scan cost their own pixels, not the scan's. Kept with a light over many frames (the live loop, `keep`),
+    the whole paper is made once and each crop's is one slice of it: 0.19 M instructions once per light for a
+    640x480 frame on a Pi 4's Cortex-A72, against 46,000 a crop for the blocks (benchmarks/README.md, the live loop
+    on a Pi's budget, 2026-12-07). Both give the same pixels."""
 
     def __init__(self, plane_paper: np.ndarray, step: int, shape: tuple):
         self.plane_paper, self.step, self.shape = plane_paper, step, shape  # shape: the gray frame's (height, width)
@@ -81,19 +82,30 @@ class FramePaper:
 
     def under(self, box: tuple[int, int, int, int]) -> np.ndarray:
         x, y, w, h = box
-        return self.full()[y : y + h, x : x + w]
+        if self._full is not None:
+            return self._full[y : y + h, x : x + w]
+        k = self.step  # frame pixels per plane pixel
+        block = self.plane_paper[y // k : -(-(y + h) // k), x // k : -(-(x + w) // k)]
+        if k > 1:
+            block = block.repeat(k, axis=0).repeat(k, axis=1)
+        return _to_size(block[y % k : y % k + h, x % k : x % k + w], (h, w))
 
-    def full(self) -> np.ndarray:
+    def keep(self) -> FramePaper:
+        """Make the whole paper now, for the many crops of the frames to be read in this light."""
         if self._full is None:
             full = _double(self.plane_paper) if self.step == 2 else self.plane_paper
-            # The plane drops an odd last row or column: the frame's edge takes the paper beside it.
-            bottom, right = max(0, self.shape[0] - full.shape[0]), max(0, self.shape[1] - full.shape[1])
-            if bottom or right:
-                import cv2
+            self._full = _to_size(full, self.shape)
+        return self
 
-                full = cv2.copyMakeBorder(full, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
-            self._full = full
-        return self._full
+
+def _to_size(paper: np.ndarray, shape: tuple) -> np.ndarray:
+    """The plane drops an odd last row or column: the frame's edge takes the paper beside it."""
+    bottom, right = max(0, shape[0] - paper.shape[0]), max(0, shape[1] - paper.shape[1])
+    if not (bottom or right):
+        return paper
+    import cv2
+
+    return cv2.copyMakeBorder(paper, 0, bottom, 0, right, cv2.BORDER_REPLICATE)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class KeptLightFinder:
         light = self._light_for(plane, thumb)
         if light is None:
             light, self._age, self.reads = light_of(plane), 0, self.reads + 1
+            light.frame_paper.keep()  # its crops' paper for every frame read in it
             self._kept = light, thumb
         else:
             self._age += 1
