@@ -107,3 +107,27 @@ def test_a_step_reads_the_context_and_earlier_results_but_cannot_change_them(tmp
         ctx.results["golden"] = StepResult()  # type: ignore[index]
     results.clear()  # the pipeline's own dict: the view follows it
     assert ctx.form is GraphForm.PLAIN
+
+
+@pytest.mark.parametrize("failure", ["rewrite bug", "gate", "not this model"])
+def test_an_arm_int8_form_that_fails_leaves_the_export_s_file_in_the_bundle(failure, tmp_path):
+    """An ARM int8 file is a speed-up for the Pi bundle: when its rewrite breaks, does not fit or fails the int8 gate,
+    the step says so in one line and the bundle keeps the export's own int8 model (nothing half-written listed)."""
+    from types import SimpleNamespace
+
+    from dae_export.errors import ExportError, RewriteNotApplicable
+    from dae_export.steps.arm_forms import Int8Form, _int8
+    from dae_export.steps.base import StepResult
+
+    error = {"rewrite bug": KeyError("x"), "gate": ExportError("int8 loses 0.50 dB"),
+             "not this model": RewriteNotApplicable("not the decoder")}[failure]  # fmt: skip
+
+    def source(_plain):
+        raise error
+
+    said: list[str] = []
+    ctx = SimpleNamespace(plain_fp32=lambda: None, say=said.append)
+    result = StepResult()
+    _int8(ctx, tmp_path, result, Int8Form("model.int8.onnx", "u8s8", source, "onnx_int8"))
+    assert result == StepResult() and len(said) == 1 and "model.int8.onnx" in said[0], said
+    assert "keeps the export's" in said[0]

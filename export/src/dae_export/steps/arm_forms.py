@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from dae_export.config import FP32_ONNX, INT8_ONNX
-from dae_export.errors import RewriteNotApplicable
+from dae_export.errors import ExportError, RewriteNotApplicable
 from dae_export.steps.base import ExportContext, ExportStep, GraphForm, OutputFile, StepResult
 from dae_export.steps.onnx_fp32 import save_checked_fp32
 from dae_export.steps.onnx_int8 import int8_metrics, quantize_gated, save_tagged_int8
@@ -115,6 +115,17 @@ def _fp32(ctx: ExportContext, dest: Path, result: StepResult) -> None:
 
 
 def _int8(ctx: ExportContext, dest: Path, result: StepResult, form: Int8Form) -> None:
+    """One ARM int8 file into the bundle's files, or a note and the export's own int8 file left in its place (a form
+    is a speed-up: a rewrite that does not fit, or an int8 form that fails its gate, must not block the export)."""
+    try:
+        _add_int8(ctx, dest, result, form)
+    except (RewriteNotApplicable, ExportError) as exc:  # the architecture checks make this a bug, not a model: say so
+        ctx.say(f"      {form.file}: {exc}; the bundle keeps the export's int8 model in its place")
+    except Exception as exc:  # noqa: BLE001 - an optional speed-up must not block an export
+        ctx.say(f"      {form.file}: the ARM form failed ({type(exc).__name__}: {exc}); the bundle keeps the export's")
+
+
+def _add_int8(ctx: ExportContext, dest: Path, result: StepResult, form: Int8Form) -> None:
     import onnx
 
     from dae_export.parity import run_onnx
@@ -124,11 +135,7 @@ def _int8(ctx: ExportContext, dest: Path, result: StepResult, form: Int8Form) ->
     if form.source is None:
         source = ctx.stage / FP32_ONNX  # checked against Keras by its own step
     else:
-        try:
-            save_checked_fp32(ctx, form.source(ctx.plain_fp32()), source)
-        except RewriteNotApplicable as exc:  # the architecture check above makes this a bug, not a model: say so
-            ctx.say(f"      {form.file}: {exc}; not in the bundle")
-            return
+        save_checked_fp32(ctx, form.source(ctx.plain_fp32()), source)
     path = dest / form.file
     gate = quantize_gated(ctx, path, fast=True, encoder_columns=2, source=source, types=form.types)
     gated = run_onnx(path, ctx.val_noisy)
